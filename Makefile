@@ -1,0 +1,127 @@
+# SSE Monitor — build, run and test.
+#
+#   make run    install what the build needs, build, open SSE Monitor in demo mode
+#   make test   install what the tests need, run the whole suite (what CI runs)
+#
+# One set of build flags everywhere: the first cgo build of Fyne's OpenGL
+# driver takes minutes, and any change of -race, tags, -trimpath or CGO flags
+# for the GUI binary repeats it. Tests use the race detector but never link the
+# OpenGL driver (library code takes a fyne.App; tests use Fyne's test driver).
+
+SHELL       := /bin/bash
+GO          ?= go
+BIN         ?= bin
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FYNE_TOOLS  ?= fyne.io/tools/cmd/fyne@v1.7.4
+GOVULNCHECK ?= golang.org/x/vuln/cmd/govulncheck@v1.1.4
+GOBIN_DIR   := $(shell $(GO) env GOPATH)/bin
+
+# Debian/Ubuntu packages. Build: cgo + GLFW. Test: the GUI smoke test under a
+# real X server, and the real peers the tests talk to (curl, nginx, Chromium).
+APT_BUILD := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev \
+             libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+APT_RUN   := xvfb xauth
+APT_TEST  := $(APT_BUILD) xvfb xauth imagemagick xdotool curl nginx-light \
+             chromium fonts-dejavu-core
+
+.PHONY: all run build binaries deps-build deps-test deps-run deps-xvfb test check fmt-check vet \
+        staticcheck unit smoke package clean help
+
+all: build
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+## ---- system packages -------------------------------------------------------
+
+# $(call ensure_pkgs,list): install the Debian packages of list that are
+# missing — apt-get as root, sudo apt-get otherwise; elsewhere print what to
+# install and go on (macOS and Windows need no extra packages for the build
+# beyond a C compiler; see README "Platform notes").
+define ensure_pkgs
+	@if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+	  missing=""; \
+	  for p in $(1); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	    echo "==> installing:$$missing"; \
+	    $$sudo apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  fi; \
+	else \
+	  echo "==> not a Debian/Ubuntu system: make sure these (or your system's equivalents) are installed:"; \
+	  echo "    $(1)"; \
+	fi
+endef
+
+deps-build:
+	$(call ensure_pkgs,$(APT_BUILD))
+
+deps-test:
+	$(call ensure_pkgs,$(APT_TEST))
+
+## ---- build and run ----------------------------------------------------------
+
+build: deps-build binaries
+
+binaries:
+	$(GO) build -o $(BIN)/ssemon ./cmd/ssemon
+	$(GO) build -o $(BIN)/ssemon-demo ./cmd/ssemon-demo
+	$(GO) build -o $(BIN)/ssemon-tail ./cmd/ssemon-tail
+
+# With no display (a headless Linux box), run on a virtual X server.
+deps-run:
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ "$$(uname)" = Linux ]; then \
+	  $(MAKE) --no-print-directory deps-xvfb; fi
+
+deps-xvfb:
+	$(call ensure_pkgs,$(APT_RUN))
+
+run: build deps-run
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ "$$(uname)" = Linux ]; then \
+	  echo "==> no display: SSE Monitor runs on virtual display :99 (screenshot: DISPLAY=:99 import -window root shot.png)"; \
+	  (Xvfb :99 -screen 0 1280x800x24 >/dev/null 2>&1 &); \
+	  for i in $$(seq 50); do [ -e /tmp/.X11-unix/X99 ] && break; sleep 0.1; done; \
+	  export DISPLAY=:99; \
+	fi; \
+	exec ./$(BIN)/ssemon --demo
+
+## ---- tests -----------------------------------------------------------------
+
+test: deps-test check unit smoke
+
+check: fmt-check vet staticcheck
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi; \
+	echo "gofmt: clean"
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+unit:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+smoke: deps-test binaries
+	SSEMON_BIN=$(CURDIR)/$(BIN)/ssemon SSEMON_SHOT=$(CURDIR)/docs/images/smoke.png \
+	  $(GO) test -count=1 -tags smoke -run TestSmoke -v -timeout 5m ./cmd/ssemon/internal/smoke/
+
+## ---- packaging -------------------------------------------------------------
+
+# fyne package bumps Build in FyneApp.toml on every run; keep the committed
+# file as it is and put the bundle in dist/.
+package: deps-build
+	GOBIN=$(GOBIN_DIR) $(GO) install $(FYNE_TOOLS)
+	@cp FyneApp.toml $(BIN)/.FyneApp.toml.keep 2>/dev/null || { mkdir -p $(BIN) && cp FyneApp.toml $(BIN)/.FyneApp.toml.keep; }
+	$(GOBIN_DIR)/fyne package -os linux --release; rc=$$?; \
+	  cp $(BIN)/.FyneApp.toml.keep FyneApp.toml; exit $$rc
+	@mkdir -p dist && mv -f "SSE Monitor.tar.xz" dist/ && ls -l dist/
+
+clean:
+	rm -rf $(BIN) dist
