@@ -1,0 +1,537 @@
+package client
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Default limits of a Decoder; see DecoderConfig.
+const (
+	DefaultMaxLineBytes  = 1 << 20
+	DefaultMaxEventBytes = 8 << 20
+	DefaultBufferSize    = 64 << 10
+)
+
+// DecoderConfig sets the limits of a Decoder. The zero value gives the
+// defaults.
+type DecoderConfig struct {
+	// MaxLineBytes is the longest line accepted, in bytes of input, without
+	// its line end. A longer line makes Next return a *LimitError.
+	// 0 means DefaultMaxLineBytes (1 MiB).
+	MaxLineBytes int
+	// MaxEventBytes is the largest event accepted: the sum of the lengths of
+	// its data (data lines joined with LF), id and event field values, after
+	// UTF-8 decoding. A larger event makes Next return a *LimitError.
+	// 0 means DefaultMaxEventBytes (8 MiB).
+	MaxEventBytes int
+	// BufferSize is the size of the read buffer. The buffer grows, up to
+	// MaxLineBytes+1, only when a line does not fit in it.
+	// 0 means DefaultBufferSize (64 KiB).
+	BufferSize int
+}
+
+// FrameKind tells what a Frame carries.
+type FrameKind uint8
+
+// The kinds of frame a Decoder returns.
+const (
+	// FrameEvent is a dispatched event (Frame.Event).
+	FrameEvent FrameKind = iota + 1
+	// FrameComment is a comment line (Frame.Comment), such as a heartbeat.
+	FrameComment
+	// FrameRetry is a valid retry field (Frame.Retry).
+	FrameRetry
+)
+
+// String returns "event", "comment" or "retry".
+func (k FrameKind) String() string {
+	switch k {
+	case FrameEvent:
+		return "event"
+	case FrameComment:
+		return "comment"
+	case FrameRetry:
+		return "retry"
+	}
+	return "FrameKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Frame is one thing read from an event stream.
+type Frame struct {
+	// Kind tells which of the fields below is set.
+	Kind FrameKind
+	// Event is the dispatched event (FrameEvent). Its ID is the last event
+	// ID string at dispatch, its Type is "message" unless an event field
+	// set another, its Data is the data lines joined with LF.
+	Event Event
+	// Comment is the text after the ':' of a comment line, with one leading
+	// space removed (FrameComment).
+	Comment string
+	// Retry is the new reconnection time (FrameRetry), returned as soon as
+	// the retry line is read, before the event it belongs to ends.
+	Retry time.Duration
+	// Size is the number of input bytes consumed since the previous frame
+	// was returned (or since the stream started), line ends and BOM
+	// included. Lines that give no frame are counted in the next frame, and
+	// so is the LF of a CRLF that ends the line that gave this frame.
+	// Sizes do not depend on how the input was split into reads.
+	Size int
+}
+
+// LimitError reports that a line or an event exceeded the Decoder's
+// limits. The Decoder cannot be used after it, except through Reset.
+type LimitError struct {
+	What  string // "line" or "event"
+	Limit int    // the limit in bytes
+}
+
+// Error returns "line exceeds N bytes" or "event exceeds N bytes".
+func (e *LimitError) Error() string {
+	return e.What + " exceeds " + strconv.Itoa(e.Limit) + " bytes"
+}
+
+// errNegativeRead is returned when the reader breaks the io.Reader contract.
+var errNegativeRead = errors.New("client: reader returned an invalid count")
+
+// maxEmptyReads is how many (0, nil) reads in a row end with
+// io.ErrNoProgress, as in bufio.
+const maxEmptyReads = 100
+
+// internMaxLen is the longest event type kept in the intern table.
+const internMaxLen = 64
+
+// internMaxEntries bounds the intern table; it is cleared when full.
+const internMaxEntries = 256
+
+// Decoder reads frames from a text/event-stream body, interpreting it as
+// the WHATWG HTML standard says ("Interpreting an event stream"): UTF-8
+// whatever the declared charset, one leading BOM stripped, CR, LF and CRLF
+// line ends, events dispatched on empty lines, unfinished events discarded
+// at end of input.
+//
+// Memory is bounded by the configured limits: the read buffer never grows
+// past MaxLineBytes+1 (or 4 bytes) and the event being built never past MaxEventBytes.
+//
+// A Decoder is not safe for concurrent use.
+type Decoder struct {
+	r io.Reader
+
+	maxLine, maxEvent, bufSize int
+
+	// Read buffer: buf[start:end] is unread input; buf[start:scan] is known
+	// to hold no line end. lf is the index of the first LF at or after scan
+	// when lf >= scan; otherwise buf[lfNone:end] still has to be searched.
+	buf                  []byte
+	start, scan, end, lf int
+	lfNone               int
+	rerr                 error // error from the reader, returned once buffered lines are done
+	err                  error // sticky error returned by Next
+	bom                  bool  // a BOM at the current position is still to be stripped
+	skipLF               bool  // the last line ended in CR: an LF right after it belongs to it
+	size                 int   // bytes consumed since the last frame was returned
+	utf8buf              []byte
+
+	// Event being built.
+	data     []byte // data buffer: each data value followed by LF
+	typ      []byte // event type buffer
+	idBuf    []byte // last event ID buffer
+	idSet    bool   // idBuf was written since the last dispatch
+	extra    int    // id and event value bytes of this event, for MaxEventBytes
+	scratch  []byte // id and data bytes of an event that changes the id
+	lastID   string // last event ID string
+	lastType string
+	types    map[string]string
+}
+
+// NewDecoder returns a Decoder that reads the event stream from r.
+func NewDecoder(r io.Reader, cfg DecoderConfig) *Decoder {
+	d := &Decoder{
+		maxLine:  cfg.MaxLineBytes,
+		maxEvent: cfg.MaxEventBytes,
+		bufSize:  cfg.BufferSize,
+	}
+	if d.maxLine <= 0 {
+		d.maxLine = DefaultMaxLineBytes
+	}
+	if d.maxEvent <= 0 {
+		d.maxEvent = DefaultMaxEventBytes
+	}
+	if d.bufSize <= 0 {
+		d.bufSize = DefaultBufferSize
+	}
+	d.Reset(r)
+	return d
+}
+
+// Reset makes the Decoder read a new stream from r, as after a reconnect:
+// buffered input and any unfinished event are discarded, a leading BOM will
+// be stripped again and errors are cleared. The last event ID string is
+// kept: it belongs to the event source, not to one connection.
+func (d *Decoder) Reset(r io.Reader) {
+	d.r = r
+	d.start, d.scan, d.end, d.lf, d.lfNone = 0, 0, 0, -1, 0
+	d.rerr, d.err = nil, nil
+	d.bom = true
+	d.skipLF = false
+	d.size = 0
+	d.discardEvent()
+}
+
+// LastEventID returns the last event ID string: the id of the last
+// dispatched event that had one, or what SetLastEventID set. A client
+// sends it as Last-Event-ID when it reconnects.
+func (d *Decoder) LastEventID() string { return d.lastID }
+
+// SetLastEventID sets the last event ID string, for example to a
+// Last-Event-ID given by the user before the first connection.
+func (d *Decoder) SetLastEventID(id string) {
+	d.lastID = id
+	d.idBuf = append(d.idBuf[:0], id...)
+	d.idSet = false
+}
+
+// discardEvent drops the event being built; the id buffer goes back to the
+// last event ID string.
+func (d *Decoder) discardEvent() {
+	d.data = d.data[:0]
+	d.typ = d.typ[:0]
+	d.extra = 0
+	if d.idSet {
+		d.idBuf = append(d.idBuf[:0], d.lastID...)
+		d.idSet = false
+	}
+}
+
+// Next returns the next frame of the stream.
+//
+// At the end of the input Next returns io.EOF; an unfinished event is
+// discarded and its id is not applied. An error from the reader is returned
+// as is. A line or an event over the limits gives a *LimitError. Every
+// error is returned again by later calls until Reset.
+func (d *Decoder) Next() (Frame, error) {
+	if d.err != nil {
+		return Frame{}, d.err
+	}
+	for {
+		line, err := d.readLine()
+		if err != nil {
+			d.err = err
+			d.discardEvent()
+			return Frame{}, err
+		}
+		if !utf8.Valid(line) {
+			d.utf8buf = appendUTF8Decode(d.utf8buf[:0], line)
+			line = d.utf8buf
+		}
+		if len(line) == 0 {
+			if f, ok := d.dispatch(); ok {
+				return f, nil
+			}
+			continue
+		}
+		if line[0] == ':' {
+			c := line[1:]
+			if len(c) > 0 && c[0] == ' ' {
+				c = c[1:]
+			}
+			return d.frame(Frame{Kind: FrameComment, Comment: string(c)}), nil
+		}
+		var name, value []byte
+		if i := bytes.IndexByte(line, ':'); i >= 0 {
+			name, value = line[:i], line[i+1:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+		} else {
+			name = line
+		}
+		switch string(name) {
+		case "data":
+			if len(d.data)+len(value)+d.extra > d.maxEvent {
+				return d.fail(&LimitError{What: "event", Limit: d.maxEvent})
+			}
+			d.data = append(d.data, value...)
+			d.data = append(d.data, '\n')
+		case "event":
+			if err := d.addExtra(len(value)); err != nil {
+				return d.fail(err)
+			}
+			d.typ = append(d.typ[:0], value...)
+		case "id":
+			if bytes.IndexByte(value, 0) >= 0 {
+				break
+			}
+			if err := d.addExtra(len(value)); err != nil {
+				return d.fail(err)
+			}
+			d.idBuf = append(d.idBuf[:0], value...)
+			d.idSet = true
+		case "retry":
+			if ms, ok := parseRetry(value); ok {
+				return d.frame(Frame{Kind: FrameRetry, Retry: ms}), nil
+			}
+		}
+	}
+}
+
+// addExtra counts n more id or event value bytes against MaxEventBytes.
+func (d *Decoder) addExtra(n int) error {
+	data := len(d.data)
+	if data > 0 {
+		data-- // the trailing LF is not part of the event
+	}
+	if data+d.extra+n > d.maxEvent {
+		return &LimitError{What: "event", Limit: d.maxEvent}
+	}
+	d.extra += n
+	return nil
+}
+
+func (d *Decoder) fail(err error) (Frame, error) {
+	d.err = err
+	d.discardEvent()
+	return Frame{}, err
+}
+
+// frame stamps f with the bytes consumed since the previous frame.
+func (d *Decoder) frame(f Frame) Frame {
+	f.Size = d.size
+	d.size = 0
+	return f
+}
+
+// dispatch handles an empty line. It reports false when there is no event
+// to return (the data buffer is empty).
+func (d *Decoder) dispatch() (Frame, bool) {
+	// The spec sets the last event ID string first, event or not.
+	newID := d.idSet && string(d.idBuf) != d.lastID
+	d.idSet = false
+	d.extra = 0
+	if len(d.data) == 0 {
+		d.typ = d.typ[:0]
+		if newID {
+			d.lastID = string(d.idBuf)
+		}
+		return Frame{}, false
+	}
+	data := d.data[:len(d.data)-1]
+	var ev Event
+	if newID {
+		// One allocation for both strings.
+		d.scratch = append(append(d.scratch[:0], d.idBuf...), data...)
+		s := string(d.scratch)
+		n := len(d.idBuf)
+		d.lastID = s[:n]
+		ev.Data = s[n:]
+	} else {
+		ev.Data = string(data)
+	}
+	ev.ID = d.lastID
+	ev.Type = d.eventType()
+	d.data = d.data[:0]
+	d.typ = d.typ[:0]
+	return d.frame(Frame{Kind: FrameEvent, Event: ev}), true
+}
+
+// eventType returns the type buffer as a string, reusing earlier strings.
+func (d *Decoder) eventType() string {
+	if len(d.typ) == 0 {
+		return "message"
+	}
+	if string(d.typ) == d.lastType {
+		return d.lastType
+	}
+	if len(d.typ) > internMaxLen {
+		d.lastType = string(d.typ)
+		return d.lastType
+	}
+	if s, ok := d.types[string(d.typ)]; ok {
+		d.lastType = s
+		return s
+	}
+	if d.types == nil || len(d.types) >= internMaxEntries {
+		d.types = make(map[string]string)
+	}
+	s := string(d.typ)
+	d.types[s] = s
+	d.lastType = s
+	return s
+}
+
+// parseRetry parses a retry value: ASCII digits only, at least one, in
+// milliseconds. Values past the range of time.Duration saturate.
+func parseRetry(v []byte) (time.Duration, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	const limit = math.MaxInt64 / int64(time.Millisecond)
+	var ms int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if ms <= limit {
+			ms = ms*10 + int64(c-'0')
+		}
+	}
+	if ms > limit {
+		return time.Duration(math.MaxInt64), true
+	}
+	return time.Duration(ms) * time.Millisecond, true
+}
+
+// readLine returns the next line without its line end. The line is valid
+// until the next call. At the end of the input it returns the reader's
+// error; an unterminated last line is dropped.
+func (d *Decoder) readLine() ([]byte, error) {
+	for {
+		if d.start < d.end {
+			if d.skipLF {
+				d.skipLF = false
+				if d.buf[d.start] == '\n' {
+					d.advance(d.start + 1)
+				}
+			}
+			if d.bom && !d.stripBOM() {
+				if err := d.fill(); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		if i := d.lineEnd(); i >= 0 {
+			line := d.buf[d.start:i]
+			if len(line) > d.maxLine {
+				return nil, &LimitError{What: "line", Limit: d.maxLine}
+			}
+			// The LF of a CRLF is consumed with the next line, even when
+			// it is already buffered, so that Size does not depend on
+			// where the input was split into reads.
+			d.skipLF = d.buf[i] == '\r'
+			d.advance(i + 1)
+			return line, nil
+		}
+		if d.end-d.start > d.maxLine {
+			return nil, &LimitError{What: "line", Limit: d.maxLine}
+		}
+		if err := d.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// advance consumes input up to buf[i].
+func (d *Decoder) advance(i int) {
+	d.size += i - d.start
+	d.start = i
+	if d.scan < i {
+		d.scan = i
+	}
+}
+
+// stripBOM strips a leading UTF-8 BOM. It reports false when it needs more
+// input to decide.
+func (d *Decoder) stripBOM() bool {
+	const bom = "\xEF\xBB\xBF"
+	b := d.buf[d.start:d.end]
+	if len(b) >= len(bom) {
+		if string(b[:len(bom)]) == bom {
+			d.advance(d.start + len(bom))
+		}
+		d.bom = false
+		return true
+	}
+	if string(b) != bom[:len(b)] || d.rerr != nil {
+		d.bom = false
+		return true
+	}
+	return false
+}
+
+// lineEnd returns the index of the first CR or LF in buf[scan:end], or -1
+// after marking all of it scanned. Every byte is looked at a bounded number
+// of times, whatever the line ends and read sizes.
+func (d *Decoder) lineEnd() int {
+	if d.lf < d.scan {
+		from := max(d.scan, d.lfNone)
+		if i := bytes.IndexByte(d.buf[from:d.end], '\n'); i >= 0 {
+			d.lf = from + i
+		} else {
+			d.lf = -1
+			d.lfNone = d.end
+		}
+	}
+	to := d.end
+	if d.lf >= 0 {
+		to = d.lf
+	}
+	if i := bytes.IndexByte(d.buf[d.scan:to], '\r'); i >= 0 {
+		return d.scan + i
+	}
+	if d.lf >= 0 {
+		return d.lf
+	}
+	d.scan = d.end
+	return -1
+}
+
+// fill reads more input into the buffer, making room first. It returns the
+// reader's error only once no input is left to process.
+func (d *Decoder) fill() error {
+	if d.rerr != nil {
+		return d.rerr
+	}
+	if d.start == d.end || d.end == len(d.buf) {
+		if d.start > 0 {
+			d.shift()
+		} else if d.end == len(d.buf) {
+			// A line needs maxLine+1 bytes with its line end; a BOM
+			// needs 3.
+			n := min(max(2*len(d.buf), d.bufSize), max(d.maxLine+1, 4))
+			if n <= len(d.buf) {
+				// Unreachable: readLine checks the line length first.
+				return &LimitError{What: "line", Limit: d.maxLine}
+			}
+			nb := make([]byte, n)
+			copy(nb, d.buf[:d.end])
+			d.buf = nb
+		}
+	}
+	for range maxEmptyReads {
+		n, err := d.r.Read(d.buf[d.end:])
+		if n < 0 || n > len(d.buf)-d.end {
+			d.rerr = errNegativeRead
+			return nil
+		}
+		d.end += n
+		if err != nil {
+			d.rerr = err
+			return nil
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	d.rerr = io.ErrNoProgress
+	return nil
+}
+
+// shift moves the unread input to the start of the buffer.
+func (d *Decoder) shift() {
+	s := d.start
+	copy(d.buf, d.buf[s:d.end])
+	d.end -= s
+	d.scan -= s
+	d.start = 0
+	if d.lf >= s {
+		d.lf -= s
+	} else {
+		d.lf = -1
+	}
+	d.lfNone = max(d.lfNone-s, 0)
+}
