@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -142,7 +143,6 @@ type Decoder struct {
 	idBuf    []byte // last event ID buffer
 	idSet    bool   // idBuf was written since the last dispatch
 	extra    int    // id and event value bytes of this event, for MaxEventBytes
-	scratch  []byte // id and data bytes of an event that changes the id
 	lastID   string // last event ID string
 	lastType string
 	types    map[string]string
@@ -255,8 +255,7 @@ func (d *Decoder) Next() (Frame, error) {
 			if len(d.data)+len(value)+d.extra > d.maxEvent {
 				return d.fail(&LimitError{What: "event", Limit: d.maxEvent})
 			}
-			d.data = append(d.data, value...)
-			d.data = append(d.data, '\n')
+			d.appendData(value)
 		case "event":
 			if err := d.addExtra(len(value)); err != nil {
 				return d.fail(err)
@@ -277,6 +276,23 @@ func (d *Decoder) Next() (Frame, error) {
 			}
 		}
 	}
+}
+
+// appendData appends a data value and LF to the data buffer, which grows by
+// doubling up to the event limit.
+func (d *Decoder) appendData(v []byte) {
+	need := len(d.data) + len(v) + 1
+	if need > cap(d.data) {
+		n := max(2*cap(d.data), need, 256)
+		if limit := d.maxEvent + 1; 2*n > limit {
+			n = max(limit, need)
+		}
+		nd := make([]byte, len(d.data), n)
+		copy(nd, d.data)
+		d.data = nd
+	}
+	d.data = append(d.data, v...)
+	d.data = append(d.data, '\n')
 }
 
 // addExtra counts n more id or event value bytes against MaxEventBytes.
@@ -323,11 +339,13 @@ func (d *Decoder) dispatch() (Frame, bool) {
 	var ev Event
 	if newID {
 		// One allocation for both strings.
-		d.scratch = append(append(d.scratch[:0], d.idBuf...), data...)
-		s := string(d.scratch)
-		n := len(d.idBuf)
-		d.lastID = s[:n]
-		ev.Data = s[n:]
+		var b strings.Builder
+		b.Grow(len(d.idBuf) + len(data))
+		b.Write(d.idBuf)
+		b.Write(data)
+		s := b.String()
+		d.lastID = s[:len(d.idBuf)]
+		ev.Data = s[len(d.idBuf):]
 	} else {
 		ev.Data = string(data)
 	}
@@ -491,8 +509,13 @@ func (d *Decoder) fill() error {
 			d.shift()
 		} else if d.end == len(d.buf) {
 			// A line needs maxLine+1 bytes with its line end; a BOM
-			// needs 3.
-			n := min(max(2*len(d.buf), d.bufSize), max(d.maxLine+1, 4))
+			// needs 3. Double, but go straight to the cap rather than
+			// within a factor of two of it.
+			limit := max(d.maxLine+1, 4)
+			n := max(2*len(d.buf), d.bufSize)
+			if 2*n > limit {
+				n = limit
+			}
 			if n <= len(d.buf) {
 				// Unreachable: readLine checks the line length first.
 				return &LimitError{What: "line", Limit: d.maxLine}
