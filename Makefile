@@ -114,14 +114,16 @@ smoke: deps-test binaries
 
 ## ---- packaging -------------------------------------------------------------
 
-# fyne package bumps Build in FyneApp.toml on every run; keep the committed
-# file as it is and put the bundle in dist/.
+# fyne package reads FyneApp.toml from the main package's folder and bumps
+# Build in it on every run: hand it a copy (icon path adjusted), keep the
+# committed file as it is, and put the bundle in dist/.
 package: deps-build
 	GOBIN=$(GOBIN_DIR) $(GO) install $(FYNE_TOOLS)
-	@cp FyneApp.toml $(BIN)/.FyneApp.toml.keep 2>/dev/null || { mkdir -p $(BIN) && cp FyneApp.toml $(BIN)/.FyneApp.toml.keep; }
-	$(GOBIN_DIR)/fyne package -os linux --release; rc=$$?; \
-	  cp $(BIN)/.FyneApp.toml.keep FyneApp.toml; exit $$rc
-	@mkdir -p dist && mv -f "SSE Monitor.tar.xz" dist/ && ls -l dist/
+	sed 's#^\([[:space:]]*Icon = "\)#\1../../#' FyneApp.toml > cmd/ssemon/FyneApp.toml
+	cd cmd/ssemon && $(GOBIN_DIR)/fyne package -os linux --release; \
+	  rc=$$?; rm -f FyneApp.toml ssemon; exit $$rc
+	@mkdir -p dist && mv -f "cmd/ssemon/SSE Monitor.tar.xz" dist/ssemon-linux-amd64.tar.xz
+	@ls -l dist/ && tar -tJf dist/ssemon-linux-amd64.tar.xz
 
 clean:
 	rm -rf $(BIN) dist
