@@ -240,8 +240,6 @@ func normalizeStreamConfig(cfg *StreamConfig) error {
 	}
 	if cfg.MinRetry == 0 {
 		cfg.MinRetry = DefaultMinRetry
-	} else if cfg.MinRetry < 0 {
-		cfg.MinRetry = 0
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultMaxBackoff
@@ -257,8 +255,6 @@ func normalizeStreamConfig(cfg *StreamConfig) error {
 	}
 	if cfg.MaxRedirects == 0 {
 		cfg.MaxRedirects = DefaultMaxRedirects
-	} else if cfg.MaxRedirects < 0 {
-		cfg.MaxRedirects = 0
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
@@ -371,8 +367,8 @@ func loadCAFile(path string) (*x509.CertPool, error) {
 }
 
 func (s *Stream) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) > s.cfg.MaxRedirects {
-		return &RedirectError{Max: s.cfg.MaxRedirects, URL: req.URL.Redacted()}
+	if n := max(s.cfg.MaxRedirects, 0); len(via) > n {
+		return &RedirectError{Max: n, URL: req.URL.Redacted()}
 	}
 	return nil
 }
@@ -615,7 +611,7 @@ func (s *Stream) delay(failures int, retryAfter time.Duration) time.Duration {
 	if retryAfter > d {
 		d = min(retryAfter, MaxRetryAfter)
 	}
-	return max(d, s.cfg.MinRetry)
+	return max(d, s.cfg.MinRetry, 0)
 }
 
 // sleep waits d. It reports false when ctx is done; it returns early,
@@ -970,4 +966,16 @@ func truncateUTF8(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// stoppedLastEventID returns the last event ID string. Call it only when
+// no Run is active (the decoder belongs to Run).
+func (s *Stream) stoppedLastEventID() string { return s.dec.LastEventID() }
+
+// setStoppedLastEventID sets the last event ID of a stream that has not
+// started.
+func (s *Stream) setStoppedLastEventID(id string) {
+	if validHeaderValue(id) {
+		s.dec.SetLastEventID(id)
+	}
 }

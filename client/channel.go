@@ -1,0 +1,483 @@
+package client
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/ssemon/ssemon/client/clock"
+)
+
+// LostEventType is the event type a server uses to announce events it
+// could not deliver, with data {"missed":N}; it is counted as a gap.
+const LostEventType = "lost"
+
+// Stats are a channel's counters. Counters are totals since the channel
+// started (or since its URL changed).
+type Stats struct {
+	// Events counts every event received, filtered ones included.
+	Events uint64
+	// Comments counts comment lines (heartbeats).
+	Comments uint64
+	// Bytes counts stream bytes received.
+	Bytes uint64
+	// PerSecond is the number of events in the last complete second.
+	PerSecond float64
+	// PerMinute is the average events per second over the last minute
+	// (or since the start, when younger).
+	PerMinute float64
+	// Sparkline holds RateWindow per-second event counts, oldest first,
+	// ending with the last complete second.
+	Sparkline []float64
+	// LastEventAt is when the last event arrived (zero if none).
+	LastEventAt time.Time
+	// LastEventID is the last event ID string seen.
+	LastEventID string
+	// Connects counts connections opened; Reconnects those after the
+	// first.
+	Connects, Reconnects uint64
+	// Stalls counts connections dropped by the stall watchdog.
+	Stalls uint64
+	// Retry is the reconnection time in effect.
+	Retry time.Duration
+	// Evicted counts log records dropped to respect the log caps.
+	Evicted uint64
+	// Filtered counts events not logged because of the type filter.
+	Filtered uint64
+	// Gaps counts detected gaps; Missed sums the events they lost.
+	Gaps, Missed uint64
+	// Duplicates counts events whose numeric id did not advance.
+	Duplicates uint64
+	// Started is when the counters started.
+	Started time.Time
+}
+
+// Snapshot is a consistent copy of a channel's state, for display.
+type Snapshot struct {
+	// Name is the channel name.
+	Name string
+	// Config is the channel's configuration as given (variables not
+	// expanded).
+	Config ChannelConfig
+	// Status is the connection status.
+	Status Status
+	// History is the last transitions, oldest first.
+	History []Transition
+	// Stats are the counters and rates.
+	Stats Stats
+	// Progress is read from the newest event.
+	Progress Progress
+	// Len is the number of records in the log; FirstSeq the Seq of the
+	// oldest, LastSeq of the newest (FirstSeq > LastSeq when empty).
+	Len int
+	// FirstSeq: see Len.
+	FirstSeq uint64
+	// LastSeq: see Len.
+	LastSeq uint64
+	// Version changes whenever anything above changes.
+	Version uint64
+	// At is when the snapshot was taken.
+	At time.Time
+}
+
+// Channel is one supervised stream with the bounded state a UI shows: a log
+// ring of recent records, counters, rates, progress. Ingestion holds the
+// channel's mutex only for O(1) bookkeeping; readers copy what they need.
+// A Channel belongs to a Manager, which starts and stops it.
+type Channel struct {
+	clk     clock.Clock
+	restart chan struct{}
+
+	// lifeMu serialises start/stop/reconfigure.
+	lifeMu  sync.Mutex
+	cancel  context.CancelFunc
+	done    chan struct{}
+	removed bool
+
+	mu       sync.Mutex
+	cfg      ChannelConfig // as given
+	stream   *Stream
+	types    []string
+	fields   progressFields
+	ring     ring
+	stats    Stats
+	rate     rateCounter
+	status   Status
+	version  uint64
+	lastNum  int64
+	haveNum  bool
+	newConn  bool
+	newest   Record // newest stored event, for progress
+	progress progressTracker
+}
+
+func newChannel(raw, eff ChannelConfig, clk clock.Clock) *Channel {
+	c := &Channel{clk: clk, restart: make(chan struct{}, 1)}
+	c.reset(raw, eff)
+	return c
+}
+
+// ringCaps returns the log caps of an effective config.
+func ringCaps(eff ChannelConfig) (int, int64) {
+	size, rb := eff.RingSize, eff.RingBytes
+	if size == 0 {
+		size = DefaultRingSize
+	}
+	if rb == 0 {
+		rb = DefaultRingBytes
+	}
+	return size, rb
+}
+
+// reset sets the configuration (raw as given, eff with the manager's
+// defaults) and clears the log and counters. Sequence numbers go on.
+func (c *Channel) reset(raw, eff ChannelConfig) {
+	c.reconfigure(raw, eff)
+	size, rb := ringCaps(eff)
+	next := c.ring.nextSeq
+	c.ring = newRing(size, rb)
+	if next > 0 {
+		c.ring.nextSeq = next
+	}
+	c.stats = Stats{Started: c.clk.Now(), Retry: eff.Retry}
+	if c.stats.Retry == 0 {
+		c.stats.Retry = DefaultRetry
+	}
+	c.rate = rateCounter{}
+	c.haveNum, c.newConn = false, false
+	c.newest = Record{}
+	c.progress = progressTracker{}
+	c.version++
+}
+
+// reconfigure applies a new configuration, keeping the log (re-capped),
+// counters and progress.
+func (c *Channel) reconfigure(raw, eff ChannelConfig) {
+	c.cfg = raw.Clone()
+	c.types = slices.Clone(eff.EventTypes)
+	c.fields = progressFields{
+		progress: eff.ProgressField,
+		done:     eff.DoneField,
+		total:    eff.TotalField,
+		message:  eff.MessageField,
+		scale:    eff.ProgressScale,
+	}
+	size, rb := ringCaps(eff)
+	if c.ring.capacity != 0 && (size != c.ring.capacity || rb != c.ring.maxBytes) {
+		old := c.ring
+		c.ring = newRing(size, rb)
+		c.ring.nextSeq = old.firstSeq()
+		c.ring.evicted = old.evicted
+		for i := 0; i < old.n; i++ {
+			r, _ := old.at(i)
+			c.ring.push(r)
+		}
+		c.stats.Evicted += c.ring.evicted - old.evicted
+	}
+	c.version++
+}
+
+// start runs st until ctx is done; a terminal state waits for Reconnect or
+// Resume. Callers hold lifeMu.
+func (c *Channel) start(ctx context.Context, st *Stream) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.stream = st
+	c.mu.Unlock()
+	c.cancel, c.done = cancel, done
+	go func() {
+		defer close(done)
+		for {
+			select { // a request made before this Run is served by it
+			case <-c.restart:
+			default:
+			}
+			_ = st.Run(ctx) // the outcome is in the status
+			select {
+			case <-ctx.Done():
+				return
+			case <-c.restart:
+			}
+		}
+	}()
+}
+
+// stop ends the channel's goroutine and waits for it. Callers hold lifeMu.
+func (c *Channel) stop() {
+	if c.cancel == nil {
+		return
+	}
+	c.cancel()
+	<-c.done
+	c.cancel, c.done = nil, nil
+}
+
+// Name returns the channel's name.
+func (c *Channel) Name() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg.Name
+}
+
+// Config returns a copy of the channel's configuration as given.
+func (c *Channel) Config() ChannelConfig {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg.Clone()
+}
+
+// Status returns the connection status.
+func (c *Channel) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
+}
+
+// Version returns a number that changes whenever the channel's state
+// changes (a record, a transition, a reconfiguration); a UI redraws only
+// channels whose version moved. Rates also move with time alone: redraw
+// them at least once a second.
+func (c *Channel) Version() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version
+}
+
+// Pause closes the connection and holds the channel paused.
+func (c *Channel) Pause() {
+	c.currentStream().Pause()
+}
+
+// Resume ends a pause and reconnects with the last event ID; on a failed or
+// closed channel it starts over.
+func (c *Channel) Resume() {
+	if !c.currentStream().Resume() {
+		c.kick()
+	}
+}
+
+// Reconnect reconnects at once (skipping a retry wait, dropping the open
+// connection, ending a pause, or starting a failed or closed channel over).
+func (c *Channel) Reconnect() {
+	if !c.currentStream().Reconnect() {
+		c.kick()
+	}
+}
+
+func (c *Channel) kick() {
+	select {
+	case c.restart <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Channel) currentStream() *Stream {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stream
+}
+
+// Len returns the number of records in the log.
+func (c *Channel) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ring.n
+}
+
+// At returns the i-th record of the log, 0 being the oldest; false when i
+// is out of range (the log may have moved since Len).
+func (c *Channel) At(i int) (Record, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ring.at(i)
+}
+
+// Records appends to dst the records with Seq >= fromSeq, oldest first,
+// and returns it. Pass the last Seq seen + 1 to get only new records.
+func (c *Channel) Records(dst []Record, fromSeq uint64) []Record {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ring.appendFrom(dst, fromSeq)
+}
+
+// Clear empties the log (sequence numbers keep counting); counters stay.
+func (c *Channel) Clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ring.clear()
+	c.version++
+}
+
+// HandleFrame implements Handler: it logs and counts a frame. O(1), no
+// allocation for events and comments.
+func (c *Channel) HandleFrame(f Frame, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	c.stats.Bytes += uint64(f.Size)
+	switch f.Kind {
+	case FrameEvent:
+		c.onEvent(f, at)
+	case FrameComment:
+		c.stats.Comments++
+		c.push(Record{At: at, Kind: RecordComment, Data: f.Comment, Size: f.Size})
+	case FrameRetry:
+		c.stats.Retry = f.Retry
+		c.push(Record{At: at, Kind: RecordRetry, Data: f.Retry.String(), Size: f.Size})
+	}
+}
+
+func (c *Channel) onEvent(f Frame, at time.Time) {
+	ev := &f.Event
+	c.stats.Events++
+	c.stats.LastEventAt = at
+	c.stats.LastEventID = ev.ID
+	c.rate.add(at.Unix())
+	r := Record{At: at, Kind: RecordEvent, ID: ev.ID, Type: ev.Type, Data: ev.Data, Size: f.Size}
+	if n, ok := parseNumericID(ev.ID); ok {
+		switch {
+		case !c.haveNum:
+		case n == c.lastNum && !c.newConn:
+			// An event without an id field inherits the last one.
+		case n <= c.lastNum:
+			r.Duplicate = true
+			c.stats.Duplicates++
+		case n > c.lastNum+1:
+			r.Gap = n - c.lastNum - 1
+		}
+		c.lastNum, c.haveNum, c.newConn = n, true, false
+	}
+	if ev.Type == LostEventType {
+		if m := gjson.Get(ev.Data, "missed").Int(); m > 0 {
+			r.Gap += m
+		}
+	}
+	if r.Gap > 0 {
+		c.stats.Gaps++
+		c.stats.Missed += uint64(r.Gap)
+	}
+	if !c.accepts(ev.Type) {
+		c.stats.Filtered++
+		return
+	}
+	r.Seq = c.push(r)
+	c.newest = r
+}
+
+func (c *Channel) accepts(typ string) bool {
+	if len(c.types) == 0 {
+		return true
+	}
+	for _, t := range c.types {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Channel) push(r Record) uint64 {
+	before := c.ring.evicted
+	seq := c.ring.push(r)
+	c.stats.Evicted += c.ring.evicted - before
+	return seq
+}
+
+// parseNumericID parses a base-10 id of up to 18 digits without allocating.
+func parseNumericID(id string) (int64, bool) {
+	if id == "" || len(id) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(id); i++ {
+		d := id[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		n = n*10 + int64(d)
+	}
+	return n, true
+}
+
+// HandleStatus implements Handler: it records a state transition.
+func (c *Channel) HandleStatus(s Status) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	c.status = s
+	c.stats.Retry = s.Retry
+	switch s.State {
+	case Open:
+		c.stats.Connects++
+		if c.stats.Connects > 1 {
+			c.stats.Reconnects++
+		}
+		c.newConn = true
+	case Stalled:
+		c.stats.Stalls++
+	case Connecting, Idle:
+		return // not worth a log line each
+	}
+	c.push(Record{At: s.Since, Kind: RecordState, Type: s.State.String(), Data: s.Detail})
+}
+
+// Snapshot returns a consistent copy of the channel's state.
+func (c *Channel) Snapshot() Snapshot {
+	var s Snapshot
+	c.SnapshotInto(&s)
+	return s
+}
+
+// SnapshotInto fills s, reusing its History slices, so a UI refreshing
+// many channels does not allocate on every tick. Progress is read here,
+// from the newest event, outside the ingestion lock.
+func (c *Channel) SnapshotInto(s *Snapshot) {
+	now := c.clk.Now()
+	hist := s.History[:0]
+	spark := s.Stats.Sparkline
+	if cap(spark) < RateWindow {
+		spark = make([]float64, RateWindow)
+	}
+	spark = spark[:RateWindow]
+
+	c.mu.Lock()
+	st := c.stream
+	s.Name = c.cfg.Name
+	s.Config = c.cfg.Clone()
+	s.Status = c.status
+	s.Stats = c.stats
+	sec := now.Unix()
+	sum := c.rate.history(sec, spark)
+	s.Stats.Sparkline = spark
+	s.Stats.PerSecond = float64(c.rate.count(sec - 1))
+	span := min(max(sec-c.stats.Started.Unix(), 1), RateWindow)
+	s.Stats.PerMinute = float64(sum) / float64(span)
+	s.Len = c.ring.n
+	s.FirstSeq = c.ring.firstSeq()
+	s.LastSeq = c.ring.nextSeq - 1
+	s.Version = c.version
+	s.At = now
+	newest := c.newest
+	needProgress := newest.Seq > c.progress.p.Seq && newest.Kind == RecordEvent
+	fields, fraction := c.fields, c.progress.fractionMode
+	s.Progress = c.progress.p
+	c.mu.Unlock()
+
+	if st != nil {
+		hist = st.History(hist)
+	}
+	s.History = hist
+	if needProgress {
+		x := fields.extract(newest.Data, fraction)
+		c.mu.Lock()
+		if c.newest.Seq >= newest.Seq { // not reset meanwhile
+			c.progress.update(newest.Seq, newest.At, x)
+		}
+		s.Progress = c.progress.p
+		c.mu.Unlock()
+	}
+}
