@@ -1,0 +1,201 @@
+// Command ssemon-demo runs the SSE Monitor demo server: channels driven by
+// deterministic scenarios, resumable streams, fault injection and a browser
+// page. See docs/demo-server.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ssemon/ssemon/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "ssemon-demo:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+const usageText = `Usage: ssemon-demo [flags]
+
+Serves the SSE Monitor demo channels on http://127.0.0.1:8080/ by default:
+  GET  /                      live page (EventSource per channel)
+  GET  /api/stream/{channel}  the event stream (Last-Event-ID, ?lastEventId=, ?history=N)
+  GET  /api/channels          channel index (JSON)
+  GET  /healthz, /metrics     health (JSON), Prometheus metrics
+  POST /admin/fault           fault injection (loopback only, or with the token)
+
+Examples:
+  ssemon-demo
+  ssemon-demo --listen 127.0.0.1:0 --seed 42 --log-format json
+  ssemon-demo --scenarios demo.json --firehose-rate 20000
+  ssemon-demo --fail-next flaky=503 --set-retry flaky=1s
+  SSEMON_DEMO_TOKEN=s3cret ssemon-demo --listen 0.0.0.0:8080 --cors-origin https://example.test
+  curl -sN http://127.0.0.1:8080/api/stream/deploy
+  curl -s -d action=drop -d channel=flaky http://127.0.0.1:8080/admin/fault
+
+Flags:
+`
+
+// kvFlag collects repeated CHANNEL=VALUE flags.
+type kvFlag struct {
+	name  string
+	pairs [][2]string
+}
+
+func (f *kvFlag) String() string { return "" }
+
+func (f *kvFlag) Set(v string) error {
+	ch, val, ok := strings.Cut(v, "=")
+	if !ok || ch == "" || val == "" {
+		return fmt.Errorf("want CHANNEL=VALUE, got %q", v)
+	}
+	f.pairs = append(f.pairs, [2]string{ch, val})
+	return nil
+}
+
+// listFlag collects repeated or comma-separated values.
+type listFlag []string
+
+func (f *listFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *listFlag) Set(v string) error {
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*f = append(*f, p)
+		}
+	}
+	return nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ssemon-demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		fs.PrintDefaults()
+	}
+	var (
+		cfg          server.Config
+		listen       = fs.String("listen", "127.0.0.1:8080", "address to listen on (a non-loopback address is logged as a warning)")
+		scenarios    = fs.String("scenarios", "", "JSON scenario file (default: the built-in channel set)")
+		firehoseRate = fs.Int("firehose-rate", 0, "events per second of firehose channels (default 1000, max 100000)")
+		logFormat    = fs.String("log-format", "text", "log format: text or json")
+		logLevel     = fs.String("log-level", "info", "log level: debug, info, warn or error")
+		token        = fs.String("token", "", "bearer token required on every request but /healthz (default $SSEMON_DEMO_TOKEN; prefer the variable: flags show in ps)")
+		cors         listFlag
+		failNext     = &kvFlag{name: "fail-next"}
+		setRetry     = &kvFlag{name: "set-retry"}
+	)
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "scenario seed: the same seed plays the same demo")
+	fs.DurationVar(&cfg.Heartbeat, "heartbeat", server.DefaultHeartbeat, "heartbeat comment interval (negative disables)")
+	fs.DurationVar(&cfg.Retry, "retry", server.DefaultRetry, "retry: sent on connect")
+	fs.IntVar(&cfg.RingSize, "ring", server.DefaultRingSize, "events kept per channel for resume")
+	fs.IntVar(&cfg.QueueSize, "queue", server.DefaultQueueSize, "per-subscriber queue (events)")
+	fs.IntVar(&cfg.MaxSubscribers, "max-subscribers", server.DefaultMaxSubscribers, "concurrent streams allowed; 503 past it")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "a subscriber whose write takes longer is dropped")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "graceful shutdown bound")
+	fs.Var(&cors, "cors-origin", "origin allowed by CORS, repeatable or comma-separated; * for any (default none)")
+	fs.Var(failNext, "fail-next", "CHANNEL=STATUS: answer the channel's next stream request with STATUS (repeatable)")
+	fs.Var(setRetry, "set-retry", "CHANNEL=DURATION: retry: for the channel at startup (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch *logFormat {
+	case "text":
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, opts))
+	case "json":
+		cfg.Logger = slog.New(slog.NewJSONHandler(stderr, opts))
+	default:
+		return fmt.Errorf("--log-format: want text or json, got %q", *logFormat)
+	}
+	cfg.Token = *token
+	if cfg.Token == "" {
+		cfg.Token = os.Getenv("SSEMON_DEMO_TOKEN")
+	}
+	cfg.CORSOrigins = cors
+	if *scenarios != "" {
+		data, err := os.ReadFile(*scenarios)
+		if err != nil {
+			return err
+		}
+		if cfg.Scenarios, err = server.ParseScenarios(data); err != nil {
+			return fmt.Errorf("%s: %w", *scenarios, err)
+		}
+	}
+	if *firehoseRate != 0 {
+		if len(cfg.Scenarios) == 0 {
+			cfg.Scenarios = server.DefaultScenarios()
+		}
+		for i := range cfg.Scenarios {
+			if cfg.Scenarios[i].Kind == server.KindFirehose {
+				cfg.Scenarios[i].Rate = *firehoseRate
+			}
+		}
+	}
+
+	srv, err := server.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	known := map[string]bool{}
+	for _, c := range srv.Channels() {
+		known[c.Name] = true
+	}
+	for _, kv := range failNext.pairs {
+		st, err := strconv.Atoi(kv[1])
+		if err != nil || !known[kv[0]] {
+			return fmt.Errorf("--fail-next %s=%s: want a known channel and a status", kv[0], kv[1])
+		}
+		srv.FailNext(kv[0], st)
+	}
+	for _, kv := range setRetry.pairs {
+		d, err := time.ParseDuration(kv[1])
+		if err != nil || !known[kv[0]] {
+			return fmt.Errorf("--set-retry %s=%s: want a known channel and a duration", kv[0], kv[1])
+		}
+		srv.SetRetry(kv[0], d)
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(known))
+	for _, c := range srv.Channels() {
+		names = append(names, c.Name)
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(stdout, "ssemon-demo: serving %s (channels: %s)\n", url, strings.Join(names, ", "))
+	if cfg.Token != "" {
+		fmt.Fprintf(stdout, "ssemon-demo: token required: open %s?token=<token>\n", url)
+	}
+	return srv.Serve(ctx, ln)
+}

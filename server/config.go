@@ -1,0 +1,216 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ssemon/ssemon/client/clock"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultHeartbeat         = 15 * time.Second
+	DefaultRetry             = 3 * time.Second
+	DefaultRingSize          = 1000
+	DefaultQueueSize         = 64
+	DefaultMaxSubscribers    = 1000
+	DefaultWriteTimeout      = 10 * time.Second
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultMaxHeaderBytes    = 16 << 10
+	DefaultShutdownTimeout   = 5 * time.Second
+)
+
+// Caps on values accepted from configuration and fault injection.
+const (
+	// MaxRingSize caps Config.RingSize.
+	MaxRingSize = 1_000_000
+	// MaxQueueSize caps Config.QueueSize.
+	MaxQueueSize = 65536
+	// MaxBurst caps the n of Burst.
+	MaxBurst = 100_000
+	// MaxFaultDuration caps Stall durations and SetRetry values.
+	MaxFaultDuration = time.Hour
+	// MaxFailNext caps how many injected failures may be queued per channel.
+	MaxFailNext = 100
+)
+
+// Config configures a Server. The zero Config is a working demo: every zero
+// field takes the default written next to it. New copies the Config, so
+// changing it (or the slices it holds) afterwards has no effect.
+type Config struct {
+	// Scenarios lists the channels and the generator feeding each.
+	// Default: DefaultScenarios() (deploy, exports, metrics, logs, quiet,
+	// firehose, flaky).
+	Scenarios []Scenario
+
+	// Seed makes the scenarios deterministic: the same Seed and the same
+	// clock steps give the same events. Default 0, itself a fixed seed, so
+	// the demo plays the same way every run.
+	Seed uint64
+
+	// Heartbeat is the interval between ": heartbeat" comments sent to
+	// every subscriber. Default 15 s; negative disables heartbeats.
+	Heartbeat time.Duration
+
+	// Retry is the reconnection delay sent as "retry:" on every new
+	// connection (SetRetry changes it per channel). Default 3 s.
+	Retry time.Duration
+
+	// RingSize is how many events each channel keeps for replay to
+	// resuming clients. Default 1000, at most MaxRingSize.
+	RingSize int
+
+	// QueueSize is the per-subscriber queue of events handed to the
+	// streaming layer. A subscriber whose queue is full is caught up from
+	// the ring once it drains (it is told with a "lost" event what it
+	// missed if the ring moved past it). Default 64, at most MaxQueueSize.
+	QueueSize int
+
+	// MaxSubscribers caps concurrent stream connections over all channels;
+	// past it a stream request is answered 503. Default 1000.
+	MaxSubscribers int
+
+	// WriteTimeout bounds every write to a subscriber; a subscriber whose
+	// write does not complete in time (it stopped reading) is dropped.
+	// Measured on the real clock, since it bounds network I/O.
+	// Default 10 s.
+	WriteTimeout time.Duration
+
+	// ReadHeaderTimeout is the http.Server's ReadHeaderTimeout used by
+	// Serve. Default 10 s.
+	ReadHeaderTimeout time.Duration
+
+	// MaxHeaderBytes is the http.Server's MaxHeaderBytes used by Serve.
+	// Default 16 KiB.
+	MaxHeaderBytes int
+
+	// ShutdownTimeout bounds the graceful part of Serve's shutdown and of
+	// Close (real clock); connections still open after it are cut.
+	// Default 5 s.
+	ShutdownTimeout time.Duration
+
+	// Token, when set, is required on every request except GET /healthz,
+	// as "Authorization: Bearer <token>" or "?token=<token>" (for the
+	// browser's EventSource). Default "": no authentication, and the admin
+	// endpoint is accepted from loopback addresses only.
+	Token string
+
+	// CORSOrigins lists the origins allowed to read the API from a browser
+	// ("*" allows any). Default none: no CORS headers are sent.
+	CORSOrigins []string
+
+	// Clock drives scenarios, heartbeats and stall timers. Default
+	// clock.Real(); tests pass a clock.Fake.
+	Clock clock.Clock
+
+	// Logger receives the server's logs. Default: discard.
+	Logger *slog.Logger
+}
+
+// ErrClosed is returned by Serve when the Server was already closed.
+var ErrClosed = errors.New("server: closed")
+
+// ConfigError reports an invalid Config field or scenario file entry.
+type ConfigError struct {
+	// Field names the offending field, e.g. "RingSize" or "scenarios[2].interval".
+	Field string
+	// Err says what is wrong with it.
+	Err error
+}
+
+// Error implements error.
+func (e *ConfigError) Error() string { return "server: invalid " + e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func configErr(field, format string, args ...any) error {
+	return &ConfigError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// withDefaults returns a deep copy of c with defaults merged in, or the
+// first invalid field.
+func (c Config) withDefaults() (Config, error) {
+	out := c
+	out.Scenarios = nil
+	out.CORSOrigins = slices.Clone(c.CORSOrigins)
+	src := c.Scenarios
+	if len(src) == 0 {
+		src = DefaultScenarios()
+	}
+	seen := make(map[string]bool, len(src))
+	for i, sc := range src {
+		sc, err := sc.withDefaults(fmt.Sprintf("Scenarios[%d]", i))
+		if err != nil {
+			return Config{}, err
+		}
+		if seen[sc.Channel] {
+			return Config{}, configErr(fmt.Sprintf("Scenarios[%d].Channel", i), "duplicate channel %q", sc.Channel)
+		}
+		seen[sc.Channel] = true
+		out.Scenarios = append(out.Scenarios, sc)
+	}
+	durations := []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+		neg  bool // negative allowed (meaning "off")
+	}{
+		{"Heartbeat", &out.Heartbeat, DefaultHeartbeat, true},
+		{"Retry", &out.Retry, DefaultRetry, false},
+		{"WriteTimeout", &out.WriteTimeout, DefaultWriteTimeout, false},
+		{"ReadHeaderTimeout", &out.ReadHeaderTimeout, DefaultReadHeaderTimeout, false},
+		{"ShutdownTimeout", &out.ShutdownTimeout, DefaultShutdownTimeout, false},
+	}
+	for _, d := range durations {
+		switch {
+		case *d.v == 0:
+			*d.v = d.def
+		case *d.v < 0 && !d.neg:
+			return Config{}, configErr(d.name, "negative duration %v", *d.v)
+		}
+	}
+	if out.Retry > MaxFaultDuration {
+		return Config{}, configErr("Retry", "%v exceeds %v", out.Retry, MaxFaultDuration)
+	}
+	ints := []struct {
+		name     string
+		v        *int
+		def, max int
+	}{
+		{"RingSize", &out.RingSize, DefaultRingSize, MaxRingSize},
+		{"QueueSize", &out.QueueSize, DefaultQueueSize, MaxQueueSize},
+		{"MaxSubscribers", &out.MaxSubscribers, DefaultMaxSubscribers, 1 << 30},
+		{"MaxHeaderBytes", &out.MaxHeaderBytes, DefaultMaxHeaderBytes, 1 << 30},
+	}
+	for _, n := range ints {
+		switch {
+		case *n.v == 0:
+			*n.v = n.def
+		case *n.v < 0:
+			return Config{}, configErr(n.name, "negative value %d", *n.v)
+		case *n.v > n.max:
+			return Config{}, configErr(n.name, "%d exceeds %d", *n.v, n.max)
+		}
+	}
+	if strings.TrimSpace(out.Token) != out.Token || strings.ContainsAny(out.Token, "\r\n") {
+		return Config{}, configErr("Token", "must not contain whitespace at its ends or line breaks")
+	}
+	for i, o := range out.CORSOrigins {
+		if o == "" || strings.ContainsAny(o, " \t\r\n,") {
+			return Config{}, configErr(fmt.Sprintf("CORSOrigins[%d]", i), "invalid origin %q", o)
+		}
+		out.CORSOrigins[i] = strings.TrimRight(o, "/")
+	}
+	if out.Clock == nil {
+		out.Clock = clock.Real()
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	return out, nil
+}

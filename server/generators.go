@@ -1,0 +1,404 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// gen is the state every scenario generator shares.
+type gen struct {
+	s   *Server
+	ch  *channel
+	sc  Scenario
+	rng *rand.Rand
+}
+
+// runScenario drives ch's scenario until the server closes. Each generator
+// draws from its own PCG seeded by (Config.Seed, channel name) and stamps
+// events with the tick's time, so the same clock steps give the same events.
+func (s *Server) runScenario(ch *channel) {
+	h := fnv.New64a()
+	h.Write([]byte(ch.sc.Channel))
+	g := &gen{s: s, ch: ch, sc: ch.sc, rng: rand.New(rand.NewPCG(s.cfg.Seed, h.Sum64()))}
+	switch ch.sc.Kind {
+	case KindQuiet:
+		<-s.stop
+	case KindFirehose:
+		g.firehose()
+	case KindFlaky:
+		g.flaky()
+	case KindDeploy:
+		d := &deployRun{}
+		g.every(g.sc.Interval, func(now time.Time) { d.step(g, now) })
+	case KindExports:
+		e := &exportJobs{slots: make([]*exportJob, g.sc.Jobs)}
+		g.every(g.sc.Interval, func(now time.Time) { e.step(g, now) })
+	case KindMetrics:
+		m := &metricsWalk{cpu: 35, mem: 1400, rps: 400, p99: 80}
+		g.every(g.sc.Interval, func(now time.Time) { m.step(g, now) })
+	case KindLogs:
+		g.every(g.sc.Interval, func(now time.Time) { g.logLine(now) })
+	}
+}
+
+// every calls step on each tick of a ticker of period d until the server
+// closes.
+func (g *gen) every(d time.Duration, step func(now time.Time)) {
+	t := g.s.cfg.Clock.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.s.stop:
+			return
+		case now := <-t.C():
+			step(now)
+		}
+	}
+}
+
+// emit marshals v as the data of an event of type typ.
+func (g *gen) emit(typ string, v any) message {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("server: scenario payload: %v", err)) // payloads are fixed structs
+	}
+	return message{typ: typ, data: data}
+}
+
+// statusUpdate is the seed's event shape; scenarios add fields to it.
+type statusUpdate struct {
+	Channel   string `json:"channel"`
+	Timestamp int64  `json:"timestamp"`
+	Progress  int    `json:"progress"`
+}
+
+var deployStages = [...]string{"build", "test", "package", "deploy"}
+
+// deployRun is the deploy pipeline: stages run in order, progress 0→100,
+// a run may fail in a stage, then a new run starts after a pause.
+type deployRun struct {
+	run       int
+	stage     int
+	stageProg int
+	failStage int // -1: this run succeeds
+	failAt    int
+	pause     int
+	running   bool
+	started   time.Time
+}
+
+type deployStatus struct {
+	statusUpdate
+	Run           int    `json:"run"`
+	Stage         string `json:"stage"`
+	StageProgress int    `json:"stage_progress"`
+	Status        string `json:"status"`
+}
+
+type deployStage struct {
+	Channel   string `json:"channel"`
+	Timestamp int64  `json:"timestamp"`
+	Run       int    `json:"run"`
+	Stage     string `json:"stage"`
+	Status    string `json:"status"`
+}
+
+type deployDone struct {
+	Channel     string `json:"channel"`
+	Timestamp   int64  `json:"timestamp"`
+	Run         int    `json:"run"`
+	Result      string `json:"result"`
+	FailedStage string `json:"failed_stage,omitempty"`
+	DurationMS  int64  `json:"duration_ms"`
+}
+
+func (d *deployRun) step(g *gen, now time.Time) {
+	ts := now.UnixMilli()
+	name := g.ch.info.Name
+	var out []message
+	if !d.running {
+		if d.pause > 0 {
+			d.pause--
+			return
+		}
+		d.run++
+		d.running, d.stage, d.stageProg, d.started = true, 0, 0, now
+		d.failStage = -1
+		if g.rng.Float64() < g.sc.FailureRate {
+			d.failStage = 1 + g.rng.IntN(len(deployStages)-1)
+			d.failAt = 10 + g.rng.IntN(80)
+		}
+		out = append(out,
+			g.emit("stage", deployStage{name, ts, d.run, deployStages[0], "started"}),
+			g.emit("status_update", deployStatus{statusUpdate{name, ts, 0}, d.run, deployStages[0], 0, "running"}))
+		g.ch.publish(out...)
+		return
+	}
+	d.stageProg = min(100, d.stageProg+4+g.rng.IntN(12))
+	stage := deployStages[d.stage]
+	overall := (d.stage*100 + d.stageProg) / len(deployStages)
+	if d.stage == d.failStage && d.stageProg >= d.failAt {
+		out = append(out,
+			g.emit("status_update", deployStatus{statusUpdate{name, ts, overall}, d.run, stage, d.stageProg, "failed"}),
+			g.emit("stage", deployStage{name, ts, d.run, stage, "failed"}),
+			g.emit("done", deployDone{name, ts, d.run, "failure", stage, now.Sub(d.started).Milliseconds()}))
+		d.running, d.pause = false, 6
+		g.ch.publish(out...)
+		return
+	}
+	out = append(out, g.emit("status_update", deployStatus{statusUpdate{name, ts, overall}, d.run, stage, d.stageProg, "running"}))
+	if d.stageProg == 100 {
+		out = append(out, g.emit("stage", deployStage{name, ts, d.run, stage, "passed"}))
+		if d.stage == len(deployStages)-1 {
+			out = append(out, g.emit("done", deployDone{name, ts, d.run, "success", "", now.Sub(d.started).Milliseconds()}))
+			d.running, d.pause = false, 6
+		} else {
+			d.stage++
+			d.stageProg = 0
+			out = append(out, g.emit("stage", deployStage{name, ts, d.run, deployStages[d.stage], "started"}))
+		}
+	}
+	g.ch.publish(out...)
+}
+
+var (
+	exportDatasets = [...]string{"orders", "invoices", "customers", "events", "audit-log", "payments", "shipments", "refunds"}
+	exportFormats  = [...]string{"csv", "parquet", "jsonl"}
+	exportErrors   = [...]string{"disk quota exceeded", "upstream timeout after 30s", "permission denied on bucket", "connection reset by peer", "schema changed during export"}
+)
+
+// exportJobs runs several export jobs at once; a finished slot gets a new
+// job after a short pause.
+type exportJobs struct {
+	slots []*exportJob
+	next  int
+}
+
+type exportJob struct {
+	id      string
+	name    string
+	total   int
+	rows    int
+	failAt  int // -1: succeeds
+	started time.Time
+	done    bool
+	idle    int // ticks before the slot is reused
+}
+
+type exportStatus struct {
+	statusUpdate
+	Job       string `json:"job"`
+	Name      string `json:"name"`
+	Rows      int    `json:"rows"`
+	TotalRows int    `json:"total_rows"`
+}
+
+type exportEvent struct {
+	Channel    string `json:"channel"`
+	Timestamp  int64  `json:"timestamp"`
+	Job        string `json:"job"`
+	Name       string `json:"name"`
+	TotalRows  int    `json:"total_rows"`
+	Rows       int    `json:"rows,omitempty"`
+	Progress   int    `json:"progress,omitempty"`
+	Bytes      int64  `json:"bytes,omitempty"`
+	DurationMS int64  `json:"duration_ms,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+func (e *exportJobs) step(g *gen, now time.Time) {
+	ts := now.UnixMilli()
+	name := g.ch.info.Name
+	var out []message
+	started := false
+	for i, j := range e.slots {
+		switch {
+		case j == nil || (j.done && j.idle <= 0):
+			if started {
+				continue // one new job per tick
+			}
+			started = true
+			e.next++
+			j = &exportJob{
+				id: fmt.Sprintf("export-%04d", e.next),
+				name: fmt.Sprintf("%s-%s.%s", exportDatasets[g.rng.IntN(len(exportDatasets))],
+					now.Format("2006-01"), exportFormats[g.rng.IntN(len(exportFormats))]),
+				total:   (5 + g.rng.IntN(95)) * 1000,
+				failAt:  -1,
+				started: now,
+			}
+			if g.rng.Float64() < g.sc.FailureRate {
+				j.failAt = j.total * (10 + g.rng.IntN(80)) / 100
+			}
+			e.slots[i] = j
+			out = append(out, g.emit("job_started", exportEvent{Channel: name, Timestamp: ts, Job: j.id, Name: j.name, TotalRows: j.total}))
+		case j.done:
+			j.idle--
+		default:
+			j.rows = min(j.total, j.rows+j.total*(2+g.rng.IntN(9))/100)
+			progress := j.rows * 100 / j.total
+			if j.failAt >= 0 && j.rows >= j.failAt {
+				j.done, j.idle = true, 2
+				out = append(out, g.emit("job_failed", exportEvent{Channel: name, Timestamp: ts, Job: j.id, Name: j.name,
+					TotalRows: j.total, Rows: j.rows, Progress: progress, Error: exportErrors[g.rng.IntN(len(exportErrors))]}))
+				continue
+			}
+			out = append(out, g.emit("status_update", exportStatus{statusUpdate{name, ts, progress}, j.id, j.name, j.rows, j.total}))
+			if j.rows == j.total {
+				j.done, j.idle = true, 2
+				out = append(out, g.emit("job_done", exportEvent{Channel: name, Timestamp: ts, Job: j.id, Name: j.name,
+					TotalRows: j.total, Rows: j.rows, Progress: 100, Bytes: int64(j.total) * int64(90+g.rng.IntN(60)),
+					DurationMS: now.Sub(j.started).Milliseconds()}))
+			}
+		}
+	}
+	if len(out) > 0 {
+		g.ch.publish(out...)
+	}
+}
+
+// metricsWalk is a bounded random walk of service metrics.
+type metricsWalk struct {
+	cpu, mem, rps, p99 float64
+}
+
+type metricsEvent struct {
+	Channel      string  `json:"channel"`
+	Timestamp    int64   `json:"timestamp"`
+	CPU          float64 `json:"cpu"`
+	MemoryMB     float64 `json:"memory_mb"`
+	RequestsPerS float64 `json:"requests_per_s"`
+	P99MS        float64 `json:"p99_ms"`
+}
+
+func (m *metricsWalk) step(g *gen, now time.Time) {
+	walk := func(v, step, lo, hi float64) float64 {
+		v += (g.rng.Float64()*2 - 1) * step
+		return math.Round(math.Max(lo, math.Min(hi, v))*10) / 10
+	}
+	m.cpu = walk(m.cpu, 6, 2, 98)
+	m.mem = walk(m.mem, 40, 256, 3900)
+	m.rps = walk(m.rps, 60, 5, 2500)
+	m.p99 = walk(m.p99, 15, 5, 900)
+	g.ch.publish(g.emit("metrics", metricsEvent{g.ch.info.Name, now.UnixMilli(), m.cpu, m.mem, m.rps, m.p99}))
+}
+
+var (
+	logComponents = [...]string{"api", "worker", "db", "auth", "billing", "scheduler"}
+	logPaths      = [...]string{"/api/orders", "/api/users", "/api/invoices", "/api/search", "/healthz"}
+	logWarnings   = [...]string{"slow query took %dms", "retrying upstream call (attempt %d)", "cache miss ratio high: %d%%", "queue depth %d above threshold"}
+	logErrors     = [...]string{"payment provider returned 502 after %dms", "deadlock detected, transaction %d rolled back", "failed to renew lease %d", "worker %d crashed: out of memory"}
+)
+
+// logLine publishes one plain-text log line as a default ("message") event.
+func (g *gen) logLine(now time.Time) {
+	r := g.rng
+	comp := logComponents[r.IntN(len(logComponents))]
+	var level, msg string
+	switch p := r.IntN(100); {
+	case p < 20:
+		level, msg = "DEBUG", fmt.Sprintf("cache lookup key=user:%d hit=%t", r.IntN(10000), r.IntN(2) == 0)
+	case p < 80:
+		status := []int{200, 200, 200, 201, 204, 304, 404}[r.IntN(7)]
+		level, msg = "INFO", fmt.Sprintf("GET %s/%d %d %dms", logPaths[r.IntN(len(logPaths))], r.IntN(9000)+1000, status, 2+r.IntN(120))
+	case p < 95:
+		level, msg = "WARN", fmt.Sprintf(logWarnings[r.IntN(len(logWarnings))], 100+r.IntN(4000))
+	default:
+		level, msg = "ERROR", fmt.Sprintf(logErrors[r.IntN(len(logErrors))], 100+r.IntN(9000))
+	}
+	line := fmt.Sprintf("%s %-5s %-9s %s", now.UTC().Format("2006-01-02T15:04:05.000Z"), level, comp, msg)
+	g.ch.publish(message{data: []byte(line)})
+}
+
+// firehose publishes Rate events per second in one batch per Interval
+// tick, computed from the clock so that dropped ticks are made up (at most
+// one second's worth per tick).
+func (g *gen) firehose() {
+	t := g.s.cfg.Clock.NewTicker(g.sc.Interval)
+	defer t.Stop()
+	start := g.s.cfg.Clock.Now()
+	var sent, seq uint64
+	rate := uint64(g.sc.Rate)
+	msgs := make([]message, 0, 64)
+	for {
+		select {
+		case <-g.s.stop:
+			return
+		case now := <-t.C():
+			elapsed := now.Sub(start)
+			target := rate * uint64(elapsed/time.Millisecond) / 1000
+			due := target - sent
+			if due > rate {
+				due = rate // more than a second behind: skip the excess
+			}
+			sent = target
+			msgs = msgs[:0]
+			ts := now.UnixMilli()
+			for range due {
+				seq++
+				b := make([]byte, 0, 48)
+				b = append(b, `{"seq":`...)
+				b = strconv.AppendUint(b, seq, 10)
+				b = append(b, `,"timestamp":`...)
+				b = strconv.AppendInt(b, ts, 10)
+				b = append(b, '}')
+				msgs = append(msgs, message{typ: "tick", data: b})
+			}
+			if len(msgs) > 0 {
+				g.ch.publish(msgs...)
+			}
+		}
+	}
+}
+
+// flaky publishes progress like the seed (0, 5, … 100, then again), and on
+// its own schedule drops its connections, stalls them and changes retry.
+func (g *gen) flaky() {
+	name := g.ch.info.Name
+	clk := g.s.cfg.Clock
+	progress := clk.NewTicker(g.sc.Interval)
+	defer progress.Stop()
+	tick := func(d time.Duration) (<-chan time.Time, func()) {
+		if d <= 0 {
+			return nil, func() {}
+		}
+		t := clk.NewTicker(d)
+		return t.C(), t.Stop
+	}
+	dropC, stopDrop := tick(g.sc.DropEvery)
+	defer stopDrop()
+	stallC, stopStall := tick(g.sc.StallEvery)
+	defer stopStall()
+	retryC, stopRetry := tick(g.sc.RetryEvery)
+	defer stopRetry()
+	n, retryIdx := 0, 0
+	for {
+		select {
+		case <-g.s.stop:
+			return
+		case now := <-progress.C():
+			p := (n % 21) * 5
+			n++
+			phase := "running"
+			if p == 100 {
+				phase = "complete"
+			}
+			g.ch.publish(g.emit("status_update", struct {
+				statusUpdate
+				Phase string `json:"phase"`
+			}{statusUpdate{name, now.UnixMilli(), p}, phase}))
+		case <-dropC:
+			g.s.Drop(name)
+		case <-stallC:
+			g.s.Stall(name, g.sc.StallFor)
+		case <-retryC:
+			g.s.SetRetry(name, g.sc.RetryCycle[retryIdx%len(g.sc.RetryCycle)])
+			retryIdx++
+		}
+	}
+}
