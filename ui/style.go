@@ -51,3 +51,25 @@ func stateIcon(s client.State) fyne.ThemeIconName {
 	}
 	return stateStyles[client.Idle].icon
 }
+
+// stateTextColor is the colour for text naming state s drawn straight on
+// w's background (not on a badge): the state colour, lightened on a dark
+// background so that it stays readable there.
+func stateTextColor(w fyne.Widget, s client.State) color.NRGBA {
+	c := StateColor(s)
+	if luminance(toNRGBA(theme.ColorForWidget(theme.ColorNameBackground, w))) < 0.4 {
+		return mix(c, color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}, 0.45)
+	}
+	return c
+}
+
+// luminance is the relative luminance of c, 0 (black) to 1 (white).
+func luminance(c color.NRGBA) float64 {
+	return (0.2126*float64(c.R) + 0.7152*float64(c.G) + 0.0722*float64(c.B)) / 255
+}
+
+// mix blends a towards b by f (0: a, 1: b).
+func mix(a, b color.NRGBA, f float64) color.NRGBA {
+	m := func(x, y uint8) uint8 { return uint8(float64(x)*(1-f) + float64(y)*f + 0.5) }
+	return color.NRGBA{R: m(a.R, b.R), G: m(a.G, b.G), B: m(a.B, b.B), A: m(a.A, b.A)}
+}

@@ -1,0 +1,199 @@
+package ui
+
+import (
+	"image/color"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssemon/ssemon/client"
+)
+
+// LogRow is one line of a channel's event log: arrival time, time since the
+// previous record, event id, type (or the kind of a non-event record), a
+// gap/duplicate marker and a one-line preview of the data. All rows have
+// the same height, as widget.List wants.
+type LogRow struct {
+	widget.BaseWidget
+
+	rec   client.Record
+	delta time.Duration
+	local *time.Location
+
+	at, dt, id, typ, mark, preview *canvas.Text
+}
+
+// NewLogRow returns an empty row. Times are shown in loc (nil: time.Local).
+func NewLogRow(loc *time.Location) *LogRow {
+	if loc == nil {
+		loc = time.Local
+	}
+	r := &LogRow{local: loc, delta: -1}
+	r.ExtendBaseWidget(r)
+	mono := fyne.TextStyle{Monospace: true}
+	r.at = canvas.NewText("", color.Black)
+	r.at.TextStyle = mono
+	r.dt = canvas.NewText("", color.Black)
+	r.dt.TextStyle = mono
+	r.dt.Alignment = fyne.TextAlignTrailing
+	r.id = canvas.NewText("", color.Black)
+	r.typ = canvas.NewText("", color.Black)
+	r.typ.TextStyle = fyne.TextStyle{Bold: true}
+	r.mark = canvas.NewText("", color.Black)
+	r.mark.TextStyle = fyne.TextStyle{Bold: true}
+	r.preview = canvas.NewText("", color.Black)
+	return r
+}
+
+// Set shows rec; delta is the time since the previous record shown (negative
+// when there is none).
+func (r *LogRow) Set(rec client.Record, delta time.Duration) {
+	if r.rec == rec && r.delta == delta {
+		return
+	}
+	r.rec, r.delta = rec, delta
+	r.Refresh()
+}
+
+// Record returns the record shown.
+func (r *LogRow) Record() client.Record { return r.rec }
+
+// logColumns are the widths of the fixed columns, in multiples of the text size.
+var logColumns = [...]float32{
+	6.6, // time: 15:04:05.000 in monospace
+	4.2, // delta: +999 ms
+	5,   // id
+	6,   // type
+	3.6, // marker: gap 12 / dup
+}
+
+// CreateRenderer is a private method to Fyne which links this widget to its renderer.
+func (r *LogRow) CreateRenderer() fyne.WidgetRenderer {
+	r.ExtendBaseWidget(r)
+	lr := &logRowRenderer{r: r, objects: []fyne.CanvasObject{r.at, r.dt, r.id, r.typ, r.mark, r.preview}}
+	lr.Refresh()
+	return lr
+}
+
+type logRowRenderer struct {
+	r       *LogRow
+	objects []fyne.CanvasObject
+	widths  [len(logColumns) + 1]float32
+}
+
+func (lr *logRowRenderer) MinSize() fyne.Size {
+	th := lr.r.Theme()
+	size, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNamePadding)
+	w := float32(0)
+	for _, c := range logColumns {
+		w += c*size + pad
+	}
+	h := fyne.MeasureText("Ag", size, fyne.TextStyle{}).Height
+	return fyne.NewSize(w+10*size, h+pad)
+}
+
+func (lr *logRowRenderer) Layout(size fyne.Size) {
+	th := lr.r.Theme()
+	ts, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNamePadding)
+	x := pad
+	cols := []*canvas.Text{lr.r.at, lr.r.dt, lr.r.id, lr.r.typ, lr.r.mark}
+	for i, c := range cols {
+		w := logColumns[i] * ts
+		lr.widths[i] = w
+		h := c.MinSize().Height
+		c.Move(fyne.NewPos(x, (size.Height-h)/2))
+		c.Resize(fyne.NewSize(w, h))
+		x += w + pad
+	}
+	w := max(size.Width-x-pad, 0)
+	lr.widths[len(cols)] = w
+	h := lr.r.preview.MinSize().Height
+	lr.r.preview.Move(fyne.NewPos(x, (size.Height-h)/2))
+	lr.r.preview.Resize(fyne.NewSize(w, h))
+	lr.fit()
+}
+
+// fit cuts the variable texts to their columns.
+func (lr *logRowRenderer) fit() {
+	r := lr.r
+	r.id.Text = fitText(r.rec.ID, lr.widths[2], r.id.TextSize, r.id.TextStyle)
+	r.typ.Text = fitText(recordType(r.rec), lr.widths[3], r.typ.TextSize, r.typ.TextStyle)
+	r.preview.Text = fitText(r.rec.Data, lr.widths[5], r.preview.TextSize, r.preview.TextStyle)
+}
+
+// recordType is the type column: the event type, or the record's kind.
+func recordType(rec client.Record) string {
+	switch rec.Kind {
+	case client.RecordEvent:
+		return rec.Type
+	case client.RecordState:
+		return rec.Type
+	case 0:
+		return ""
+	default:
+		return rec.Kind.String()
+	}
+}
+
+// recordMark is the marker column: gaps before the event, or a duplicate.
+func recordMark(rec client.Record) string {
+	switch {
+	case rec.Gap > 0:
+		return "gap " + strconv.FormatInt(rec.Gap, 10)
+	case rec.Duplicate:
+		return "dup"
+	}
+	return ""
+}
+
+func (lr *logRowRenderer) Refresh() {
+	r := lr.r
+	th := r.Theme()
+	ts := th.Size(theme.SizeNameText)
+	fg := theme.ColorForWidget(theme.ColorNameForeground, r)
+	muted := theme.ColorForWidget(theme.ColorNamePlaceHolder, r)
+	for _, t := range []*canvas.Text{r.at, r.dt, r.id, r.typ, r.mark, r.preview} {
+		t.TextSize = ts
+		t.Color = fg
+	}
+	r.at.Color, r.dt.Color, r.id.Color = muted, muted, muted
+	r.mark.Color = theme.ColorForWidget(theme.ColorNameWarning, r)
+	switch r.rec.Kind {
+	case client.RecordComment, client.RecordRetry:
+		r.typ.Color, r.preview.Color = muted, muted
+	case client.RecordState:
+		if s, ok := parseState(r.rec.Type); ok {
+			r.typ.Color = stateTextColor(r, s)
+		}
+		r.preview.Color = muted
+	}
+	if r.rec.At.IsZero() {
+		r.at.Text = ""
+	} else {
+		r.at.Text = r.rec.At.In(r.local).Format("15:04:05.000")
+	}
+	r.dt.Text = formatDelta(r.delta)
+	r.mark.Text = recordMark(r.rec)
+	lr.Layout(r.Size())
+	for _, o := range lr.objects {
+		o.Refresh()
+	}
+}
+
+// parseState returns the state named s (as State.String spells it).
+func parseState(s string) (client.State, bool) {
+	for st := client.Idle; st <= client.Paused; st++ {
+		if st.String() == s {
+			return st, true
+		}
+	}
+	return 0, false
+}
+
+func (lr *logRowRenderer) Objects() []fyne.CanvasObject { return lr.objects }
+
+func (lr *logRowRenderer) Destroy() {}
