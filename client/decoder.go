@@ -125,17 +125,16 @@ type Decoder struct {
 	maxLine, maxEvent, bufSize int
 
 	// Read buffer: buf[start:end] is unread input; buf[start:scan] is known
-	// to hold no line end. lf is the index of the first LF at or after scan
-	// when lf >= scan; otherwise buf[lfNone:end] still has to be searched.
-	buf                  []byte
-	start, scan, end, lf int
-	lfNone               int
-	rerr                 error // error from the reader, returned once buffered lines are done
-	err                  error // sticky error returned by Next
-	bom                  bool  // a BOM at the current position is still to be stripped
-	skipLF               bool  // the last line ended in CR: an LF right after it belongs to it
-	size                 int   // bytes consumed since the last frame was returned
-	utf8buf              []byte
+	// to hold no line end. lf and cr cache where the next LF and CR are.
+	buf              []byte
+	start, scan, end int
+	lf, cr           nextByte
+	rerr             error // error from the reader, returned once buffered lines are done
+	err              error // sticky error returned by Next
+	bom              bool  // a BOM at the current position is still to be stripped
+	skipLF           bool  // the last line ended in CR: an LF right after it belongs to it
+	size             int   // bytes consumed since the last frame was returned
+	utf8buf          []byte
 
 	// Event being built.
 	data     []byte // data buffer: each data value followed by LF
@@ -174,7 +173,9 @@ func NewDecoder(r io.Reader, cfg DecoderConfig) *Decoder {
 // kept: it belongs to the event source, not to one connection.
 func (d *Decoder) Reset(r io.Reader) {
 	d.r = r
-	d.start, d.scan, d.end, d.lf, d.lfNone = 0, 0, 0, -1, 0
+	d.start, d.scan, d.end = 0, 0, 0
+	d.lf = nextByte{c: '\n', at: -1}
+	d.cr = nextByte{c: '\r', at: -1}
 	d.rerr, d.err = nil, nil
 	d.bom = true
 	d.skipLF = false
@@ -242,7 +243,7 @@ func (d *Decoder) Next() (Frame, error) {
 			return d.frame(Frame{Kind: FrameComment, Comment: string(c)}), nil
 		}
 		var name, value []byte
-		if i := bytes.IndexByte(line, ':'); i >= 0 {
+		if i := colon(line); i >= 0 {
 			name, value = line[:i], line[i+1:]
 			if len(value) > 0 && value[0] == ' ' {
 				value = value[1:]
@@ -293,6 +294,23 @@ func (d *Decoder) appendData(v []byte) {
 	}
 	d.data = append(d.data, v...)
 	d.data = append(d.data, '\n')
+}
+
+// colon returns the index of the first ':' in line, or -1. Field names are
+// short, so the first bytes are looked at before calling IndexByte.
+func colon(line []byte) int {
+	for i := 0; i < len(line) && i < 8; i++ {
+		if line[i] == ':' {
+			return i
+		}
+	}
+	if len(line) <= 8 {
+		return -1
+	}
+	if i := bytes.IndexByte(line[8:], ':'); i >= 0 {
+		return i + 8
+	}
+	return -1
 }
 
 // addExtra counts n more id or event value bytes against MaxEventBytes.
@@ -471,28 +489,50 @@ func (d *Decoder) stripBOM() bool {
 	return false
 }
 
-// lineEnd returns the index of the first CR or LF in buf[scan:end], or -1
-// after marking all of it scanned. Every byte is looked at a bounded number
-// of times, whatever the line ends and read sizes.
-func (d *Decoder) lineEnd() int {
-	if d.lf < d.scan {
-		from := max(d.scan, d.lfNone)
-		if i := bytes.IndexByte(d.buf[from:d.end], '\n'); i >= 0 {
-			d.lf = from + i
+// nextByte caches the position of the next occurrence of a byte in the read
+// buffer, so that each buffered byte is searched at most once for it.
+type nextByte struct {
+	c    byte
+	at   int // index of the next c when at >= scan
+	none int // otherwise, buf[:none] (from scan) holds no c
+}
+
+// find returns the index of the first c in buf[scan:end], or -1.
+func (n *nextByte) find(buf []byte, scan, end int) int {
+	if n.at < scan {
+		from := max(scan, n.none)
+		if i := bytes.IndexByte(buf[from:end], n.c); i >= 0 {
+			n.at = from + i
 		} else {
-			d.lf = -1
-			d.lfNone = d.end
+			n.at = -1
+			n.none = end
 		}
 	}
-	to := d.end
-	if d.lf >= 0 {
-		to = d.lf
+	return n.at
+}
+
+// shift follows a move of the buffer's contents s bytes to the left.
+func (n *nextByte) shift(s int) {
+	if n.at >= s {
+		n.at -= s
+	} else {
+		n.at = -1
 	}
-	if i := bytes.IndexByte(d.buf[d.scan:to], '\r'); i >= 0 {
-		return d.scan + i
-	}
-	if d.lf >= 0 {
-		return d.lf
+	n.none = max(n.none-s, 0)
+}
+
+// lineEnd returns the index of the first CR or LF in buf[scan:end], or -1
+// after marking all of it scanned. Each buffered byte is searched at most
+// once for LF and once for CR, whatever the line ends and read sizes: an
+// LF-only stream searches for CR about once per read, not once per line.
+func (d *Decoder) lineEnd() int {
+	lf := d.lf.find(d.buf, d.scan, d.end)
+	cr := d.cr.find(d.buf, d.scan, d.end)
+	switch {
+	case lf >= 0 && (cr < 0 || lf < cr):
+		return lf
+	case cr >= 0:
+		return cr
 	}
 	d.scan = d.end
 	return -1
@@ -551,10 +591,6 @@ func (d *Decoder) shift() {
 	d.end -= s
 	d.scan -= s
 	d.start = 0
-	if d.lf >= s {
-		d.lf -= s
-	} else {
-		d.lf = -1
-	}
-	d.lfNone = max(d.lfNone-s, 0)
+	d.lf.shift(s)
+	d.cr.shift(s)
 }

@@ -455,13 +455,13 @@ func TestDecoderErrorsAreSticky(t *testing.T) {
 	}
 }
 
-// errReader returns its data, then err.
-type errReader struct {
+// errAfterReader returns its data, then err.
+type errAfterReader struct {
 	data []byte
 	err  error
 }
 
-func (r *errReader) Read(p []byte) (int, error) {
+func (r *errAfterReader) Read(p []byte) (int, error) {
 	if len(r.data) == 0 {
 		return 0, r.err
 	}
@@ -472,7 +472,7 @@ func (r *errReader) Read(p []byte) (int, error) {
 
 func TestDecoderReadError(t *testing.T) {
 	boom := errors.New("boom")
-	d := NewDecoder(&errReader{data: []byte("id: 1\ndata: a\n\nid: 2\ndata: b\n"), err: boom}, DecoderConfig{})
+	d := NewDecoder(&errAfterReader{data: []byte("id: 1\ndata: a\n\nid: 2\ndata: b\n"), err: boom}, DecoderConfig{})
 	f, err := d.Next()
 	if err != nil || f.Event.Data != "a" {
 		t.Fatalf("first frame %s, %v", fmtFrames([]Frame{f}), err)
@@ -487,7 +487,7 @@ func TestDecoderReadError(t *testing.T) {
 		t.Errorf("LastEventID() = %q: the unfinished event's id must not apply", id)
 	}
 	// The same with the error returned alongside the last bytes.
-	d = NewDecoder(iotest.DataErrReader(&errReader{data: []byte("data: a\n\n"), err: boom}), DecoderConfig{})
+	d = NewDecoder(iotest.DataErrReader(&errAfterReader{data: []byte("data: a\n\n"), err: boom}), DecoderConfig{})
 	if f, err := d.Next(); err != nil || f.Event.Data != "a" {
 		t.Fatalf("frame %s, %v", fmtFrames([]Frame{f}), err)
 	}
@@ -496,23 +496,23 @@ func TestDecoderReadError(t *testing.T) {
 	}
 }
 
-type emptyReader struct{}
+type noProgressReader struct{}
 
-func (emptyReader) Read([]byte) (int, error) { return 0, nil }
+func (noProgressReader) Read([]byte) (int, error) { return 0, nil }
 
 func TestDecoderNoProgress(t *testing.T) {
-	d := NewDecoder(emptyReader{}, DecoderConfig{})
+	d := NewDecoder(noProgressReader{}, DecoderConfig{})
 	if _, err := d.Next(); err != io.ErrNoProgress {
 		t.Fatalf("err = %v, want io.ErrNoProgress", err)
 	}
 }
 
-type badReader struct{}
+type overCountReader struct{}
 
-func (badReader) Read(p []byte) (int, error) { return len(p) + 1, nil }
+func (overCountReader) Read(p []byte) (int, error) { return len(p) + 1, nil }
 
 func TestDecoderBadReader(t *testing.T) {
-	d := NewDecoder(badReader{}, DecoderConfig{})
+	d := NewDecoder(overCountReader{}, DecoderConfig{})
 	if _, err := d.Next(); err == nil || err == io.EOF {
 		t.Fatalf("err = %v, want an error", err)
 	}
@@ -604,13 +604,13 @@ func TestFrameKindString(t *testing.T) {
 	}
 }
 
-// endless returns an endless run of one byte, n bytes per Read at most.
-type endless struct {
+// endlessReader returns an endless run of one byte, n bytes per Read at most.
+type endlessReader struct {
 	b byte
 	n int
 }
 
-func (e endless) Read(p []byte) (int, error) {
+func (e endlessReader) Read(p []byte) (int, error) {
 	if e.n > 0 && len(p) > e.n {
 		p = p[:e.n]
 	}
@@ -644,7 +644,7 @@ func TestDecoderMemoryBounded(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			d := NewDecoder(endless{'x', n}, DecoderConfig{MaxLineBytes: limit})
+			d := NewDecoder(endlessReader{'x', n}, DecoderConfig{MaxLineBytes: limit})
 			_, err := d.Next()
 			runtime.ReadMemStats(&after)
 			var le *LimitError
@@ -656,7 +656,7 @@ func TestDecoderMemoryBounded(t *testing.T) {
 			}
 		}
 	}
-	// An event of endless data lines stops at the event limit.
+	// An event of endlessReader data lines stops at the event limit.
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
