@@ -18,31 +18,51 @@ type gen struct {
 	rng *rand.Rand
 }
 
-// runScenario drives ch's scenario until the server closes. Each generator
-// draws from its own PCG seeded by (Config.Seed, channel name) and stamps
-// events with the tick's time, so the same clock steps give the same events.
-func (s *Server) runScenario(ch *channel) {
+// stepper is a scenario generator: step publishes what happens at now.
+type stepper interface {
+	step(g *gen, now time.Time)
+}
+
+// newGen returns the generator state of ch's scenario: its own PCG seeded
+// by (seed, channel name), so that the same ticks give the same events.
+func newGen(s *Server, ch *channel, seed uint64) *gen {
 	h := fnv.New64a()
 	h.Write([]byte(ch.sc.Channel))
-	g := &gen{s: s, ch: ch, sc: ch.sc, rng: rand.New(rand.NewPCG(s.cfg.Seed, h.Sum64()))}
-	switch ch.sc.Kind {
-	case KindQuiet:
-		<-s.stop
-	case KindFirehose:
-		g.firehose()
-	case KindFlaky:
-		g.flaky()
+	return &gen{s: s, ch: ch, sc: ch.sc, rng: rand.New(rand.NewPCG(seed, h.Sum64()))}
+}
+
+// newStepper returns the generator of kind, or nil for the quiet kind.
+func newStepper(sc Scenario, start time.Time) stepper {
+	switch sc.Kind {
 	case KindDeploy:
-		d := &deployRun{}
-		g.every(g.sc.Interval, func(now time.Time) { d.step(g, now) })
+		return &deployRun{}
 	case KindExports:
-		e := &exportJobs{slots: make([]*exportJob, g.sc.Jobs)}
-		g.every(g.sc.Interval, func(now time.Time) { e.step(g, now) })
+		return &exportJobs{slots: make([]*exportJob, sc.Jobs)}
 	case KindMetrics:
-		m := &metricsWalk{cpu: 35, mem: 1400, rps: 400, p99: 80}
-		g.every(g.sc.Interval, func(now time.Time) { m.step(g, now) })
+		return &metricsWalk{cpu: 35, mem: 1400, rps: 400, p99: 80}
 	case KindLogs:
-		g.every(g.sc.Interval, func(now time.Time) { g.logLine(now) })
+		return logTail{}
+	case KindFirehose:
+		return &firehose{start: start}
+	case KindFlaky:
+		return &flakyProgress{}
+	}
+	return nil
+}
+
+// runScenario drives ch's scenario until the server closes. Events are
+// stamped with the tick's time, so the same clock steps give the same
+// events.
+func (s *Server) runScenario(ch *channel) {
+	g := newGen(s, ch, s.cfg.Seed)
+	st := newStepper(ch.sc, s.cfg.Clock.Now())
+	switch {
+	case st == nil:
+		<-s.stop
+	case ch.sc.Kind == KindFlaky:
+		g.flaky(st)
+	default:
+		g.every(g.sc.Interval, func(now time.Time) { st.step(g, now) })
 	}
 }
 
@@ -295,8 +315,11 @@ var (
 	logErrors     = [...]string{"payment provider returned 502 after %dms", "deadlock detected, transaction %d rolled back", "failed to renew lease %d", "worker %d crashed: out of memory"}
 )
 
-// logLine publishes one plain-text log line as a default ("message") event.
-func (g *gen) logLine(now time.Time) {
+// logTail publishes one plain-text log line per step, as a default
+// ("message") event.
+type logTail struct{}
+
+func (logTail) step(g *gen, now time.Time) {
 	r := g.rng
 	comp := logComponents[r.IntN(len(logComponents))]
 	var level, msg string
@@ -315,54 +338,63 @@ func (g *gen) logLine(now time.Time) {
 	g.ch.publish(message{data: []byte(line)})
 }
 
-// firehose publishes Rate events per second in one batch per Interval
-// tick, computed from the clock so that dropped ticks are made up (at most
-// one second's worth per tick).
-func (g *gen) firehose() {
-	t := g.s.cfg.Clock.NewTicker(g.sc.Interval)
-	defer t.Stop()
-	start := g.s.cfg.Clock.Now()
-	var sent, seq uint64
-	rate := uint64(g.sc.Rate)
-	msgs := make([]message, 0, 64)
-	for {
-		select {
-		case <-g.s.stop:
-			return
-		case now := <-t.C():
-			elapsed := now.Sub(start)
-			target := rate * uint64(elapsed/time.Millisecond) / 1000
-			due := target - sent
-			if due > rate {
-				due = rate // more than a second behind: skip the excess
-			}
-			sent = target
-			msgs = msgs[:0]
-			ts := now.UnixMilli()
-			for range due {
-				seq++
-				b := make([]byte, 0, 48)
-				b = append(b, `{"seq":`...)
-				b = strconv.AppendUint(b, seq, 10)
-				b = append(b, `,"timestamp":`...)
-				b = strconv.AppendInt(b, ts, 10)
-				b = append(b, '}')
-				msgs = append(msgs, message{typ: "tick", data: b})
-			}
-			if len(msgs) > 0 {
-				g.ch.publish(msgs...)
-			}
-		}
-	}
+// firehose publishes Rate events per second in one batch per step,
+// computed from the tick's time so that dropped ticks are made up (at most
+// one second's worth per step).
+type firehose struct {
+	start     time.Time
+	sent, seq uint64
+	msgs      []message
 }
 
-// flaky publishes progress like the seed (0, 5, … 100, then again), and on
-// its own schedule drops its connections, stalls them and changes retry.
-func (g *gen) flaky() {
+func (f *firehose) step(g *gen, now time.Time) {
+	rate := uint64(g.sc.Rate)
+	elapsed := max(0, now.Sub(f.start))
+	target := rate * uint64(elapsed/time.Millisecond) / 1000
+	if target <= f.sent {
+		return
+	}
+	due := min(target-f.sent, rate) // more than a second behind: skip the excess
+	f.sent = target
+	f.msgs = f.msgs[:0]
+	ts := now.UnixMilli()
+	for range due {
+		f.seq++
+		b := make([]byte, 0, 48)
+		b = append(b, `{"seq":`...)
+		b = strconv.AppendUint(b, f.seq, 10)
+		b = append(b, `,"timestamp":`...)
+		b = strconv.AppendInt(b, ts, 10)
+		b = append(b, '}')
+		f.msgs = append(f.msgs, message{typ: "tick", data: b})
+	}
+	g.ch.publish(f.msgs...)
+}
+
+// flakyProgress is the flaky channel's progress: 0, 5, … 100 like the
+// seed, then again.
+type flakyProgress struct{ n int }
+
+func (f *flakyProgress) step(g *gen, now time.Time) {
+	p := (f.n % 21) * 5
+	f.n++
+	phase := "running"
+	if p == 100 {
+		phase = "complete"
+	}
+	g.ch.publish(g.emit("status_update", struct {
+		statusUpdate
+		Phase string `json:"phase"`
+	}{statusUpdate{g.ch.info.Name, now.UnixMilli(), p}, phase}))
+}
+
+// flaky runs the flaky channel: progress on every Interval tick and, on
+// their own schedules, dropped connections, stalls and retry changes.
+func (g *gen) flaky(progress stepper) {
 	name := g.ch.info.Name
 	clk := g.s.cfg.Clock
-	progress := clk.NewTicker(g.sc.Interval)
-	defer progress.Stop()
+	pt := clk.NewTicker(g.sc.Interval)
+	defer pt.Stop()
 	tick := func(d time.Duration) (<-chan time.Time, func()) {
 		if d <= 0 {
 			return nil, func() {}
@@ -376,22 +408,13 @@ func (g *gen) flaky() {
 	defer stopStall()
 	retryC, stopRetry := tick(g.sc.RetryEvery)
 	defer stopRetry()
-	n, retryIdx := 0, 0
+	retryIdx := 0
 	for {
 		select {
 		case <-g.s.stop:
 			return
-		case now := <-progress.C():
-			p := (n % 21) * 5
-			n++
-			phase := "running"
-			if p == 100 {
-				phase = "complete"
-			}
-			g.ch.publish(g.emit("status_update", struct {
-				statusUpdate
-				Phase string `json:"phase"`
-			}{statusUpdate{name, now.UnixMilli(), p}, phase}))
+		case now := <-pt.C():
+			progress.step(g, now)
 		case <-dropC:
 			g.s.Drop(name)
 		case <-stallC:
