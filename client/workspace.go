@@ -96,9 +96,6 @@ func ParseWorkspace(data []byte) (*Workspace, error) {
 	if err := dec.Decode(&ws); err != nil {
 		return nil, jsonError(data, err)
 	}
-	if dec.More() {
-		return nil, &WorkspaceError{Err: errors.New("unexpected data after the workspace object")}
-	}
 	seen := make(map[string]int, len(ws.Channels))
 	for i := range ws.Channels {
 		c := &ws.Channels[i]
