@@ -670,3 +670,36 @@ func TestStateString(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// WPT eventsource-reconnect and eventsource-close: after a clean close the
+// client reconnects after retry:, and a 204 then closes it for good.
+func TestStreamReconnectThenCloseWith204(t *testing.T) {
+	srv := newSSEServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 2 {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		sseHeaders(w)
+		writeFlush(w, "retry: 1000\ndata: opened\n\n")
+	})
+	clk := newFakeClock()
+	run := startStream(t, StreamConfig{URL: srv.URL, Clock: clk})
+	st := run.rec.waitState(t, Retrying, 1)
+	if d := st.NextAttempt.Sub(st.Since); d != time.Second {
+		t.Errorf("delay = %v, want 1s from retry:", d)
+	}
+	blockUntil(t, clk, 1)
+	clk.Advance(time.Second)
+	if err := run.result(t); err != nil {
+		t.Fatalf("Run = %v, want nil after 204", err)
+	}
+	if got := fmt.Sprint(run.rec.states()); got != "[connecting open retrying connecting closed]" {
+		t.Errorf("states = %s", got)
+	}
+	if n := len(srv.requests()); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+	if evs := run.rec.events(); len(evs) != 1 || evs[0].Data != "opened" {
+		t.Errorf("events = %v", evs)
+	}
+}
