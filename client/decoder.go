@@ -103,6 +103,18 @@ var errNegativeRead = errors.New("client: reader returned an invalid count")
 // io.ErrNoProgress, as in bufio.
 const maxEmptyReads = 100
 
+// maxLimit caps the configured sizes.
+const maxLimit = math.MaxInt / 4
+
+// shareIDMax is the largest data that shares one allocation with a new
+// event ID. Past it the ID gets its own string, so that the last event ID
+// string does not keep a large event's data alive.
+const shareIDMax = 64 << 10
+
+// releaseAbove is the capacity past which Reset releases the data and
+// UTF-8 scratch buffers.
+const releaseAbove = 64 << 10
+
 // internMaxLen is the longest event type kept in the intern table.
 const internMaxLen = 64
 
@@ -116,7 +128,9 @@ const internMaxEntries = 256
 // at end of input.
 //
 // Memory is bounded by the configured limits: the read buffer never grows
-// past MaxLineBytes+1 (or 4 bytes) and the event being built never past MaxEventBytes.
+// past MaxLineBytes+1 bytes and the event being built never past
+// MaxEventBytes. Buffers that grew past their defaults are released by
+// Reset.
 //
 // A Decoder is not safe for concurrent use.
 type Decoder struct {
@@ -163,6 +177,11 @@ func NewDecoder(r io.Reader, cfg DecoderConfig) *Decoder {
 	if d.bufSize <= 0 {
 		d.bufSize = DefaultBufferSize
 	}
+	// Far beyond any memory, and keeps limit+1 and doubling from
+	// overflowing.
+	d.maxLine = min(d.maxLine, maxLimit)
+	d.maxEvent = min(d.maxEvent, maxLimit)
+	d.bufSize = min(d.bufSize, maxLimit)
 	d.Reset(r)
 	return d
 }
@@ -181,6 +200,15 @@ func (d *Decoder) Reset(r io.Reader) {
 	d.skipLF = false
 	d.size = 0
 	d.discardEvent()
+	if len(d.buf) > d.bufSize {
+		d.buf = nil
+	}
+	if cap(d.data) > releaseAbove {
+		d.data = nil
+	}
+	if cap(d.utf8buf) > releaseAbove {
+		d.utf8buf = nil
+	}
 }
 
 // LastEventID returns the last event ID string: the id of the last
@@ -221,9 +249,7 @@ func (d *Decoder) Next() (Frame, error) {
 	for {
 		line, err := d.readLine()
 		if err != nil {
-			d.err = err
-			d.discardEvent()
-			return Frame{}, err
+			return d.fail(err)
 		}
 		if !utf8.Valid(line) {
 			d.utf8buf = appendUTF8Decode(d.utf8buf[:0], line)
@@ -355,7 +381,10 @@ func (d *Decoder) dispatch() (Frame, bool) {
 	}
 	data := d.data[:len(d.data)-1]
 	var ev Event
-	if newID {
+	if newID && len(data) > shareIDMax {
+		d.lastID = string(d.idBuf)
+		ev.Data = string(data)
+	} else if newID {
 		// One allocation for both strings.
 		var b strings.Builder
 		b.Grow(len(d.idBuf) + len(data))

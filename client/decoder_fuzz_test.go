@@ -28,7 +28,7 @@ func FuzzDecoder(f *testing.F) {
 			{},
 			{MaxLineBytes: 16, MaxEventBytes: 32, BufferSize: 4},
 		} {
-			whole, err, lastID := decodeAll(strings.NewReader(string(in)), cfg)
+			whole, lastID, err := decodeAll(strings.NewReader(string(in)), cfg)
 			checkFrames(t, in, cfg, whole, err)
 
 			// Differential: the same frames whatever the read sizes.
@@ -36,7 +36,7 @@ func FuzzDecoder(f *testing.F) {
 				iotest.OneByteReader(strings.NewReader(string(in))),
 				&chunkReader{chunks: fuzzChunks(in)},
 			} {
-				got, err2, lastID2 := decodeAll(r, cfg)
+				got, lastID2, err2 := decodeAll(r, cfg)
 				if !equalFrames(got, whole) || errString(err2) != errString(err) || lastID2 != lastID {
 					t.Fatalf("cfg %+v: split reads give %s, %v, %q\nwhole input gives %s, %v, %q",
 						cfg, fmtFrames(got), err2, lastID2, fmtFrames(whole), err, lastID)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unsafe"
 )
 
 // Frame constructors for the tables.
@@ -25,19 +26,27 @@ func idmsg(id, data string) Frame { return ev(id, "message", data) }
 // maxFrames stops a decode that would run away.
 const maxFrames = 100000
 
-// decodeAll reads frames until an error and returns them with the error and
-// the last event ID string at that point.
-func decodeAll(r io.Reader, cfg DecoderConfig) ([]Frame, error, string) {
+// decodeAll reads frames until an error and returns them with the last
+// event ID string at that point and the error.
+func decodeAll(r io.Reader, cfg DecoderConfig) ([]Frame, string, error) {
+	return decodeFrom(r, cfg, "")
+}
+
+// decodeFrom is decodeAll with a last event ID string set first.
+func decodeFrom(r io.Reader, cfg DecoderConfig, lastID string) ([]Frame, string, error) {
 	d := NewDecoder(r, cfg)
+	if lastID != "" {
+		d.SetLastEventID(lastID)
+	}
 	var frames []Frame
 	for len(frames) < maxFrames {
 		f, err := d.Next()
 		if err != nil {
-			return frames, err, d.LastEventID()
+			return frames, d.LastEventID(), err
 		}
 		frames = append(frames, f)
 	}
-	return frames, errors.New("too many frames"), d.LastEventID()
+	return frames, d.LastEventID(), errors.New("too many frames")
 }
 
 // chunkReader returns its chunks one Read at a time (each Read returns at
@@ -88,14 +97,21 @@ var readerVariants = []readerVariant{
 
 // checkAllSplits decodes in through every reader variant, every single
 // split point and, for short inputs, every pair of split points, and
-// checks that all give the same frames, error and last event ID as the
+// checks that all give the same frames, last event ID and error as the
 // whole-input decode. It returns that decode.
-func checkAllSplits(t *testing.T, in string, cfg DecoderConfig) ([]Frame, error, string) {
+func checkAllSplits(t *testing.T, in string, cfg DecoderConfig) ([]Frame, string, error) {
 	t.Helper()
-	want, wantErr, wantID := decodeAll(strings.NewReader(in), cfg)
+	return checkAllSplitsFrom(t, in, cfg, "")
+}
+
+// checkAllSplitsFrom is checkAllSplits for a decoder whose last event ID
+// string starts as lastID.
+func checkAllSplitsFrom(t *testing.T, in string, cfg DecoderConfig, lastID string) ([]Frame, string, error) {
+	t.Helper()
+	want, wantID, wantErr := decodeFrom(strings.NewReader(in), cfg, lastID)
 	same := func(how string, r io.Reader) {
 		t.Helper()
-		got, err, id := decodeAll(r, cfg)
+		got, id, err := decodeFrom(r, cfg, lastID)
 		if !equalFrames(got, want) || errString(err) != errString(wantErr) || id != wantID {
 			t.Fatalf("%s: got %s, %v, last id %q\nwant %s, %v, last id %q",
 				how, fmtFrames(got), err, id, fmtFrames(want), wantErr, wantID)
@@ -114,7 +130,7 @@ func checkAllSplits(t *testing.T, in string, cfg DecoderConfig) ([]Frame, error,
 			}
 		}
 	}
-	return want, wantErr, wantID
+	return want, wantID, wantErr
 }
 
 func errString(err error) string {
@@ -293,7 +309,7 @@ var decodeCases = []decodeCase{
 func TestDecoder(t *testing.T) {
 	for _, tc := range decodeCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err, lastID := checkAllSplits(t, tc.in, DecoderConfig{})
+			got, lastID, err := checkAllSplits(t, tc.in, DecoderConfig{})
 			if err != io.EOF {
 				t.Fatalf("err = %v, want io.EOF", err)
 			}
@@ -311,8 +327,8 @@ func TestDecoderSmallBuffers(t *testing.T) {
 	// A buffer smaller than a line must grow; the frames stay the same.
 	for _, tc := range decodeCases {
 		for _, size := range []int{1, 2, 3, 7} {
-			got, err, lastID := decodeAll(iotest.HalfReader(strings.NewReader(tc.in)), DecoderConfig{BufferSize: size})
-			want, wantErr, wantID := decodeAll(strings.NewReader(tc.in), DecoderConfig{})
+			got, lastID, err := decodeAll(iotest.HalfReader(strings.NewReader(tc.in)), DecoderConfig{BufferSize: size})
+			want, wantID, wantErr := decodeAll(strings.NewReader(tc.in), DecoderConfig{})
 			if !equalFrames(got, want) || err != wantErr || lastID != wantID {
 				t.Errorf("%s, buffer %d: got %s, %v, %q; want %s, %v, %q",
 					tc.name, size, fmtFrames(got), err, lastID, fmtFrames(want), wantErr, wantID)
@@ -337,7 +353,7 @@ func TestDecoderSize(t *testing.T) {
 		{"data: a\n\nevent: x\n", []int{9}},
 	}
 	for _, tc := range tests {
-		got, err, _ := checkAllSplits(t, tc.in, DecoderConfig{})
+		got, _, err := checkAllSplits(t, tc.in, DecoderConfig{})
 		if err != io.EOF {
 			t.Fatalf("%q: err = %v", tc.in, err)
 		}
@@ -371,7 +387,7 @@ func TestDecoderLineLimit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err, _ := checkAllSplits(t, tc.in, cfg)
+			got, _, err := checkAllSplits(t, tc.in, cfg)
 			if !equalFrames(withoutSizes(got), tc.want) {
 				t.Errorf("got %s, want %s", fmtFrames(got), fmtFrames(tc.want))
 			}
@@ -418,7 +434,7 @@ func TestDecoderEventLimit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err, _ := checkAllSplits(t, tc.in, cfg)
+			got, _, err := checkAllSplits(t, tc.in, cfg)
 			if !equalFrames(withoutSizes(got), tc.want) {
 				t.Errorf("got %s, want %s", fmtFrames(got), fmtFrames(tc.want))
 			}
@@ -723,5 +739,52 @@ func TestDecoderAllocs(t *testing.T) {
 	})
 	if perEvent := allocs / 100; perEvent > 1 {
 		t.Errorf("%.2f allocations per event, want ≤ 1", perEvent)
+	}
+}
+
+func TestDecoderResetReleasesGrownBuffers(t *testing.T) {
+	big := strings.Repeat("x", 300<<10)
+	d := NewDecoder(strings.NewReader("data: "+big+"\n\n"), DecoderConfig{BufferSize: 4096})
+	if f, err := d.Next(); err != nil || len(f.Event.Data) != len(big) {
+		t.Fatalf("%d bytes, %v", len(f.Event.Data), err)
+	}
+	if len(d.buf) <= 4096 || cap(d.data) <= releaseAbove {
+		t.Fatalf("buffers did not grow: %d, %d", len(d.buf), cap(d.data))
+	}
+	d.Reset(strings.NewReader("data: small\n\n"))
+	if f, err := d.Next(); err != nil || f.Event.Data != "small" {
+		t.Fatalf("after Reset: %s, %v", fmtFrames([]Frame{f}), err)
+	}
+	if len(d.buf) != 4096 || cap(d.data) > releaseAbove {
+		t.Errorf("after Reset: read buffer %d, data buffer %d", len(d.buf), cap(d.data))
+	}
+}
+
+func TestDecoderLargeEventIDNotShared(t *testing.T) {
+	// The last event ID string of a large event must not keep its data
+	// alive; a small event's ID and data share one allocation.
+	for _, n := range []int{100, shareIDMax + 1} {
+		d := NewDecoder(strings.NewReader("id: 1\ndata: "+strings.Repeat("x", n)+"\n\n"), DecoderConfig{})
+		f, err := d.Next()
+		if err != nil || f.Event.ID != "1" || len(f.Event.Data) != n {
+			t.Fatalf("%d: %v", n, err)
+		}
+		id, data := unsafe.StringData(d.LastEventID()), unsafe.StringData(f.Event.Data)
+		shared := uintptr(unsafe.Pointer(id))+1 == uintptr(unsafe.Pointer(data))
+		if shared != (n <= shareIDMax) {
+			t.Errorf("data of %d bytes: ID shares the data's allocation: %v", n, shared)
+		}
+	}
+}
+
+func TestDecoderHugeLimits(t *testing.T) {
+	cfg := DecoderConfig{MaxLineBytes: math.MaxInt, MaxEventBytes: math.MaxInt, BufferSize: math.MaxInt}
+	d := NewDecoder(iotest.HalfReader(strings.NewReader("data: a\n\ndata: "+strings.Repeat("y", 5000)+"\n\n")), cfg)
+	d.buf = make([]byte, 16) // do not allocate MaxInt/4 bytes up front
+	d.bufSize = 16
+	for _, want := range []int{1, 5000} {
+		if f, err := d.Next(); err != nil || len(f.Event.Data) != want {
+			t.Fatalf("%d bytes, %v; want %d", len(f.Event.Data), err, want)
+		}
 	}
 }

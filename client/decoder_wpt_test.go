@@ -50,8 +50,7 @@ func wptEvents(t *testing.T, d *Decoder, body string) (events []Event, retries [
 	t.Helper()
 	// Every split of the body must agree, starting from the same last
 	// event ID.
-	cfg := DecoderConfig{}
-	checkAllSplitsFrom(t, body, cfg, d.LastEventID())
+	checkAllSplitsFrom(t, body, DecoderConfig{}, d.LastEventID())
 	d.Reset(strings.NewReader(body))
 	for {
 		f, err := d.Next()
@@ -67,38 +66,6 @@ func wptEvents(t *testing.T, d *Decoder, body string) (events []Event, retries [
 		case FrameRetry:
 			retries = append(retries, f.Retry)
 		}
-	}
-}
-
-// checkAllSplitsFrom is checkAllSplits for a decoder whose last event ID
-// starts at lastID.
-func checkAllSplitsFrom(t *testing.T, in string, cfg DecoderConfig, lastID string) {
-	t.Helper()
-	decode := func(r io.Reader) ([]Frame, error, string) {
-		d := NewDecoder(r, cfg)
-		d.SetLastEventID(lastID)
-		var frames []Frame
-		for {
-			f, err := d.Next()
-			if err != nil {
-				return frames, err, d.LastEventID()
-			}
-			frames = append(frames, f)
-		}
-	}
-	want, wantErr, wantID := decode(strings.NewReader(in))
-	check := func(how string, r io.Reader) {
-		t.Helper()
-		got, err, id := decode(r)
-		if !equalFrames(got, want) || err != wantErr || id != wantID {
-			t.Fatalf("%s: got %s, %v, %q; want %s, %v, %q", how, fmtFrames(got), err, id, fmtFrames(want), wantErr, wantID)
-		}
-	}
-	for _, v := range readerVariants[1:] {
-		check(v.name, v.make(in))
-	}
-	for i := 0; i <= len(in); i++ {
-		check("split", splitAt(in, i))
 	}
 }
 
