@@ -1,0 +1,216 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	r3sse "github.com/r3labs/sse/v2"
+	gosse "github.com/tmaxmax/go-sse"
+
+	"github.com/ssemon/ssemon/client/clock"
+)
+
+// engineBenchEvents is how many events one benchmark operation streams.
+const engineBenchEvents = 200_000
+
+// engineBlockEvents is the size of the pre-built block the server repeats.
+const engineBlockEvents = 1000
+
+// newEngineBenchServer serves engineBenchEvents events of exactly size
+// bytes each (id and data lines) and then ends the response. The bytes are
+// pre-built: the server costs almost nothing per event.
+func newEngineBenchServer(b *testing.B, size int) *httptest.Server {
+	b.Helper()
+	var block bytes.Buffer
+	pad := strings.Repeat("x", size-len("id: 000000\ndata: \n\n"))
+	for i := 1; i <= engineBlockEvents; i++ {
+		fmt.Fprintf(&block, "id: %06d\ndata: %s\n\n", i, pad)
+	}
+	if block.Len() != size*engineBlockEvents {
+		b.Fatalf("block is %d bytes, want %d", block.Len(), size*engineBlockEvents)
+	}
+	data := block.Bytes()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := 0; i < engineBenchEvents/engineBlockEvents; i++ {
+			if _, err := w.Write(data); err != nil {
+				return
+			}
+		}
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// benchSink feeds a Channel and stops the stream after the last event.
+type benchSink struct {
+	*Channel
+	n      int
+	cancel context.CancelFunc
+}
+
+func (s *benchSink) HandleFrame(f Frame, at time.Time) {
+	s.Channel.HandleFrame(f, at)
+	if f.Kind == FrameEvent {
+		if s.n++; s.n == engineBenchEvents {
+			s.cancel()
+		}
+	}
+}
+
+// runSSEMon streams through the whole supervisor (Stream) into a
+// Channel's log ring, with the default configuration.
+func runSSEMon(b *testing.B, url string) int {
+	cfg := ChannelConfig{Name: "bench", URL: url}
+	ch := newChannel(cfg, cfg, clock.Real())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sink := &benchSink{Channel: ch, cancel: cancel}
+	st, err := NewStream(StreamConfig{URL: url}, sink)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = st.Run(ctx)
+	if got := ch.Snapshot().Stats.Events; got != engineBenchEvents {
+		b.Fatalf("received %d events", got)
+	}
+	return sink.n
+}
+
+// runGoSSE streams with github.com/tmaxmax/go-sse's client.
+func runGoSSE(b *testing.B, url string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := &gosse.Client{HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
+	conn := client.NewConnection(req)
+	n := 0
+	conn.SubscribeToAll(func(e gosse.Event) {
+		if n++; n == engineBenchEvents {
+			cancel()
+		}
+	})
+	_ = conn.Connect()
+	client.HTTPClient.CloseIdleConnections()
+	return n
+}
+
+// runR3labs streams with github.com/r3labs/sse/v2's client.
+func runR3labs(b *testing.B, url string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := r3sse.NewClient(url)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	c.Connection = &http.Client{Transport: tr}
+	n := 0
+	_ = c.SubscribeRawWithContext(ctx, func(*r3sse.Event) {
+		if n++; n == engineBenchEvents {
+			cancel()
+		}
+	})
+	tr.CloseIdleConnections()
+	return n
+}
+
+// runBufio counts events with a bare bufio.Scanner: the floor of any
+// line-based reader (no decoding, no event values).
+func runBufio(b *testing.B, url string) int {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	n := 0
+	for sc.Scan() {
+		if len(sc.Bytes()) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkEngine streams 200k events over loopback through each client,
+// side by side on the identical byte stream. Metrics: events/s and
+// allocs/event (whole process: client and server).
+func BenchmarkEngine(b *testing.B) {
+	clients := []struct {
+		name string
+		run  func(*testing.B, string) int
+	}{
+		{"ssemon", runSSEMon},
+		{"go-sse", runGoSSE},
+		{"r3labs", runR3labs},
+		{"bufio", runBufio},
+	}
+	for _, size := range []struct {
+		name  string
+		bytes int
+	}{{"100B", 100}, {"4KiB", 4096}} {
+		srv := newEngineBenchServer(b, size.bytes)
+		for _, c := range clients {
+			b.Run(size.name+"/"+c.name, func(b *testing.B) {
+				b.SetBytes(int64(engineBenchEvents * size.bytes))
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				b.ResetTimer()
+				start := time.Now()
+				for range b.N {
+					if n := c.run(b, srv.URL); n != engineBenchEvents {
+						b.Fatalf("%s received %d events, want %d", c.name, n, engineBenchEvents)
+					}
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				runtime.ReadMemStats(&after)
+				events := float64(engineBenchEvents * b.N)
+				b.ReportMetric(events/elapsed.Seconds(), "events/s")
+				b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
+			})
+		}
+	}
+}
+
+// BenchmarkChannelHandleFrame measures the ingest path alone: one event
+// into the ring, with gap detection and rate counting.
+func BenchmarkChannelHandleFrame(b *testing.B) {
+	cfg := ChannelConfig{Name: "bench"}
+	ch := newChannel(cfg, cfg, clock.Real())
+	f := Frame{Kind: FrameEvent, Event: Event{ID: "1", Type: "message", Data: `{"progress":50}`}, Size: 40}
+	at := time.Now()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		f.Event.ID = "1" // constant: no formatting cost in the loop
+		ch.HandleFrame(f, at.Add(time.Duration(i)*time.Microsecond))
+	}
+}
+
+// BenchmarkChannelSnapshot measures a snapshot with progress extraction of
+// a new newest event each time.
+func BenchmarkChannelSnapshot(b *testing.B) {
+	cfg := ChannelConfig{Name: "bench"}
+	ch := newChannel(cfg, cfg, clock.Real())
+	f := Frame{Kind: FrameEvent, Event: Event{ID: "1", Type: "job", Data: `{"progress":50,"message":"copying files","total":10,"done":5}`}, Size: 80}
+	var s Snapshot
+	at := time.Now()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		ch.HandleFrame(f, at.Add(time.Duration(i)*time.Millisecond))
+		ch.SnapshotInto(&s)
+	}
+}
