@@ -155,7 +155,7 @@ type Decoder struct {
 	typ      []byte // event type buffer
 	idBuf    []byte // last event ID buffer
 	idSet    bool   // idBuf was written since the last dispatch
-	extra    int    // id and event value bytes of this event, for MaxEventBytes
+	extra    int    // id and event value bytes read for this event, for MaxEventBytes
 	lastID   string // last event ID string
 	lastType string
 	types    map[string]string
@@ -279,22 +279,28 @@ func (d *Decoder) Next() (Frame, error) {
 		}
 		switch string(name) {
 		case "data":
-			if len(d.data)+len(value)+d.extra > d.maxEvent {
+			n := len(value)
+			if len(d.data) > 0 {
+				n++ // the LF that joins it to the previous line
+			}
+			if !d.fits(n) {
 				return d.fail(&LimitError{What: "event", Limit: d.maxEvent})
 			}
 			d.appendData(value)
 		case "event":
-			if err := d.addExtra(len(value)); err != nil {
-				return d.fail(err)
+			if !d.fits(len(value)) {
+				return d.fail(&LimitError{What: "event", Limit: d.maxEvent})
 			}
+			d.extra += len(value)
 			d.typ = append(d.typ[:0], value...)
 		case "id":
 			if bytes.IndexByte(value, 0) >= 0 {
 				break
 			}
-			if err := d.addExtra(len(value)); err != nil {
-				return d.fail(err)
+			if !d.fits(len(value)) {
+				return d.fail(&LimitError{What: "event", Limit: d.maxEvent})
 			}
+			d.extra += len(value)
 			d.idBuf = append(d.idBuf[:0], value...)
 			d.idSet = true
 		case "retry":
@@ -339,17 +345,15 @@ func colon(line []byte) int {
 	return -1
 }
 
-// addExtra counts n more id or event value bytes against MaxEventBytes.
-func (d *Decoder) addExtra(n int) error {
-	data := len(d.data)
-	if data > 0 {
-		data-- // the trailing LF is not part of the event
+// fits reports whether the event being built stays within MaxEventBytes
+// with n more bytes: its data as it would be dispatched (without the
+// trailing LF) plus the id and event values read so far.
+func (d *Decoder) fits(n int) bool {
+	size := len(d.data) + d.extra
+	if len(d.data) > 0 {
+		size-- // the trailing LF is removed at dispatch
 	}
-	if data+d.extra+n > d.maxEvent {
-		return &LimitError{What: "event", Limit: d.maxEvent}
-	}
-	d.extra += n
-	return nil
+	return size+n <= d.maxEvent
 }
 
 func (d *Decoder) fail(err error) (Frame, error) {
