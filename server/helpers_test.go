@@ -115,8 +115,8 @@ func (ts *testServer) tryDial(t *testing.T, path string, hdr map[string]string) 
 		cancel()
 		return nil, resp
 	}
-	c := &sseConn{resp: resp, frames: make(chan frame, 100000), end: make(chan error, 1), cancel: cancel}
-	go c.read()
+	c := newFrameReader(resp.Body)
+	c.resp, c.cancel = resp, cancel
 	t.Cleanup(func() {
 		cancel()
 		resp.Body.Close()
@@ -125,8 +125,15 @@ func (ts *testServer) tryDial(t *testing.T, path string, hdr map[string]string) 
 	return c, resp
 }
 
-func (c *sseConn) read() {
-	br := bufio.NewReader(c.resp.Body)
+// newFrameReader reads frames from r until it ends.
+func newFrameReader(r io.Reader) *sseConn {
+	c := &sseConn{frames: make(chan frame, 100000), end: make(chan error, 1), cancel: func() {}}
+	go c.read(r)
+	return c
+}
+
+func (c *sseConn) read(r io.Reader) {
+	br := bufio.NewReader(r)
 	var f frame
 	empty := true
 	for {

@@ -1,0 +1,273 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/r3labs/sse/v2"
+)
+
+// requireBinary returns the path of an external program the test needs:
+// missing, the test is skipped, or fails when $CI is set (make test
+// installs them).
+func requireBinary(t *testing.T, names ...string) string {
+	t.Helper()
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("%s not installed (apt-get install -y %s)", names[0], names[0])
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+func TestCurlClient(t *testing.T) {
+	curl := requireBinary(t, "curl")
+	ts := newTestServer(t, Config{})
+	ts.Burst("q", 5)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, curl, "-sN", "-H", "Last-Event-ID: 2", ts.ts.URL+"/api/stream/q")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := newFrameReader(out)
+	if f := c.next(t); f.Retry != "3000" {
+		t.Fatalf("first frame %+v", f)
+	}
+	readIDs(t, c, 3, 3) // replay of what curl missed, exactly once
+	ts.Burst("q", 2)
+	readIDs(t, c, 6, 2) // live
+	ts.Drop("q")
+	if _, err := c.expectEnd(t); err == nil {
+		t.Fatal("no end")
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 18 {
+		t.Fatalf("curl after a drop: %v, want exit 18 (transfer closed with outstanding data)", err)
+	}
+}
+
+func TestR3labsClientInterop(t *testing.T) {
+	ts := newTestServer(t, Config{Retry: 100 * time.Millisecond})
+	ts.Burst("q", 3)
+	cl := sse.NewClient(ts.ts.URL + "/api/stream/q?history=3")
+	cl.Connection = &http.Client{Transport: ts.tr}
+	got := make(chan *sse.Event, 100)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- cl.SubscribeRawWithContext(ctx, func(ev *sse.Event) {
+			if len(ev.Data) > 0 { // r3labs dispatches retry-only blocks as empty events
+				got <- ev
+			}
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		ts.tr.CloseIdleConnections()
+		<-done
+	})
+	expect := func(from, n int) {
+		t.Helper()
+		for i := range n {
+			select {
+			case ev := <-got:
+				if string(ev.ID) != strconv.Itoa(from+i) || string(ev.Event) != "burst" {
+					t.Fatalf("event %d: id %s type %s", from+i, ev.ID, ev.Event)
+				}
+			case <-time.After(wait):
+				t.Fatalf("no event %d", from+i)
+			}
+		}
+	}
+	expect(1, 3)
+	// Dropped, it reconnects with Last-Event-ID and gets exactly the rest.
+	waitFor(t, "r3labs client registered", func() bool { _, _, _, n := ts.byName["q"].state(); return n == 1 })
+	ts.Drop("q")
+	ts.Burst("q", 4)
+	expect(4, 4)
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startNginx runs nginx as a child proxying to upstream, with extra
+// directives in the location, and returns its base URL.
+func startNginx(t *testing.T, nginx, upstream, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	port := freePort(t)
+	conf := fmt.Sprintf(`daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path %[1]s/body;
+    proxy_temp_path %[1]s/proxy;
+    fastcgi_temp_path %[1]s/fastcgi;
+    uwsgi_temp_path %[1]s/uwsgi;
+    scgi_temp_path %[1]s/scgi;
+    server {
+        listen 127.0.0.1:%[2]d;
+        location / {
+            proxy_pass %[3]s;
+            %[4]s
+        }
+    }
+}
+`, dir, port, upstream, extra)
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(nginx, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "error.log"))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGQUIT) // graceful: the master stops its workers
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			<-exited
+		}
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(wait)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return "http://" + addr
+		}
+		select {
+		case err := <-exited:
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Fatalf("nginx exited: %v\n%s", err, log)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nginx did not start")
+		}
+	}
+}
+
+func TestBehindNginx(t *testing.T) {
+	nginx := requireBinary(t, "nginx")
+	ts := newTestServer(t, Config{})
+	// nginx defaults: proxy_buffering on, HTTP/1.0 to the upstream — the
+	// case where only X-Accel-Buffering: no gets events through.
+	t.Run("events pass through at once", func(t *testing.T) {
+		base := startNginx(t, nginx, ts.ts.URL, "")
+		req, _ := http.NewRequest("GET", base+"/api/stream/q", nil)
+		resp, err := ts.tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		c := newFrameReader(resp.Body)
+		c.next(t) // retry: registered
+		last, _, _, _ := ts.byName["q"].state()
+		var lat []time.Duration
+		for i := range 10 {
+			start := time.Now()
+			ts.Burst("q", 1)
+			f := c.nextEvent(t)
+			lat = append(lat, time.Since(start))
+			if f.ID != strconv.FormatUint(last+uint64(i)+1, 10) {
+				t.Fatalf("id %s", f.ID)
+			}
+		}
+		slices.Sort(lat)
+		t.Logf("publish → client through nginx: min %v median %v max %v", lat[0], lat[5], lat[9])
+		if lat[5] > 100*time.Millisecond || lat[9] > time.Second {
+			t.Fatalf("latency through nginx: median %v, max %v; want < 100 ms", lat[5], lat[9])
+		}
+	})
+	t.Run("control: header ignored, nginx buffers", func(t *testing.T) {
+		base := startNginx(t, nginx, ts.ts.URL, "proxy_ignore_headers X-Accel-Buffering;")
+		ch := ts.byName["r"]
+		_, _, _, before := ch.state()
+		frames := make(chan *sseConn, 1)
+		go func() {
+			req, _ := http.NewRequest("GET", base+"/api/stream/r", nil)
+			resp, err := ts.tr.RoundTrip(req)
+			if err != nil {
+				close(frames)
+				return
+			}
+			frames <- newFrameReader(resp.Body)
+		}()
+		waitFor(t, "subscriber through nginx", func() bool { _, _, _, n := ch.state(); return n == before+1 })
+		for range 5 {
+			ts.Burst("r", 1)
+		}
+		select {
+		case c := <-frames:
+			select {
+			case f := <-c.frames:
+				t.Fatalf("frame arrived through a buffering nginx: %+v", f)
+			case <-time.After(time.Second):
+			}
+		case <-time.After(time.Second): // not even the headers: buffered, as expected
+		}
+		// The events were held, not lost: they come out when the upstream
+		// response ends.
+		ts.Drop("r")
+		var c *sseConn
+		select {
+		case c = <-frames:
+		case <-time.After(wait):
+			t.Fatal("no response after the upstream ended")
+		}
+		if c == nil {
+			t.Fatal("request failed")
+		}
+		c.next(t)
+		n := 0
+		for f := range c.frames {
+			if f.Event == "burst" {
+				n++
+			}
+		}
+		if n != 5 {
+			t.Fatalf("%d buffered events released, want 5", n)
+		}
+	})
+}
