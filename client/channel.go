@@ -90,6 +90,7 @@ type Snapshot struct {
 type Channel struct {
 	clk     clock.Clock
 	restart chan struct{}
+	changed chan struct{}
 
 	// lifeMu serialises start/stop/reconfigure.
 	lifeMu  sync.Mutex
@@ -115,7 +116,7 @@ type Channel struct {
 }
 
 func newChannel(raw, eff ChannelConfig, clk clock.Clock) *Channel {
-	c := &Channel{clk: clk, restart: make(chan struct{}, 1)}
+	c := &Channel{clk: clk, restart: make(chan struct{}, 1), changed: make(chan struct{}, 1)}
 	c.reset(raw, eff)
 	return c
 }
@@ -268,6 +269,19 @@ func (c *Channel) Reconnect() {
 	}
 }
 
+// Changed returns a channel that receives a value after the channel's
+// state changed (latest wins: one pending value at most, for one
+// consumer). Take a Snapshot after receiving.
+func (c *Channel) Changed() <-chan struct{} { return c.changed }
+
+// notify signals Changed without ever blocking.
+func (c *Channel) notify() {
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
+}
+
 func (c *Channel) kick() {
 	select {
 	case c.restart <- struct{}{}:
@@ -310,6 +324,7 @@ func (c *Channel) Clear() {
 	defer c.mu.Unlock()
 	c.ring.clear()
 	c.version++
+	c.notify()
 }
 
 // HandleFrame implements Handler: it logs and counts a frame. O(1), no
@@ -317,6 +332,7 @@ func (c *Channel) Clear() {
 func (c *Channel) HandleFrame(f Frame, at time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.notify()
 	c.version++
 	c.stats.Bytes += uint64(f.Size)
 	switch f.Kind {
@@ -407,6 +423,7 @@ func parseNumericID(id string) (int64, bool) {
 func (c *Channel) HandleStatus(s Status) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.notify()
 	c.version++
 	c.status = s
 	c.stats.Retry = s.Retry

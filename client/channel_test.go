@@ -200,7 +200,7 @@ func TestChannelEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "an event", func() bool { return c.Snapshot().Stats.Events == 1 })
+	waitChannel(t, c, "an event", func() bool { return c.Snapshot().Stats.Events == 1 })
 	s := c.Snapshot()
 	if s.Status.State != Open || s.Progress.Percent != 40 || s.Progress.Message != "copying" || s.Stats.Connects != 1 {
 		t.Errorf("snapshot = %+v", s)
@@ -210,17 +210,17 @@ func TestChannelEndToEnd(t *testing.T) {
 	}
 }
 
-// waitFor polls cond with a short real-time backoff until a deadline; used
-// only where no notification exists (state behind a mutex).
-func waitFor(t testing.TB, what string, cond func() bool) {
+// waitChannel waits, on the channel's change notifications, until cond
+// holds.
+func waitChannel(t testing.TB, c *Channel, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
+	deadline := time.NewTimer(waitLimit)
+	defer deadline.Stop()
 	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+		select {
+		case <-c.Changed():
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s; status %+v", what, c.Status())
 		}
-		<-tick.C
 	}
 }

@@ -105,9 +105,9 @@ func TestManagerLifecycle(t *testing.T) {
 	if m.Version() == v0 {
 		t.Error("version did not move on Add")
 	}
-	waitFor(t, "a open with an event", func() bool { return a.Snapshot().Stats.Events == 1 })
+	waitChannel(t, a, "a open with an event", func() bool { return a.Snapshot().Stats.Events == 1 })
 	b, _ := m.Get("b")
-	waitFor(t, "b failed", func() bool { return b.Status().State == Failed })
+	waitChannel(t, b, "b failed", func() bool { return b.Status().State == Failed })
 	if st := b.Status(); st.HTTPStatus != 410 || st.BodyPreview != "gone\n" {
 		t.Errorf("b status = %+v", st)
 	}
@@ -121,7 +121,7 @@ func TestManagerLifecycle(t *testing.T) {
 	if id := reqs[2].Header.Get("Last-Event-ID"); id != "1" {
 		t.Errorf("after Update, Last-Event-ID = %q, want 1", id)
 	}
-	waitFor(t, "second event", func() bool { return a.Snapshot().Stats.Events == 2 })
+	waitChannel(t, a, "second event", func() bool { return a.Snapshot().Stats.Events == 2 })
 	if got := a.Config().EventTypes; len(got) != 1 {
 		t.Errorf("config not updated: %v", got)
 	}
@@ -137,7 +137,7 @@ func TestManagerLifecycle(t *testing.T) {
 	if id := reqs[3].Header.Get("Last-Event-ID"); id != "" || reqs[3].Path != "/other" {
 		t.Errorf("after URL change: %s Last-Event-ID %q", reqs[3].Path, id)
 	}
-	waitFor(t, "event on the new URL", func() bool { return a.Snapshot().Stats.Events == 1 })
+	waitChannel(t, a, "event on the new URL", func() bool { return a.Snapshot().Stats.Events == 1 })
 	if _, ok := m.Get("a"); ok {
 		t.Error("old name still present")
 	}
@@ -155,12 +155,12 @@ func TestManagerLifecycle(t *testing.T) {
 	if err := m.Pause("a2"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "paused", func() bool { return a.Status().State == Paused })
+	waitChannel(t, a, "paused", func() bool { return a.Status().State == Paused })
 	if err := m.Resume("a2"); err != nil {
 		t.Fatal(err)
 	}
 	srv.waitRequests(t, 5)
-	waitFor(t, "open again", func() bool { return a.Status().State == Open })
+	waitChannel(t, a, "open again", func() bool { return a.Status().State == Open })
 	for _, f := range []func(string) error{m.Pause, m.Resume, m.Reconnect, m.Remove} {
 		if err := f("zzz"); !errors.Is(err, ErrUnknownChannel) {
 			t.Errorf("unknown name: %v", err)
@@ -171,7 +171,7 @@ func TestManagerLifecycle(t *testing.T) {
 	if err := m.Reconnect("b"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "b failed twice", func() bool { return b.Snapshot().Stats.Connects == 0 && countState(b, Failed) == 2 })
+	waitChannel(t, b, "b failed twice", func() bool { return b.Snapshot().Stats.Connects == 0 && countState(b, Failed) == 2 })
 
 	snaps := m.Snapshots(nil)
 	if len(snaps) != 2 || snaps[0].Name != "a2" || snaps[1].Name != "b" {
@@ -229,16 +229,10 @@ func TestManagerHundredChannelsAndClose(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var snaps []Snapshot
-	waitFor(t, "3 events on every channel", func() bool {
-		snaps = m.Snapshots(snaps)
-		for _, s := range snaps {
-			if s.Stats.Events != 3 {
-				return false
-			}
-		}
-		return len(snaps) == n
-	})
+	for _, c := range m.Channels() {
+		waitChannel(t, c, "3 events on "+c.Name(), func() bool { return c.Snapshot().Stats.Events == 3 })
+	}
+	snaps := m.Snapshots(nil)
 	for i, s := range snaps {
 		r, _ := m.Channels()[i].At(m.Channels()[i].Len() - 1)
 		if want := fmt.Sprintf("/%d 3", i); s.Name != fmt.Sprint("ch", i) || r.Data != want {

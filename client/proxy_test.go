@@ -195,7 +195,7 @@ func TestResumeThroughCutsAndStallsLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "every event", func() bool { return c.Snapshot().Stats.Events >= n })
+	waitChannel(t, c, "every event", func() bool { return c.Snapshot().Stats.Events >= n })
 
 	var recs []Record
 	for _, r := range c.Records(nil, 0) {
@@ -244,10 +244,10 @@ func TestGapVisibleWhenServerSkipsEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "retrying", func() bool { return c.Status().State == Retrying })
+	waitChannel(t, c, "retrying", func() bool { return c.Status().State == Retrying })
 	blockUntil(t, clk, 1)
 	clk.Advance(DefaultRetry)
-	waitFor(t, "third event", func() bool { return c.Snapshot().Stats.Events == 3 })
+	waitChannel(t, c, "third event", func() bool { return c.Snapshot().Stats.Events == 3 })
 	s := c.Snapshot()
 	if s.Stats.Gaps != 1 || s.Stats.Missed != 3 || s.Stats.Reconnects != 1 {
 		t.Errorf("gaps %d missed %d reconnects %d", s.Stats.Gaps, s.Stats.Missed, s.Stats.Reconnects)
