@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -264,7 +265,7 @@ type faultResult struct {
 func (s *Server) applyFault(req faultRequest) (faultResult, int, error) {
 	res := faultResult{OK: true, Action: strings.ToLower(req.Action), Channel: req.Channel}
 	if req.Channel != "" && s.byName[req.Channel] == nil {
-		return res, http.StatusNotFound, fmt.Errorf("%w %q", errNoSuchChannel, req.Channel)
+		return res, http.StatusNotFound, fmt.Errorf("%w %q", ErrNoSuchChannel, req.Channel)
 	}
 	dur := func(name, v string, allowZero bool) (time.Duration, error) {
 		if v == "" {
@@ -328,4 +329,37 @@ func (s *Server) applyFault(req faultRequest) (faultResult, int, error) {
 		return res, http.StatusBadRequest, fmt.Errorf("unknown action %q: want drop, stall, burst, malformed, retry or fail", req.Action)
 	}
 	return res, http.StatusOK, nil
+}
+
+// ErrInvalidEvent is wrapped by the errors of Publish about its arguments.
+var ErrInvalidEvent = errors.New("server: invalid event")
+
+// MaxEventBytes caps the data of one event given to Publish.
+const MaxEventBytes = 1 << 20
+
+// Publish publishes one event of type eventType ("" for the default
+// "message" type) with data on channel, as the scenarios do, and returns
+// its id. Data must not be empty (the stream would carry nothing) and at
+// most MaxEventBytes; CR and CRLF line breaks become LF (each line is sent
+// as its own data: line); eventType must be a single line. Errors wrap
+// ErrInvalidEvent, or ErrNoSuchChannel for an unknown channel.
+func (s *Server) Publish(channel, eventType string, data []byte) (uint64, error) {
+	ch := s.byName[channel]
+	if ch == nil {
+		return 0, fmt.Errorf("%w %q", ErrNoSuchChannel, channel)
+	}
+	switch {
+	case len(data) == 0:
+		return 0, fmt.Errorf("%w: empty data", ErrInvalidEvent)
+	case len(data) > MaxEventBytes:
+		return 0, fmt.Errorf("%w: %d bytes of data, more than %d", ErrInvalidEvent, len(data), MaxEventBytes)
+	case strings.ContainsAny(eventType, "\r\n") || len(eventType) > 256:
+		return 0, fmt.Errorf("%w: event type %q", ErrInvalidEvent, eventType)
+	}
+	if bytes.ContainsRune(data, '\r') {
+		data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
+	} else {
+		data = bytes.Clone(data)
+	}
+	return ch.publish(message{typ: eventType, data: data}), nil
 }

@@ -289,5 +289,5 @@ func ParseScenarios(data []byte) ([]Scenario, error) {
 	return out, nil
 }
 
-// errNoSuchChannel is wrapped by errors about unknown channel names.
-var errNoSuchChannel = errors.New("no such channel")
+// ErrNoSuchChannel is wrapped by errors about unknown channel names.
+var ErrNoSuchChannel = errors.New("server: no such channel")

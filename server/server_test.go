@@ -737,3 +737,36 @@ func TestEndpointURLsAreURLSafe(t *testing.T) {
 		}
 	}
 }
+
+func TestPublish(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	c := ts.dial(t, "/api/stream/q", nil)
+	c.next(t)
+	for _, tc := range []struct {
+		name, channel, typ, data string
+		err                      error
+		wantData                 string
+	}{
+		{"plain", "q", "", "hello", nil, "hello"},
+		{"typed json", "q", "custom", `{"a":1}`, nil, `{"a":1}`},
+		{"line breaks normalised", "q", "", "a\r\nb\rc\nd", nil, "a\nb\nc\nd"},
+		{"empty", "q", "", "", ErrInvalidEvent, ""},
+		{"too big", "q", "", strings.Repeat("x", MaxEventBytes+1), ErrInvalidEvent, ""},
+		{"type with newline", "q", "a\nb", "x", ErrInvalidEvent, ""},
+		{"unknown channel", "zz", "", "x", ErrNoSuchChannel, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := ts.Publish(tc.channel, tc.typ, []byte(tc.data))
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("err %v, want %v", err, tc.err)
+			}
+			if err != nil {
+				return
+			}
+			f := c.nextEvent(t)
+			if f.ID != strconv.FormatUint(id, 10) || f.Data != tc.wantData || f.Event != tc.typ {
+				t.Fatalf("got %+v, want id %d data %q", f, id, tc.wantData)
+			}
+		})
+	}
+}
