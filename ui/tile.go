@@ -235,7 +235,7 @@ func (r *tileRenderer) metrics() tileMetrics {
 		text:    th.Size(theme.SizeNameText),
 		caption: th.Size(theme.SizeNameCaptionText),
 	}
-	m.width = m.text * 20
+	m.width = m.text * 23
 	return m
 }
 

@@ -1,13 +1,82 @@
+// Command ssemon is SSE Monitor, a desktop app that watches many
+// Server-Sent-Events streams at once: live progress, event logs and the
+// true state of every connection.
+//
+//	ssemon                       open the saved workspace
+//	ssemon URL...                watch these streams
+//	ssemon --demo                start the built-in demo server and watch it
+//	ssemon --workspace FILE      use FILE as the workspace
+//	ssemon --present             start in presentation mode (F11 toggles)
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssemon/ssemon/assets"
+	"github.com/ssemon/ssemon/ui"
 )
 
 func main() {
-	a := app.NewWithID("dev.ssemon.monitor")
-	w := a.NewWindow("SSE Monitor")
-	w.SetContent(widget.NewLabel("x"))
+	fs := flag.NewFlagSet("ssemon", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: ssemon [flags] [URL...]\n\nWatch Server-Sent-Events streams. Flags:\n")
+		fs.PrintDefaults()
+	}
+	demo := fs.Bool("demo", false, "start the embedded demo server on a free loopback port and subscribe to all its channels")
+	workspace := fs.String("workspace", "", "workspace `file` to load and save (default: workspace.json in the user config dir)")
+	present := fs.Bool("present", false, "start in presentation mode: full screen, large type, no chrome (F11 toggles)")
+	verbose := fs.Bool("v", false, "log connection details to stderr")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	a := app.NewWithID(ui.AppID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
+	w := a.NewWindow(ui.Title)
+	w.SetIcon(a.Icon())
+	m, err := ui.New(a, w, ui.Options{
+		URLs:      fs.Args(),
+		Demo:      *demo,
+		Workspace: *workspace,
+		Present:   *present,
+		Logger:    logger,
+	})
+	if err != nil {
+		// Shown in the window's banner too; the app still runs.
+		logger.Error("startup", "err", err)
+	}
+
+	// SIGINT/SIGTERM quit cleanly: updaters stopped before the app quits.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	exited := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			m.Close()
+			fyne.Do(a.Quit)
+		case <-exited:
+		}
+	}()
 	w.ShowAndRun()
+	close(exited)
+	m.Close()
 }

@@ -1,0 +1,356 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssemon/ssemon/client"
+	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/server"
+)
+
+// AppID is SSE Monitor's application ID, as in FyneApp.toml. Pass it to
+// app.NewWithID so that preferences are saved.
+const AppID = "dev.ssemon.monitor"
+
+// Title is the main window's title.
+const Title = "SSE Monitor"
+
+// Options configures New. The zero value of every field selects its
+// documented default; New copies the Options.
+type Options struct {
+	// URLs are subscribed at start, one channel each, named after the
+	// URL's last path segment (made unique).
+	URLs []string
+	// Demo starts the embedded demo server on a free loopback port and
+	// subscribes to all its channels.
+	Demo bool
+	// DemoConfig configures the embedded demo server (zero: its defaults).
+	DemoConfig server.Config
+	// Workspace is the workspace file loaded at start (its channels
+	// reconnect) and saved on every change. "" means the default file,
+	// workspace.json in the user's config directory (ssemon/), unless URLs
+	// or Demo are given: then the session starts with just those and saves
+	// nothing (export it to keep it).
+	Workspace string
+	// NoWorkspace disables loading and saving a workspace altogether.
+	NoWorkspace bool
+	// Present starts in presentation mode: full screen, large type, no
+	// chrome.
+	Present bool
+	// Theme fixes the light or dark variant; ThemeSystem (the zero value)
+	// follows the desktop. The choice made in the View menu is remembered
+	// in the app's preferences and wins over the zero value.
+	Theme ThemeMode
+	// TickInterval is the bridge's refresh interval; 0 means
+	// DefaultTickInterval (25 ms).
+	TickInterval time.Duration
+	// LogCapacity is each channel's log capacity in records; 0 means
+	// DefaultLogCapacity.
+	LogCapacity int
+	// Clock drives the engine, the bridge and every displayed age.
+	// nil means clock.Real().
+	Clock clock.Clock
+	// Logger receives the engine's and the interface's logs. nil discards.
+	Logger *slog.Logger
+}
+
+// DefaultLogCapacity is the default per-channel log capacity: 2 000 records
+// of typical size keep 100 busy channels within the memory target (see
+// docs/BENCHMARKS.md, GUI section).
+const DefaultLogCapacity = 2000
+
+// DefaultLogBytes caps each channel's log memory by default.
+const DefaultLogBytes = 2 << 20
+
+// App is SSE Monitor's main window: dashboard, detail view, dialogs, demo
+// and presentation modes. Create it with New; call Close before the Fyne
+// app quits (Quit does both).
+type App struct {
+	app  fyne.App
+	win  fyne.Window
+	opts Options
+	log  *slog.Logger
+	clk  clock.Clock
+
+	mgr    *client.Manager
+	bridge *Bridge
+	poll   *poller
+	demo   *demoServer
+
+	ws     *workspace
+	themeM ThemeMode
+
+	// UI goroutine state.
+	dash      *dashboard
+	detail    *detailView
+	banner    *Banner
+	notifier  *notifier
+	toolbar   fyne.CanvasObject
+	dashOver  *container.ThemeOverride
+	center    *fyne.Container
+	root      *fyne.Container
+	presentOn bool
+	search    *widget.Entry
+	demoBtn   *widget.Button
+	menu      *fyne.MainMenu
+
+	closeOnce sync.Once
+}
+
+// New builds the interface into w (content, menu, shortcuts), creates the
+// engine, subscribes to the channels of opts, and starts the bridge. It
+// does not show the window: call w.ShowAndRun. Errors are about the
+// options (a URL that cannot be subscribed to, a workspace that cannot be
+// read); channels that fail later show their error in their tile.
+func New(a fyne.App, w fyne.Window, opts Options) (*App, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.LogCapacity <= 0 {
+		opts.LogCapacity = DefaultLogCapacity
+	}
+	opts.URLs = append([]string(nil), opts.URLs...)
+	x := &App{app: a, win: w, opts: opts, log: opts.Logger, clk: opts.Clock}
+	x.mgr = client.NewManager(client.ManagerConfig{
+		Clock:  opts.Clock,
+		Logger: opts.Logger,
+		Defaults: client.ChannelConfig{
+			RingSize:  opts.LogCapacity,
+			RingBytes: DefaultLogBytes,
+		},
+	})
+	x.themeM = opts.Theme
+	if x.themeM == ThemeSystem {
+		x.themeM = ThemeMode(a.Preferences().IntWithFallback(prefTheme, int(ThemeSystem)))
+	}
+	a.Settings().SetTheme(appTheme{mode: x.themeM})
+
+	x.buildUI()
+
+	var errs []error
+	ws, err := x.openWorkspace()
+	if err != nil {
+		errs = append(errs, err)
+	}
+	x.ws = ws
+	for _, raw := range opts.URLs {
+		if _, err := x.addURL(raw); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if opts.Demo {
+		if err := x.startDemo(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+
+	x.poll = newPoller(x.mgr, x.apply)
+	x.bridge = NewBridge(BridgeConfig{Interval: opts.TickInterval, Clock: opts.Clock, Logger: opts.Logger}, x.poll.poll)
+	x.bridge.Start()
+	if opts.Present {
+		x.setPresentation(true)
+	}
+	if err := errors.Join(errs...); err != nil {
+		x.banner.Notify(oneLine(err.Error(), 300), PillError)
+		return x, err
+	}
+	return x, nil
+}
+
+// Manager returns the engine the window shows.
+func (x *App) Manager() *client.Manager { return x.mgr }
+
+// Bridge returns the bridge refreshing the window.
+func (x *App) Bridge() *Bridge { return x.bridge }
+
+// Close stops the bridge, saves the workspace, closes every channel and
+// the demo server, and waits for their goroutines. It is safe to call more
+// than once and from any goroutine; after it returns no fyne.Do from this
+// package runs any more.
+func (x *App) Close() {
+	x.closeOnce.Do(func() {
+		x.bridge.Close()
+		if x.ws != nil {
+			if err := x.ws.flush(); err != nil {
+				x.log.Warn("workspace not saved", "err", err)
+			}
+		}
+		x.mgr.Close()
+		if x.demo != nil {
+			x.demo.close(x.log)
+		}
+	})
+}
+
+// Quit closes the App and quits the Fyne app. Call it on the UI goroutine.
+func (x *App) Quit() {
+	x.Close()
+	x.app.Quit()
+}
+
+func (x *App) now() time.Time { return x.clk.Now() }
+
+// apply runs a tick's change on the UI goroutine.
+func (x *App) apply(c *change) {
+	x.dash.apply(c)
+	x.notifier.check(c, x.dash)
+	if x.detail != nil {
+		x.detail.apply(c)
+	}
+	if x.demoBtn != nil && x.demo != nil && !x.demoBtn.Disabled() {
+		x.demoBtn.Disable()
+	}
+}
+
+func (x *App) buildUI() {
+	x.banner = NewBanner()
+	x.notifier = newNotifier(x.app, x.banner, x.clk)
+	emptyHint := container.NewCenter(container.NewVBox(
+		widget.NewLabelWithStyle("No channels yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle("Add an event-stream URL (Ctrl+N), or start the demo server to see it work.", fyne.TextAlignCenter, fyne.TextStyle{}),
+		container.NewHBox(layout.NewSpacer(),
+			widget.NewButtonWithIcon("Add channel", theme.ContentAddIcon(), x.showAdd),
+			widget.NewButtonWithIcon("Start demo", theme.MediaPlayIcon(), x.onStartDemo),
+			layout.NewSpacer()),
+	))
+	x.dash = newDashboard(x.now, x.openDetail, emptyHint)
+	x.search = widget.NewEntry()
+	x.search.SetPlaceHolder("Filter channels (Ctrl+F)")
+	x.search.OnChanged = x.dash.setQuery
+
+	add := widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), x.showAdd)
+	add.Importance = widget.HighImportance
+	x.demoBtn = widget.NewButtonWithIcon("Demo", theme.MediaPlayIcon(), x.onStartDemo)
+	present := widget.NewButtonWithIcon("Present", theme.ViewFullScreenIcon(), func() { x.setPresentation(true) })
+	x.toolbar = container.NewBorder(nil, nil,
+		container.NewHBox(add, x.demoBtn, x.dash.groups),
+		container.NewHBox(x.dash.summary, present),
+		x.search,
+	)
+	x.dashOver = container.NewThemeOverride(x.dash.body, appTheme{mode: x.themeM})
+	x.center = container.NewStack(x.dashOver)
+	x.root = container.NewBorder(container.NewVBox(x.toolbar, x.banner), nil, nil, nil, x.center)
+	x.win.SetContent(x.root)
+	x.menu = x.mainMenu()
+	x.win.SetMainMenu(x.menu)
+	x.installShortcuts()
+	x.win.SetCloseIntercept(x.Quit)
+	x.win.Resize(fyne.NewSize(1180, 760))
+}
+
+// setPresentation switches presentation mode: full screen, no menu or
+// toolbar, the dashboard alone in large type. Banners still show.
+func (x *App) setPresentation(on bool) {
+	if on == x.presentOn {
+		return
+	}
+	x.presentOn = on
+	if on {
+		x.closeDetail()
+		x.dashOver.Theme = scaledTheme{settings: x.app.Settings(), scale: PresentationScale}
+		x.win.SetMainMenu(nil)
+		x.toolbar.Hide()
+	} else {
+		x.dashOver.Theme = appTheme{mode: x.themeM}
+		x.win.SetMainMenu(x.menu)
+		x.toolbar.Show()
+	}
+	x.dashOver.Refresh()
+	x.root.Refresh()
+	x.win.SetFullScreen(on)
+}
+
+// Presenting reports whether presentation mode is on.
+func (x *App) Presenting() bool { return x.presentOn }
+
+// TogglePresentation switches presentation mode on or off (F11).
+func (x *App) TogglePresentation() { x.setPresentation(!x.presentOn) }
+
+// channelName derives a unique channel name from a stream URL: its last
+// path segment, else its host.
+func (x *App) channelName(raw string) string {
+	base := "stream"
+	if u, err := url.Parse(raw); err == nil {
+		if seg := path.Base(strings.TrimRight(u.Path, "/")); seg != "" && seg != "." && seg != "/" {
+			base = seg
+		} else if u.Hostname() != "" {
+			base = u.Hostname()
+		}
+	}
+	if len(base) > 60 {
+		base = base[:60]
+	}
+	name := base
+	for i := 2; ; i++ {
+		if _, taken := x.mgr.Get(name); !taken {
+			return name
+		}
+		name = base + "-" + strconv.Itoa(i)
+	}
+}
+
+// addURL subscribes to a URL given on the command line.
+func (x *App) addURL(raw string) (*client.Channel, error) {
+	ch, err := x.mgr.Add(client.ChannelConfig{Name: x.channelName(raw), URL: raw})
+	if err != nil {
+		return nil, fmt.Errorf("cannot subscribe to %s: %w", raw, err)
+	}
+	x.ws.changed()
+	return ch, nil
+}
+
+// onStartDemo is the toolbar/menu action.
+func (x *App) onStartDemo() {
+	if err := x.startDemo(); err != nil {
+		x.banner.Notify(err.Error(), PillError)
+	}
+}
+
+// startDemo starts the embedded demo server and subscribes to all its
+// channels (group "demo").
+func (x *App) startDemo() error {
+	if x.demo != nil {
+		return nil
+	}
+	cfg := x.opts.DemoConfig
+	if cfg.Logger == nil {
+		cfg.Logger = x.log.With("component", "demo-server")
+	}
+	d, err := startDemo(cfg)
+	if err != nil {
+		return err
+	}
+	x.demo = d
+	var errs []error
+	for _, ci := range d.srv.Channels() {
+		name := ci.Name
+		if _, taken := x.mgr.Get(name); taken {
+			name = "demo-" + name
+		}
+		if _, err := x.mgr.Add(client.ChannelConfig{Name: name, Group: DemoGroup, URL: d.url(ci)}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if x.demoBtn != nil {
+		x.demoBtn.Disable()
+	}
+	x.refreshMenu()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,207 @@
+package ui
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssemon/ssemon/client"
+)
+
+// allGroups is the group selector's entry that shows every channel.
+const allGroups = "All groups"
+
+// dashboard is the grid of channel tiles. It lives on the UI goroutine.
+type dashboard struct {
+	now    func() time.Time
+	onOpen func(*chanView)
+
+	views map[*client.Channel]*chanView
+	order []*chanView // every channel, in the manager's order
+	items []*chanView // the ones shown (group filter applied)
+	bound map[*Tile]*chanView
+	group string
+	query string
+
+	grid     *widget.GridWrap
+	groups   *widget.Select
+	summary  *widget.Label
+	empty    fyne.CanvasObject
+	body     *fyne.Container
+	lastSumm string
+}
+
+func newDashboard(now func() time.Time, onOpen func(*chanView), emptyHint fyne.CanvasObject) *dashboard {
+	d := &dashboard{
+		now:    now,
+		onOpen: onOpen,
+		views:  make(map[*client.Channel]*chanView),
+		bound:  make(map[*Tile]*chanView),
+		empty:  emptyHint,
+	}
+	d.grid = widget.NewGridWrap(
+		func() int { return len(d.items) },
+		func() fyne.CanvasObject {
+			return NewTile(TileData{Name: "channel name", StateText: "retrying 10 — next in 10 s"})
+		},
+		d.updateItem,
+	)
+	d.grid.OnSelected = func(id widget.GridWrapItemID) {
+		d.grid.UnselectAll()
+		if id >= 0 && id < len(d.items) && d.onOpen != nil {
+			d.onOpen(d.items[id])
+		}
+	}
+	d.groups = widget.NewSelect([]string{allGroups}, func(g string) {
+		if g == allGroups {
+			g = ""
+		}
+		if g != d.group {
+			d.group = g
+			d.filter()
+		}
+	})
+	d.groups.Selected = allGroups
+	d.summary = widget.NewLabel("")
+	d.body = container.NewStack(d.grid, d.empty)
+	d.empty.Show()
+	d.grid.Hide()
+	return d
+}
+
+func (d *dashboard) updateItem(id widget.GridWrapItemID, o fyne.CanvasObject) {
+	t := o.(*Tile)
+	if id < 0 || id >= len(d.items) {
+		return
+	}
+	v := d.items[id]
+	d.bound[t] = v
+	v.refresh(false)
+	t.Update(v.tileData(d.now()))
+	t.OnTapped = func() {
+		if d.onOpen != nil {
+			d.onOpen(v)
+		}
+	}
+}
+
+// setChannels replaces the set of channels, keeping the views of those
+// that stay.
+func (d *dashboard) setChannels(chans []*client.Channel) {
+	views := make(map[*client.Channel]*chanView, len(chans))
+	d.order = d.order[:0]
+	for _, ch := range chans {
+		v := d.views[ch]
+		if v == nil {
+			v = &chanView{ch: ch, stale: true}
+		}
+		views[ch] = v
+		d.order = append(d.order, v)
+	}
+	d.views = views
+	for t, v := range d.bound {
+		if views[v.ch] == nil {
+			delete(d.bound, t)
+		}
+	}
+	// Group choices: every group in use, in order of first appearance.
+	opts := []string{allGroups}
+	for _, v := range d.order {
+		g := v.ch.Config().Group
+		if g != "" && !slices.Contains(opts, g) {
+			opts = append(opts, g)
+		}
+	}
+	if !slices.Equal(opts, d.groups.Options) {
+		d.groups.SetOptions(opts)
+		if d.group != "" && !slices.Contains(opts, d.group) {
+			d.group = ""
+			d.groups.SetSelected(allGroups)
+		}
+	}
+	d.filter()
+}
+
+// setQuery filters the tiles to channels whose name, group or URL
+// contains q (case-insensitive).
+func (d *dashboard) setQuery(q string) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q != d.query {
+		d.query = q
+		d.filter()
+	}
+}
+
+// filter recomputes the shown items for the selected group and query.
+func (d *dashboard) filter() {
+	d.items = d.items[:0]
+	for _, v := range d.order {
+		cfg := v.ch.Config()
+		if d.group != "" && cfg.Group != d.group {
+			continue
+		}
+		if d.query != "" && !strings.Contains(strings.ToLower(cfg.Name+" "+cfg.Group+" "+cfg.URL), d.query) {
+			continue
+		}
+		d.items = append(d.items, v)
+	}
+	if len(d.order) == 0 {
+		d.grid.Hide()
+		d.empty.Show()
+	} else {
+		d.empty.Hide()
+		d.grid.Show()
+	}
+	d.grid.Refresh()
+	d.updateSummary()
+}
+
+// apply brings the visible tiles up to date with a tick's change.
+func (d *dashboard) apply(c *change) {
+	if c.channels != nil {
+		d.setChannels(c.channels)
+	}
+	for _, ch := range c.dirty {
+		if v := d.views[ch]; v != nil {
+			v.stale = true
+		}
+	}
+	for t, v := range d.bound {
+		if v.stale || c.second {
+			v.refresh(c.second)
+			t.Update(v.tileData(c.now))
+		}
+	}
+	if c.second || c.channels != nil {
+		d.updateSummary()
+	}
+}
+
+// updateSummary counts channels by state for the toolbar: "7 channels · 5
+// open · 1 retrying · 1 failed".
+func (d *dashboard) updateSummary() {
+	var counts [client.Paused + 1]int
+	for _, v := range d.order {
+		if s := v.ch.Status().State; int(s) < len(counts) {
+			counts[s]++
+		}
+	}
+	text := strconv.Itoa(len(d.order)) + plural(uint64(len(d.order)), " channel", " channels")
+	for s, n := range counts {
+		if n > 0 && client.State(s) != client.Idle {
+			text += " · " + strconv.Itoa(n) + " " + client.State(s).String()
+		}
+	}
+	if text != d.lastSumm {
+		d.lastSumm = text
+		d.summary.SetText(text)
+	}
+}
+
+// view returns the view of ch, if ch is on the dashboard.
+func (d *dashboard) view(ch *client.Channel) *chanView { return d.views[ch] }

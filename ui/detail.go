@@ -1,0 +1,451 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssemon/ssemon/client"
+)
+
+// allTypes is the type filter's entry that shows every record.
+const allTypes = "All types"
+
+// detailView shows one channel: status, timeline, stats, progress, the log
+// with filters, and the inspector. It lives on the UI goroutine.
+type detailView struct {
+	x *App
+	v *chanView
+
+	log *logView
+	// paused holds the log display (ingestion goes on).
+	paused bool
+	// autoscroll keeps the newest record in view.
+	autoscroll bool
+	selected   uint64
+	selRec     client.Record
+
+	name     *widget.Label
+	badge    *StateBadge
+	url      *widget.Label
+	reason   *widget.Label
+	timeline *Timeline
+	history  *widget.Label
+	stats    *widget.Label
+	progress *Progress
+	message  *widget.Label
+	pauseBtn *widget.Button
+
+	types     *widget.Select
+	search    *widget.Entry
+	holdBtn   *widget.Button
+	waiting   *Pill
+	autoCheck *widget.Check
+	list      *widget.List
+	count     *widget.Label
+
+	pretty *widget.Label
+	raw    *widget.Label
+	kindLb *widget.Label
+
+	content fyne.CanvasObject
+}
+
+func newDetailView(x *App, v *chanView) *detailView {
+	d := &detailView{x: x, v: v, log: newLogView(x.opts.LogCapacity)}
+	d.autoscroll = true
+	d.build()
+	d.log.reset(v.ch)
+	d.refresh(x.now(), true)
+	d.list.Refresh()
+	d.list.ScrollToBottom()
+	return d
+}
+
+func (d *detailView) build() {
+	d.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.name.SizeName = theme.SizeNameSubHeadingText
+	d.badge = NewStateBadge(client.Idle, "")
+	d.url = widget.NewLabel("")
+	d.url.Truncation = fyne.TextTruncateEllipsis
+	d.url.Selectable = true
+	d.reason = widget.NewLabel("")
+	d.reason.Truncation = fyne.TextTruncateEllipsis
+	d.reason.Importance = widget.LowImportance
+	d.timeline = NewTimeline(10 * time.Minute)
+	d.history = widget.NewLabel("")
+	d.history.Wrapping = fyne.TextWrapWord
+	d.history.Importance = widget.LowImportance
+	d.stats = widget.NewLabel("")
+	d.stats.TextStyle = fyne.TextStyle{Monospace: true}
+	d.progress = NewProgress(-1, 0)
+	d.message = widget.NewLabel("")
+	d.message.Truncation = fyne.TextTruncateEllipsis
+
+	back := widget.NewButtonWithIcon("Dashboard", theme.NavigateBackIcon(), d.x.closeDetail)
+	reconnect := widget.NewButtonWithIcon("Reconnect", theme.ViewRefreshIcon(), func() { d.v.ch.Reconnect() })
+	d.pauseBtn = widget.NewButtonWithIcon("Pause stream", theme.MediaPauseIcon(), d.toggleStream)
+	edit := widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { d.x.showEdit(d.v.ch) })
+	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() { d.x.confirmRemove(d.v.ch) })
+	remove.Importance = widget.DangerImportance
+	export := widget.NewButtonWithIcon("Export log", theme.DocumentSaveIcon(), d.exportDialog)
+
+	header := container.NewBorder(nil, nil,
+		container.NewHBox(back, d.name, container.NewCenter(d.badge)),
+		container.NewHBox(reconnect, d.pauseBtn, edit, export, remove),
+		d.url)
+
+	d.types = widget.NewSelect([]string{allTypes}, func(string) { d.applyFilter() })
+	d.types.Selected = allTypes
+	d.search = widget.NewEntry()
+	d.search.SetPlaceHolder("Search id, type, data (Ctrl+F)")
+	d.search.OnChanged = func(string) { d.applyFilter() }
+	d.holdBtn = widget.NewButtonWithIcon("Pause log", theme.MediaPauseIcon(), d.toggleHold)
+	d.waiting = NewPill("", PillInfo)
+	d.autoCheck = widget.NewCheck("Auto-scroll", func(on bool) {
+		d.autoscroll = on
+		if on {
+			d.list.ScrollToBottom()
+		}
+	})
+	d.autoCheck.Checked = true
+	d.count = widget.NewLabel("")
+	d.count.Importance = widget.LowImportance
+
+	d.list = &widget.List{
+		Length:     d.log.Len,
+		CreateItem: func() fyne.CanvasObject { return NewLogRow(nil) },
+		UpdateItem: d.updateRow,
+		OnSelected: d.onSelect,
+	}
+	d.list.ExtendBaseWidget(d.list)
+
+	filters := container.NewBorder(nil, nil,
+		container.NewHBox(d.types),
+		container.NewHBox(d.holdBtn, container.NewCenter(d.waiting), d.autoCheck, d.count),
+		d.search)
+	logPane := container.NewBorder(filters, nil, nil, nil, d.list)
+
+	d.kindLb = widget.NewLabelWithStyle("Select an event to inspect it", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.pretty = widget.NewLabel("")
+	d.pretty.TextStyle = fyne.TextStyle{Monospace: true}
+	d.pretty.Wrapping = fyne.TextWrapBreak
+	d.pretty.Selectable = true
+	d.raw = widget.NewLabel("")
+	d.raw.TextStyle = fyne.TextStyle{Monospace: true}
+	d.raw.Wrapping = fyne.TextWrapBreak
+	d.raw.Selectable = true
+	copyData := widget.NewButtonWithIcon("Copy data", theme.ContentCopyIcon(), func() {
+		d.x.app.Clipboard().SetContent(d.selRec.Data)
+	})
+	copyRaw := widget.NewButtonWithIcon("Copy frame", theme.ContentCopyIcon(), func() {
+		d.x.app.Clipboard().SetContent(d.raw.Text)
+	})
+	tabs := container.NewAppTabs(
+		container.NewTabItem("Data", container.NewVScroll(d.pretty)),
+		container.NewTabItem("Raw frame", container.NewVScroll(d.raw)),
+	)
+	inspector := container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(copyData, copyRaw), d.kindLb), nil, nil, nil, tabs)
+
+	split := container.NewHSplit(logPane, inspector)
+	split.Offset = 0.62
+
+	overview := container.NewGridWithColumns(2,
+		container.NewVBox(d.reason, d.timeline, d.history),
+		container.NewVBox(d.stats, d.progress, d.message),
+	)
+	d.content = container.NewBorder(container.NewVBox(header, overview, widget.NewSeparator()), nil, nil, nil, split)
+}
+
+func (d *detailView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id < 0 || id >= d.log.Len() {
+		return
+	}
+	r := d.log.At(id)
+	delta := time.Duration(-1)
+	if id > 0 {
+		delta = r.At.Sub(d.log.At(id - 1).At)
+	}
+	o.(*LogRow).Set(r, delta)
+}
+
+func (d *detailView) onSelect(id widget.ListItemID) {
+	if id < 0 || id >= d.log.Len() {
+		return
+	}
+	r := d.log.At(id)
+	if r.Seq == d.selected {
+		return
+	}
+	d.selected, d.selRec = r.Seq, r
+	var comments []client.Record
+	for i := id - 1; i >= 0 && len(comments) < 8; i-- {
+		c := d.log.At(i)
+		if c.Kind != client.RecordComment || c.Seq+uint64(len(comments))+1 != r.Seq {
+			break
+		}
+		comments = append([]client.Record{c}, comments...)
+	}
+	title := r.Kind.String() + " #" + strconv.FormatUint(r.Seq, 10)
+	if r.Kind == client.RecordEvent {
+		title = r.Type + " · id " + orDash(r.ID) + " · " + formatBytes(uint64(r.Size))
+	}
+	title += " · " + r.At.In(time.Local).Format("15:04:05.000")
+	pretty, isJSON := prettyData(r.Data)
+	if isJSON {
+		title += " · JSON"
+	}
+	d.kindLb.SetText(title)
+	d.pretty.SetText(pretty)
+	d.raw.SetText(rawFrame(comments, r))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func (d *detailView) toggleStream() {
+	if d.v.ch.Status().State == client.Paused {
+		d.v.ch.Resume()
+	} else {
+		d.v.ch.Pause()
+	}
+}
+
+// toggleHold pauses or resumes the log display; ingestion goes on.
+func (d *detailView) toggleHold() {
+	d.paused = !d.paused
+	if d.paused {
+		d.holdBtn.SetText("Resume log")
+		d.holdBtn.SetIcon(theme.MediaPlayIcon())
+		return
+	}
+	d.holdBtn.SetText("Pause log")
+	d.holdBtn.SetIcon(theme.MediaPauseIcon())
+	d.pull()
+}
+
+func (d *detailView) applyFilter() {
+	typ := d.types.Selected
+	if typ == allTypes {
+		typ = ""
+	}
+	d.log.setFilter(d.v.ch, typ, d.search.Text)
+	d.afterPull(true)
+}
+
+func (d *detailView) pull() {
+	if n := d.log.pull(d.v.ch); n > 0 {
+		d.afterPull(false)
+	}
+}
+
+func (d *detailView) afterPull(reset bool) {
+	d.list.Refresh()
+	if d.autoscroll {
+		d.list.ScrollToBottom()
+	}
+	if d.selected != 0 {
+		if i := d.log.index(d.selected); i >= 0 {
+			d.list.Select(i)
+		} else {
+			d.list.UnselectAll()
+		}
+	}
+	if opts := append([]string{allTypes}, d.log.types...); len(opts) != len(d.types.Options) || reset {
+		d.types.SetOptions(opts)
+	}
+	d.count.SetText(formatCount(uint64(d.log.Len())) + " shown")
+	d.waiting.SetText("")
+}
+
+// apply brings the view up to date with a tick.
+func (d *detailView) apply(c *change) {
+	dirty := false
+	for _, ch := range c.dirty {
+		if ch == d.v.ch {
+			dirty = true
+			break
+		}
+	}
+	if !dirty && !c.second {
+		return
+	}
+	d.refresh(c.now, c.second)
+	if !dirty {
+		return
+	}
+	if d.paused {
+		if w := d.v.snap.LastSeq + 1 - d.log.next; d.v.snap.LastSeq+1 > d.log.next {
+			d.waiting.SetText(formatCount(w) + " waiting")
+		}
+		return
+	}
+	d.pull()
+}
+
+// refresh redraws the header, timeline and stats from a new snapshot.
+func (d *detailView) refresh(now time.Time, force bool) {
+	v := d.v
+	v.refresh(force)
+	s := &v.snap
+	d.name.SetText(s.Name)
+	d.badge.Set(s.Status.State, statusText(s.Status, now))
+	d.url.SetText(s.Config.URL)
+	reason := statusReason(s.Status)
+	if s.Status.BodyPreview != "" {
+		reason += " — " + oneLine(s.Status.BodyPreview, 120)
+	}
+	if reason != "" && !s.Status.Since.IsZero() {
+		reason = "since " + formatAge(s.Status.Since, now) + ": " + reason
+	}
+	d.reason.SetText(reason)
+	d.timeline.Set(s.History, now)
+	d.history.SetText(historyText(s.History, now, 4))
+	d.stats.SetText(statsText(s, now))
+	if s.Progress.Known {
+		eta := time.Duration(0)
+		if s.Progress.HasETA {
+			eta = s.Progress.ETA
+		}
+		d.progress.Set(s.Progress.Percent, eta, StateColor(s.Status.State))
+		d.progress.Show()
+	} else {
+		d.progress.Hide()
+	}
+	d.message.SetText(v.message)
+	if s.Status.State == client.Paused {
+		d.pauseBtn.SetText("Resume stream")
+		d.pauseBtn.SetIcon(theme.MediaPlayIcon())
+	} else {
+		d.pauseBtn.SetText("Pause stream")
+		d.pauseBtn.SetIcon(theme.MediaPauseIcon())
+	}
+}
+
+// historyText lists the newest n transitions, newest first.
+func historyText(h []client.Transition, now time.Time, n int) string {
+	var b strings.Builder
+	for i := len(h) - 1; i >= 0 && len(h)-i <= n; i-- {
+		t := h[i]
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(formatAge(t.At, now) + " · " + t.State.String())
+		if t.Detail != "" {
+			b.WriteString(" — " + oneLine(t.Detail, 90))
+		}
+	}
+	return b.String()
+}
+
+// statsText is the detail view's counters block.
+func statsText(s *client.Snapshot, now time.Time) string {
+	st := &s.Stats
+	lines := []string{
+		fmt.Sprintf("events %-9s bytes %-10s rate %s (1 min avg %s)", formatCount(st.Events), formatBytes(st.Bytes), formatRate(st.PerSecond), formatRate(st.PerMinute)),
+		fmt.Sprintf("last   %-9s id %-13s retry %s", shortAge(st.LastEventAt, now), oneLine(orDash(st.LastEventID), 12), formatDuration(st.Retry)),
+		fmt.Sprintf("reconnects %-5s stalls %-5s gaps %s (missed %s) dups %s", formatCount(st.Reconnects), formatCount(st.Stalls), formatCount(st.Gaps), formatCount(st.Missed), formatCount(st.Duplicates)),
+		fmt.Sprintf("log %s records (%s evicted, %s filtered out)", formatCount(uint64(s.Len)), formatCount(st.Evicted), formatCount(st.Filtered)),
+	}
+	return strings.Join(lines, "\n")
+}
+
+func shortAge(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return formatAge(t, now)
+}
+
+// exportDialog asks for a file and writes the shown log to it, as JSONL or
+// CSV by the file's extension.
+func (d *detailView) exportDialog() {
+	fd := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			dialog.ShowError(err, d.x.win)
+			return
+		}
+		if w == nil {
+			return
+		}
+		defer w.Close()
+		if err := d.export(w, w.URI().Extension()); err != nil {
+			dialog.ShowError(err, d.x.win)
+		}
+	}, d.x.win)
+	fd.SetFileName(d.v.ch.Name() + ".jsonl")
+	fd.SetFilter(storage.NewExtensionFileFilter([]string{".jsonl", ".csv"}))
+	fd.Show()
+}
+
+// export writes the records shown: CSV for ext ".csv", else JSONL.
+func (d *detailView) export(w io.Writer, ext string) error {
+	if strings.EqualFold(ext, ".csv") {
+		return writeCSV(w, d.log.Len(), d.log.At)
+	}
+	return writeJSONL(w, d.log.Len(), d.log.At)
+}
+
+// focusSearch puts the cursor in the search field.
+func (d *detailView) focusSearch() { d.x.win.Canvas().Focus(d.search) }
+
+// openDetail shows the detail view of v.
+func (x *App) openDetail(v *chanView) {
+	if x.presentOn {
+		return
+	}
+	x.detail = newDetailView(x, v)
+	x.center.Objects = []fyne.CanvasObject{x.detail.content}
+	x.center.Refresh()
+	x.refreshMenu()
+}
+
+// closeDetail goes back to the dashboard.
+func (x *App) closeDetail() {
+	if x.detail == nil {
+		return
+	}
+	x.detail = nil
+	x.center.Objects = []fyne.CanvasObject{x.dashOver}
+	x.center.Refresh()
+	x.refreshMenu()
+}
+
+// DetailChannel returns the name of the channel shown in the detail view,
+// or "" on the dashboard.
+func (x *App) DetailChannel() string {
+	if x.detail == nil {
+		return ""
+	}
+	return x.detail.v.ch.Name()
+}
+
+// confirmRemove asks, then removes the channel.
+func (x *App) confirmRemove(ch *client.Channel) {
+	dialog.ShowConfirm("Remove channel", "Remove "+ch.Name()+"? Its log is discarded.", func(ok bool) {
+		if !ok {
+			return
+		}
+		if err := x.mgr.Remove(ch.Name()); err != nil {
+			dialog.ShowError(err, x.win)
+			return
+		}
+		if x.detail != nil && x.detail.v.ch == ch {
+			x.closeDetail()
+		}
+		x.ws.changed()
+	}, x.win)
+}

@@ -1,0 +1,380 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssemon/ssemon/client"
+	"github.com/ssemon/ssemon/client/clock"
+)
+
+// testTimeout bounds "Test connection".
+const testTimeout = 10 * time.Second
+
+// validateURL checks a stream URL the way a user needs to hear it.
+func validateURL(raw string) error {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return errors.New("enter the stream's URL, e.g. http://127.0.0.1:8080/api/stream/deploy")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("not a URL: %v", err)
+	}
+	switch {
+	case u.Scheme == "":
+		return errors.New("add the scheme: http:// or https://")
+	case u.Scheme != "http" && u.Scheme != "https" && !strings.Contains(raw, "${"):
+		return fmt.Errorf("scheme %q is not supported: use http or https", u.Scheme)
+	case u.Host == "" && !strings.Contains(raw, "${"):
+		return errors.New("the URL has no host")
+	}
+	return nil
+}
+
+// parseTimeout reads a stall timeout field: "" is the default, "off"
+// disables, else a Go duration ("45s", "2m").
+func parseTimeout(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case "off", "never", "0":
+		return -1, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a duration: write e.g. 30s, 2m, or off", s)
+	}
+	return d, nil
+}
+
+// headerRow is one key/value row of the headers editor.
+type headerRow struct {
+	name, value *widget.Entry
+	row         *fyne.Container
+}
+
+// channelForm is the add/edit channel form.
+type channelForm struct {
+	x    *App
+	orig string // the channel's name when editing, "" when adding
+	dlg  dialog.Dialog
+
+	url, name, group, body, types, progress, message, stall, caFile *widget.Entry
+	method                                                          *widget.Select
+	insecure                                                        *widget.Check
+	headers                                                         []*headerRow
+	headerBox                                                       *fyne.Container
+	status                                                          *widget.Label
+	save, test                                                      *widget.Button
+
+	cancelTest context.CancelFunc
+}
+
+func newChannelForm(x *App, cfg client.ChannelConfig, editing bool) *channelForm {
+	f := &channelForm{x: x}
+	if editing {
+		f.orig = cfg.Name
+	}
+	entry := func(text, hint string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetText(text)
+		e.SetPlaceHolder(hint)
+		return e
+	}
+	f.url = entry(cfg.URL, "http://127.0.0.1:8080/api/stream/deploy")
+	f.url.Validator = validateURL
+	f.name = entry(cfg.Name, "derived from the URL")
+	f.group = entry(cfg.Group, "optional, groups tiles")
+	f.method = widget.NewSelect([]string{"GET", "POST", "PUT", "PATCH"}, nil)
+	f.method.SetSelected(orDefault(cfg.Method, "GET"))
+	f.body = widget.NewMultiLineEntry()
+	f.body.SetText(cfg.Body)
+	f.body.SetPlaceHolder(`request body, e.g. {"prompt":"hi"} (sent on every reconnect)`)
+	f.body.SetMinRowsVisible(3)
+	f.types = entry(strings.Join(cfg.EventTypes, ", "), "all types; or e.g. progress, done")
+	f.progress = entry(cfg.ProgressField, "auto: progress, percent, pct, percentage")
+	f.message = entry(cfg.MessageField, "auto: message, status, stage, msg")
+	stall := ""
+	switch {
+	case cfg.StallTimeout < 0:
+		stall = "off"
+	case cfg.StallTimeout > 0:
+		stall = cfg.StallTimeout.String()
+	}
+	f.stall = entry(stall, "default "+client.DefaultStallTimeout.String()+"; off to disable")
+	f.caFile = entry(cfg.CAFile, "PEM file of extra trusted CAs (optional)")
+	f.insecure = widget.NewCheck("Skip TLS certificate verification (insecure)", nil)
+	f.insecure.SetChecked(cfg.Insecure)
+	f.headerBox = container.NewVBox()
+	for _, h := range cfg.Headers {
+		f.addHeader(h.Name, h.Value)
+	}
+	f.status = widget.NewLabel("")
+	f.status.Wrapping = fyne.TextWrapWord
+	return f
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func (f *channelForm) addHeader(name, value string) {
+	h := &headerRow{name: widget.NewEntry(), value: widget.NewEntry()}
+	h.name.SetPlaceHolder("Header")
+	h.name.SetText(name)
+	h.value.SetPlaceHolder("value (${ENV} allowed)")
+	h.value.SetText(value)
+	del := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
+	h.row = container.NewBorder(nil, nil, nil, del, container.NewGridWithColumns(2, h.name, h.value))
+	del.OnTapped = func() {
+		for i, x := range f.headers {
+			if x == h {
+				f.headers = append(f.headers[:i], f.headers[i+1:]...)
+				break
+			}
+		}
+		f.headerBox.Remove(h.row)
+	}
+	f.headers = append(f.headers, h)
+	f.headerBox.Add(h.row)
+}
+
+// config reads the form. Errors name the field and say how to fix it.
+func (f *channelForm) config() (client.ChannelConfig, error) {
+	var cfg client.ChannelConfig
+	if f.orig != "" {
+		if ch, ok := f.x.mgr.Get(f.orig); ok {
+			cfg = ch.Config() // keep the fields the form does not show
+		}
+	}
+	raw := strings.TrimSpace(f.url.Text)
+	if err := validateURL(raw); err != nil {
+		return cfg, fmt.Errorf("URL: %w", err)
+	}
+	cfg.URL = raw
+	cfg.Name = strings.TrimSpace(f.name.Text)
+	if cfg.Name == "" {
+		cfg.Name = f.x.channelName(raw)
+	}
+	if cfg.Name != f.orig {
+		if _, taken := f.x.mgr.Get(cfg.Name); taken {
+			return cfg, fmt.Errorf("Name: another channel is called %q", cfg.Name)
+		}
+	}
+	cfg.Group = strings.TrimSpace(f.group.Text)
+	cfg.Method = f.method.Selected
+	if cfg.Method == "GET" {
+		cfg.Method = ""
+	}
+	cfg.Body = f.body.Text
+	cfg.Headers = nil
+	for i, h := range f.headers {
+		n, v := strings.TrimSpace(h.name.Text), h.value.Text
+		if n == "" && v == "" {
+			continue
+		}
+		if n == "" || strings.ContainsAny(n, " :\t\r\n") {
+			return cfg, fmt.Errorf("Header %d: %q is not a header name", i+1, n)
+		}
+		cfg.Headers = append(cfg.Headers, client.Header{Name: n, Value: v})
+	}
+	cfg.EventTypes = nil
+	for t := range strings.SplitSeq(f.types.Text, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			cfg.EventTypes = append(cfg.EventTypes, t)
+		}
+	}
+	cfg.ProgressField = strings.TrimSpace(f.progress.Text)
+	cfg.MessageField = strings.TrimSpace(f.message.Text)
+	d, err := parseTimeout(f.stall.Text)
+	if err != nil {
+		return cfg, fmt.Errorf("Stall timeout: %w", err)
+	}
+	cfg.StallTimeout = d
+	cfg.CAFile = strings.TrimSpace(f.caFile.Text)
+	cfg.Insecure = f.insecure.Checked
+	return cfg, nil
+}
+
+func (f *channelForm) fail(err error) {
+	f.status.Importance = widget.DangerImportance
+	f.status.SetText(err.Error())
+}
+
+// submit adds or updates the channel; the dialog stays open on error.
+func (f *channelForm) submit() {
+	cfg, err := f.config()
+	if err != nil {
+		f.fail(err)
+		return
+	}
+	if f.orig == "" {
+		_, err = f.x.mgr.Add(cfg)
+	} else {
+		err = f.x.mgr.Update(f.orig, cfg)
+	}
+	if err != nil {
+		f.fail(err)
+		return
+	}
+	f.x.ws.changed()
+	f.close()
+	if f.orig != "" && f.x.detail != nil {
+		f.x.detail.applyFilter()
+	}
+}
+
+func (f *channelForm) close() {
+	if f.cancelTest != nil {
+		f.cancelTest()
+	}
+	f.dlg.Hide()
+}
+
+// runTest connects once with the form's settings and reports the status,
+// the content type and the first event, or the error.
+func (f *channelForm) runTest() {
+	cfg, err := f.config()
+	if err != nil {
+		f.fail(err)
+		return
+	}
+	if f.cancelTest != nil {
+		f.cancelTest()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	f.cancelTest = cancel
+	f.status.Importance = widget.MediumImportance
+	f.status.SetText("Connecting to " + cfg.URL + " …")
+	f.test.Disable()
+	go func() {
+		res := testConnection(ctx, cfg, f.x.clk)
+		cancel()
+		fyne.Do(func() {
+			f.test.Enable()
+			if res.err != nil {
+				f.fail(res.err)
+				return
+			}
+			f.status.Importance = widget.SuccessImportance
+			f.status.SetText(res.text)
+		})
+	}()
+}
+
+// testResult is what "Test connection" found.
+type testResult struct {
+	text string
+	err  error
+}
+
+// testConnection runs cfg on a private manager until the first event, a
+// failure, or ctx ends; then it closes the manager.
+func testConnection(ctx context.Context, cfg client.ChannelConfig, clk clock.Clock) testResult {
+	cfg.Name = "test"
+	cfg.Paused = false
+	cfg.Retry = time.Hour // one attempt: a failure is reported, not retried
+	m := client.NewManager(client.ManagerConfig{Clock: clk})
+	defer m.Close()
+	ch, err := m.Add(cfg)
+	if err != nil {
+		return testResult{err: err}
+	}
+	tick := clk.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var recs []client.Record
+	for {
+		st := ch.Status()
+		switch st.State {
+		case client.Open:
+			recs = ch.Records(recs[:0], 0)
+			for _, r := range recs {
+				if r.Kind == client.RecordEvent {
+					return testResult{text: fmt.Sprintf("Connected: %s, text/event-stream.\nFirst event: type %s, id %s, %s:\n%s",
+						st.Detail, r.Type, orDash(r.ID), formatBytes(uint64(r.Size)), oneLine(r.Data, 300))}
+				}
+			}
+		case client.Retrying, client.Failed, client.Closed, client.Stalled:
+			msg := statusReason(st)
+			if st.HTTPStatus != 0 {
+				msg = "HTTP " + strconv.Itoa(st.HTTPStatus) + ": " + msg
+			}
+			if st.BodyPreview != "" {
+				msg += "\n" + oneLine(st.BodyPreview, 300)
+			}
+			return testResult{err: errors.New("Connection failed — " + msg)}
+		}
+		select {
+		case <-ctx.Done():
+			if st.State == client.Open {
+				return testResult{text: "Connected: " + st.Detail + ", text/event-stream.\nNo event within " + testTimeout.String() + "."}
+			}
+			return testResult{err: errors.New("No answer within " + testTimeout.String() + " (state: " + st.State.String() + ")")}
+		case <-tick.C():
+		}
+	}
+}
+
+// showChannelForm opens the add or edit dialog.
+func (x *App) showChannelForm(cfg client.ChannelConfig, editing bool) *channelForm {
+	f := newChannelForm(x, cfg, editing)
+	title, verb := "Add channel", "Add"
+	if editing {
+		title, verb = "Edit "+cfg.Name, "Save"
+	}
+	f.save = widget.NewButtonWithIcon(verb, theme.ConfirmIcon(), f.submit)
+	f.save.Importance = widget.HighImportance
+	f.test = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), f.runTest)
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.close)
+	addHeader := widget.NewButtonWithIcon("Add header", theme.ContentAddIcon(), func() { f.addHeader("", "") })
+	form := widget.NewForm(
+		widget.NewFormItem("URL", f.url),
+		widget.NewFormItem("Name", f.name),
+		widget.NewFormItem("Group", f.group),
+		widget.NewFormItem("Method", f.method),
+		widget.NewFormItem("Headers", container.NewVBox(f.headerBox, container.NewHBox(addHeader))),
+		widget.NewFormItem("Body", f.body),
+		widget.NewFormItem("Event types", f.types),
+		widget.NewFormItem("Progress field", f.progress),
+		widget.NewFormItem("Message field", f.message),
+		widget.NewFormItem("Stall timeout", f.stall),
+		widget.NewFormItem("CA file", f.caFile),
+		widget.NewFormItem("TLS", f.insecure),
+	)
+	buttons := container.NewHBox(f.test, layoutSpacer(), cancel, f.save)
+	content := container.NewBorder(nil, container.NewVBox(f.status, buttons), nil, nil, container.NewVScroll(form))
+	f.dlg = dialog.NewCustomWithoutButtons(title, content, x.win)
+	f.dlg.Resize(fyne.NewSize(640, 620))
+	f.dlg.Show()
+	x.win.Canvas().Focus(f.url)
+	return f
+}
+
+// showAdd opens the add-channel dialog (Ctrl+N).
+func (x *App) showAdd() {
+	if x.presentOn {
+		return
+	}
+	x.showChannelForm(client.ChannelConfig{}, false)
+}
+
+// showEdit opens the edit dialog of ch.
+func (x *App) showEdit(ch *client.Channel) {
+	x.showChannelForm(ch.Config(), true)
+}

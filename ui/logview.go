@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/ssemon/ssemon/client"
+)
+
+// MaxLogTypes caps the event types offered by the detail view's type filter.
+const MaxLogTypes = 100
+
+// logView is the detail view's window on a channel's log: the records that
+// match the type filter and the search text, in a ring of fixed capacity,
+// copied from the engine's ring on each tick (the strings are shared, not
+// copied). It lives on the UI goroutine.
+type logView struct {
+	buf      []client.Record
+	start, n int
+	// next is the Seq to fetch from.
+	next uint64
+	// typ and query are the filters; query is lower-case.
+	typ, query string
+	// types lists the event types seen, sorted, at most MaxLogTypes.
+	types []string
+	fetch []client.Record
+}
+
+func newLogView(capacity int) *logView {
+	return &logView{buf: make([]client.Record, max(capacity, 1)), next: 1}
+}
+
+// Len returns the number of records shown.
+func (l *logView) Len() int { return l.n }
+
+// At returns the i-th record shown, 0 being the oldest.
+func (l *logView) At(i int) client.Record {
+	return l.buf[(l.start+i)%len(l.buf)]
+}
+
+// index returns the position of the record with seq, or -1.
+func (l *logView) index(seq uint64) int {
+	i := sort.Search(l.n, func(i int) bool { return l.At(i).Seq >= seq })
+	if i < l.n && l.At(i).Seq == seq {
+		return i
+	}
+	return -1
+}
+
+// matches reports whether r passes the filters.
+func (l *logView) matches(r *client.Record) bool {
+	if l.typ != "" && (r.Kind != client.RecordEvent || r.Type != l.typ) {
+		return false
+	}
+	if l.query == "" {
+		return true
+	}
+	return containsFold(r.Data, l.query) || containsFold(r.ID, l.query) || containsFold(r.Type, l.query)
+}
+
+// containsFold reports whether s contains the lower-case needle, ignoring
+// case, without allocating for ASCII text.
+func containsFold(s, lowerNeedle string) bool {
+	if len(lowerNeedle) == 0 {
+		return true
+	}
+	for i := 0; i+len(lowerNeedle) <= len(s); i++ {
+		match := true
+		for j := 0; j < len(lowerNeedle); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != lowerNeedle[j] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	// Non-ASCII: fall back to a full case fold.
+	for _, r := range s {
+		if r >= 0x80 {
+			return strings.Contains(strings.ToLower(s), lowerNeedle)
+		}
+	}
+	return false
+}
+
+func (l *logView) push(r client.Record) {
+	if r.Kind == client.RecordEvent {
+		l.noteType(r.Type)
+	}
+	if !l.matches(&r) {
+		return
+	}
+	if l.n == len(l.buf) {
+		l.buf[l.start] = client.Record{}
+		l.start = (l.start + 1) % len(l.buf)
+		l.n--
+	}
+	l.buf[(l.start+l.n)%len(l.buf)] = r
+	l.n++
+}
+
+func (l *logView) noteType(t string) {
+	i, found := sort.SearchStrings(l.types, t), false
+	if i < len(l.types) && l.types[i] == t {
+		found = true
+	}
+	if found || len(l.types) >= MaxLogTypes {
+		return
+	}
+	l.types = append(l.types, "")
+	copy(l.types[i+1:], l.types[i:])
+	l.types[i] = t
+}
+
+// pull copies the records the channel logged since the last pull. It
+// returns how many were read (matching or not).
+func (l *logView) pull(ch *client.Channel) int {
+	l.fetch = ch.Records(l.fetch[:0], l.next)
+	for _, r := range l.fetch {
+		l.push(r)
+		l.next = r.Seq + 1
+	}
+	n := len(l.fetch)
+	clear(l.fetch)
+	return n
+}
+
+// reset empties the view and re-reads the whole engine ring with the
+// current filters.
+func (l *logView) reset(ch *client.Channel) {
+	clear(l.buf)
+	l.start, l.n, l.next = 0, 0, 1
+	l.pull(ch)
+}
+
+// setFilter changes the filters and re-reads the log.
+func (l *logView) setFilter(ch *client.Channel, typ, query string) {
+	l.typ, l.query = typ, strings.ToLower(query)
+	l.reset(ch)
+}

@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ssemon/ssemon/client"
+)
+
+// statusText is how a status reads on a badge: "open", "connecting
+// (attempt 2)", "retrying 3 — next in 4 s", "stalled", "failed 404".
+func statusText(st client.Status, now time.Time) string {
+	switch st.State {
+	case client.Connecting:
+		if st.Attempt > 1 {
+			return "connecting (attempt " + strconv.Itoa(st.Attempt) + ")"
+		}
+		return "connecting"
+	case client.Open:
+		if st.Insecure {
+			return "open · TLS unverified"
+		}
+		return "open"
+	case client.Retrying:
+		var b strings.Builder
+		b.WriteString("retrying")
+		if st.Attempt > 0 {
+			b.WriteString(" " + strconv.Itoa(st.Attempt))
+		}
+		if st.HTTPStatus >= 400 {
+			b.WriteString(" (" + strconv.Itoa(st.HTTPStatus) + ")")
+		}
+		if !st.NextAttempt.IsZero() {
+			b.WriteString(" — next in " + formatDuration(st.NextAttempt.Sub(now)))
+		}
+		return b.String()
+	case client.Failed:
+		if st.HTTPStatus >= 400 {
+			return "failed " + strconv.Itoa(st.HTTPStatus)
+		}
+		return "failed"
+	}
+	return st.State.String()
+}
+
+// statusReason is the one-line explanation of a status: the error if any,
+// else the transition's detail.
+func statusReason(st client.Status) string {
+	if st.Err != nil {
+		return oneLine(st.Err.Error(), 200)
+	}
+	return oneLine(st.Detail, 200)
+}
+
+// lastEventText is a tile's "last event 2 s ago".
+func lastEventText(at, now time.Time) string {
+	if at.IsZero() {
+		return "no events yet"
+	}
+	return "last event " + formatAge(at, now)
+}
+
+// chanView is the UI goroutine's copy of one channel's state.
+type chanView struct {
+	ch   *client.Channel
+	snap client.Snapshot
+	// message is the latest message shown on the tile: the progress
+	// message if the events carry one, else the newest event's data.
+	message string
+	// stale marks that the channel changed since snap was taken.
+	stale bool
+	// taken tells that snap holds a snapshot at all.
+	taken bool
+	// lastSeq is the newest record message was taken from.
+	lastSeq uint64
+	// alert is the notification state.
+	alert chanAlert
+	// recBuf is reused to read the newest record.
+	recBuf []client.Record
+}
+
+// refresh takes a new snapshot when the channel changed (or force) and
+// updates the message. It runs on the UI goroutine and does not allocate
+// in the steady state.
+func (v *chanView) refresh(force bool) {
+	if !force && !v.stale && v.taken {
+		return
+	}
+	v.ch.SnapshotInto(&v.snap)
+	v.stale, v.taken = false, true
+	if v.snap.Progress.Message != "" {
+		v.message = v.snap.Progress.Message
+		return
+	}
+	if v.snap.Len > 0 && v.snap.LastSeq != v.lastSeq {
+		// Look back a few records for the newest event (skipping
+		// heartbeats and state lines).
+		from := v.snap.LastSeq - min(v.snap.LastSeq-v.snap.FirstSeq, 7)
+		v.recBuf = v.ch.Records(v.recBuf[:0], from)
+		for i := len(v.recBuf) - 1; i >= 0; i-- {
+			if v.recBuf[i].Kind == client.RecordEvent {
+				v.message = v.recBuf[i].Data
+				break
+			}
+		}
+		v.lastSeq = v.snap.LastSeq
+		clear(v.recBuf) // do not pin the strings
+	}
+}
+
+// tileData turns the view into what a Tile shows, as of now.
+func (v *chanView) tileData(now time.Time) TileData {
+	s := &v.snap
+	d := TileData{
+		Name:        s.Name,
+		Group:       s.Config.Group,
+		State:       s.Status.State,
+		StateText:   statusText(s.Status, now),
+		HasProgress: s.Progress.Known,
+		Percent:     s.Progress.Percent,
+		Message:     v.message,
+		Rate:        s.Stats.PerSecond,
+		History:     s.Stats.Sparkline,
+		LastEvent:   lastEventText(s.Stats.LastEventAt, now),
+		Reconnects:  s.Stats.Reconnects,
+		Gaps:        s.Stats.Gaps,
+		Duplicates:  s.Stats.Duplicates,
+	}
+	if s.Progress.HasETA {
+		d.ETA = s.Progress.ETA
+	}
+	if d.Name == "" {
+		d.Name = v.ch.Name()
+	}
+	return d
+}
