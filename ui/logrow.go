@@ -62,13 +62,23 @@ func (r *LogRow) Set(rec client.Record, delta time.Duration) {
 // Record returns the record shown.
 func (r *LogRow) Record() client.Record { return r.rec }
 
-// logColumns are the widths of the fixed columns, in multiples of the text size.
-var logColumns = [...]float32{
-	6.6, // time: 15:04:05.000 in monospace
-	4.2, // delta: +999 ms
-	5,   // id
-	6,   // type
-	3.6, // marker: gap 12 / dup
+// logColumnSamples size the fixed columns: the widest text each usually holds.
+var logColumnSamples = [...]string{
+	"00:00:00.000",  // time, monospace
+	"+999 ms",       // delta, monospace
+	"000000",        // id
+	"status_update", // type
+	"gap 999",       // marker
+}
+
+// columnWidths measures the fixed columns at text size ts.
+func columnWidths(ts float32) [len(logColumnSamples)]float32 {
+	var w [len(logColumnSamples)]float32
+	for i, s := range logColumnSamples {
+		style := fyne.TextStyle{Monospace: i < 2, Bold: i >= 3}
+		w[i] = fyne.MeasureText(s, ts, style).Width
+	}
+	return w
 }
 
 // CreateRenderer is a private method to Fyne which links this widget to its renderer.
@@ -82,15 +92,18 @@ func (r *LogRow) CreateRenderer() fyne.WidgetRenderer {
 type logRowRenderer struct {
 	r       *LogRow
 	objects []fyne.CanvasObject
-	widths  [len(logColumns) + 1]float32
+	widths  [len(logColumnSamples) + 1]float32
+	// cols caches the measured column widths for text size ts.
+	cols [len(logColumnSamples)]float32
+	ts   float32
 }
 
 func (lr *logRowRenderer) MinSize() fyne.Size {
 	th := lr.r.Theme()
 	size, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNamePadding)
 	w := float32(0)
-	for _, c := range logColumns {
-		w += c*size + pad
+	for _, c := range columnWidths(size) {
+		w += c + pad
 	}
 	h := fyne.MeasureText("Ag", size, fyne.TextStyle{}).Height
 	return fyne.NewSize(w+10*size, h+pad)
@@ -101,8 +114,11 @@ func (lr *logRowRenderer) Layout(size fyne.Size) {
 	ts, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNamePadding)
 	x := pad
 	cols := []*canvas.Text{lr.r.at, lr.r.dt, lr.r.id, lr.r.typ, lr.r.mark}
+	if lr.ts != ts {
+		lr.ts, lr.cols = ts, columnWidths(ts)
+	}
 	for i, c := range cols {
-		w := logColumns[i] * ts
+		w := lr.cols[i]
 		lr.widths[i] = w
 		h := c.MinSize().Height
 		c.Move(fyne.NewPos(x, (size.Height-h)/2))

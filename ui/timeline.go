@@ -20,14 +20,16 @@ import (
 type Timeline struct {
 	widget.BaseWidget
 
-	// Window is the span shown; 0 means from the oldest transition.
+	// Window caps the span shown, which starts at the oldest transition;
+	// 0 means no cap.
 	Window time.Duration
 
 	transitions []client.Transition
 	now         time.Time
 }
 
-// NewTimeline returns a timeline over window (0: from the oldest transition).
+// NewTimeline returns a timeline from the oldest transition to now, over
+// at most window (0: no cap).
 func NewTimeline(window time.Duration) *Timeline {
 	t := &Timeline{Window: window}
 	t.ExtendBaseWidget(t)
@@ -47,13 +49,12 @@ func (t *Timeline) Set(transitions []client.Transition, now time.Time) {
 // span returns the start and end of the drawn window.
 func (t *Timeline) span() (start, end time.Time) {
 	end = t.now
-	switch {
-	case t.Window > 0:
-		start = end.Add(-t.Window)
-	case len(t.transitions) > 0:
+	start = end
+	if len(t.transitions) > 0 {
 		start = t.transitions[0].At
-	default:
-		start = end
+	}
+	if t.Window > 0 && end.Sub(start) > t.Window {
+		start = end.Add(-t.Window)
 	}
 	return start, end
 }
