@@ -252,6 +252,10 @@ func (d *Decoder) Next() (Frame, error) {
 			return d.fail(err)
 		}
 		if !utf8.Valid(line) {
+			// Each input byte gives at most 3 bytes (a U+FFFD).
+			if cap(d.utf8buf) < 3*len(line) {
+				d.utf8buf = make([]byte, 0, 3*len(line))
+			}
 			d.utf8buf = appendUTF8Decode(d.utf8buf[:0], line)
 			line = d.utf8buf
 		}

@@ -31,6 +31,10 @@ func FuzzDecoder(f *testing.F) {
 			whole, lastID, err := decodeAll(strings.NewReader(string(in)), cfg)
 			checkFrames(t, in, cfg, whole, err)
 
+			if cfg.MaxLineBytes != 0 {
+				checkBuffers(t, in, cfg)
+			}
+
 			// Differential: the same frames whatever the read sizes.
 			for _, r := range []io.Reader{
 				iotest.OneByteReader(strings.NewReader(string(in))),
@@ -132,5 +136,23 @@ func checkFrames(t *testing.T, in []byte, cfg DecoderConfig, frames []Frame, err
 	}
 	if size > len(in) {
 		t.Fatalf("frame sizes add up to %d, input is %d bytes", size, len(in))
+	}
+}
+
+// checkBuffers decodes in one byte at a time and checks after every frame
+// that the decoder's buffers stay within the limits.
+func checkBuffers(t *testing.T, in []byte, cfg DecoderConfig) {
+	t.Helper()
+	d := NewDecoder(iotest.OneByteReader(strings.NewReader(string(in))), cfg)
+	for {
+		_, err := d.Next()
+		if len(d.buf) > max(cfg.MaxLineBytes+1, 4) || cap(d.data) > cfg.MaxEventBytes+1 ||
+			cap(d.utf8buf) > 3*cfg.MaxLineBytes {
+			t.Fatalf("buffers grew to %d (read), %d (data), %d (UTF-8) with limits %+v",
+				len(d.buf), cap(d.data), cap(d.utf8buf), cfg)
+		}
+		if err != nil {
+			return
+		}
 	}
 }
