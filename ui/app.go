@@ -58,6 +58,10 @@ type Options struct {
 	// TickInterval is the bridge's refresh interval; 0 means
 	// DefaultTickInterval (25 ms).
 	TickInterval time.Duration
+	// ManualTick leaves the bridge's ticker stopped: the caller drives
+	// refreshes with Bridge().Tick() on the UI goroutine. For tests and
+	// benchmarks on Fyne's test driver, where fyne.Do runs inline.
+	ManualTick bool
 	// LogCapacity is each channel's log capacity in records; 0 means
 	// DefaultLogCapacity.
 	LogCapacity int
@@ -163,7 +167,9 @@ func New(a fyne.App, w fyne.Window, opts Options) (*App, error) {
 
 	x.poll = newPoller(x.mgr, x.apply)
 	x.bridge = NewBridge(BridgeConfig{Interval: opts.TickInterval, Clock: opts.Clock, Logger: opts.Logger}, x.poll.poll)
-	x.bridge.Start()
+	if !opts.ManualTick {
+		x.bridge.Start()
+	}
 	if opts.Present {
 		x.setPresentation(true)
 	}

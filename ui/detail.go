@@ -66,8 +66,7 @@ func newDetailView(x *App, v *chanView) *detailView {
 	d.build()
 	d.log.reset(v.ch)
 	d.refresh(x.now(), true)
-	d.list.Refresh()
-	d.list.ScrollToBottom()
+	d.afterPull(true)
 	return d
 }
 

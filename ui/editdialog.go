@@ -28,6 +28,9 @@ func validateURL(raw string) error {
 	if raw == "" {
 		return errors.New("enter the stream's URL, e.g. http://127.0.0.1:8080/api/stream/deploy")
 	}
+	if !strings.Contains(raw, "://") {
+		return errors.New("add the scheme: http:// or https://")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("not a URL: %v", err)
