@@ -19,6 +19,19 @@ import (
 	"github.com/ssemon/ssemon/client/clock"
 )
 
+// fieldError is a form field's value that cannot be used.
+type fieldError struct {
+	// Field is the form label ("URL", "Name", "Header 2").
+	Field string
+	// Err says what is wrong and how to fix it.
+	Err error
+}
+
+func (e *fieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *fieldError) Unwrap() error { return e.Err }
+
 // testTimeout bounds "Test connection".
 const testTimeout = 10 * time.Second
 
@@ -27,6 +40,13 @@ func validateURL(raw string) error {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return errors.New("enter the stream's URL, e.g. http://127.0.0.1:8080/api/stream/deploy")
+	}
+	if strings.Contains(raw, "${") {
+		// Expanded from the environment when the channel connects; the
+		// engine checks the result then.
+		if strings.HasPrefix(raw, "${") || strings.HasPrefix(raw, "http://") || strings.HasPrefix(raw, "https://") {
+			return nil
+		}
 	}
 	if !strings.Contains(raw, "://") {
 		return errors.New("add the scheme: http:// or https://")
@@ -38,9 +58,9 @@ func validateURL(raw string) error {
 	switch {
 	case u.Scheme == "":
 		return errors.New("add the scheme: http:// or https://")
-	case u.Scheme != "http" && u.Scheme != "https" && !strings.Contains(raw, "${"):
+	case u.Scheme != "http" && u.Scheme != "https":
 		return fmt.Errorf("scheme %q is not supported: use http or https", u.Scheme)
-	case u.Host == "" && !strings.Contains(raw, "${"):
+	case u.Host == "":
 		return errors.New("the URL has no host")
 	}
 	return nil
@@ -168,7 +188,7 @@ func (f *channelForm) config() (client.ChannelConfig, error) {
 	}
 	raw := strings.TrimSpace(f.url.Text)
 	if err := validateURL(raw); err != nil {
-		return cfg, fmt.Errorf("URL: %w", err)
+		return cfg, &fieldError{"URL", err}
 	}
 	cfg.URL = raw
 	cfg.Name = strings.TrimSpace(f.name.Text)
@@ -177,7 +197,7 @@ func (f *channelForm) config() (client.ChannelConfig, error) {
 	}
 	if cfg.Name != f.orig {
 		if _, taken := f.x.mgr.Get(cfg.Name); taken {
-			return cfg, fmt.Errorf("Name: another channel is called %q", cfg.Name)
+			return cfg, &fieldError{"Name", fmt.Errorf("another channel is called %q", cfg.Name)}
 		}
 	}
 	cfg.Group = strings.TrimSpace(f.group.Text)
@@ -193,7 +213,7 @@ func (f *channelForm) config() (client.ChannelConfig, error) {
 			continue
 		}
 		if n == "" || strings.ContainsAny(n, " :\t\r\n") {
-			return cfg, fmt.Errorf("Header %d: %q is not a header name", i+1, n)
+			return cfg, &fieldError{"Header " + strconv.Itoa(i+1), fmt.Errorf("%q is not a header name", n)}
 		}
 		cfg.Headers = append(cfg.Headers, client.Header{Name: n, Value: v})
 	}
@@ -207,7 +227,7 @@ func (f *channelForm) config() (client.ChannelConfig, error) {
 	cfg.MessageField = strings.TrimSpace(f.message.Text)
 	d, err := parseTimeout(f.stall.Text)
 	if err != nil {
-		return cfg, fmt.Errorf("Stall timeout: %w", err)
+		return cfg, &fieldError{"Stall timeout", err}
 	}
 	cfg.StallTimeout = d
 	cfg.CAFile = strings.TrimSpace(f.caFile.Text)
@@ -321,14 +341,14 @@ func testConnection(ctx context.Context, cfg client.ChannelConfig, clk clock.Clo
 			if st.BodyPreview != "" {
 				msg += "\n" + oneLine(st.BodyPreview, 300)
 			}
-			return testResult{err: errors.New("Connection failed — " + msg)}
+			return testResult{err: errors.New("connection failed — " + msg)}
 		}
 		select {
 		case <-ctx.Done():
 			if st.State == client.Open {
 				return testResult{text: "Connected: " + st.Detail + ", text/event-stream.\nNo event within " + testTimeout.String() + "."}
 			}
-			return testResult{err: errors.New("No answer within " + testTimeout.String() + " (state: " + st.State.String() + ")")}
+			return testResult{err: errors.New("no answer within " + testTimeout.String() + " (state: " + st.State.String() + ")")}
 		case <-tick.C():
 		}
 	}

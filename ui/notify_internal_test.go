@@ -1,0 +1,68 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/ssemon/ssemon/client"
+	"github.com/ssemon/ssemon/client/clock"
+)
+
+func TestNotifier_FailStallRecoverRateLimited(t *testing.T) {
+	a := test.NewTempApp(t)
+	clk := clock.NewFake(testEpoch)
+	src := newFakeSource(t, clk)
+	d := newDashboard(clk.Now, nil, container.NewStack())
+	b := NewBanner()
+	n := newNotifier(a, b, clk)
+	n.desktop = false
+	tick := func(chs ...*client.Channel) {
+		d.setChannels(src.Channels())
+		n.check(&change{now: clk.Now(), dirty: chs}, d)
+	}
+	ch := src.add(t, "orders", "")
+
+	ch.HandleStatus(client.Status{State: client.Failed, HTTPStatus: 404, Detail: "HTTP 404"})
+	tick(ch)
+	if n.sent != 1 || b.Text() != "orders failed (404): HTTP 404" {
+		t.Fatalf("after failure: sent %d, banner %q", n.sent, b.Text())
+	}
+	tick(ch) // still failed: told once
+	if n.sent != 1 {
+		t.Fatalf("a lasting failure was told %d times", n.sent)
+	}
+	ch.HandleStatus(client.Status{State: client.Open})
+	tick(ch)
+	if n.sent != 2 || b.Text() != "orders recovered: open again" {
+		t.Fatalf("after recovery: sent %d, banner %q", n.sent, b.Text())
+	}
+	// A stall right after: within the cooldown, not told.
+	ch.HandleStatus(client.Status{State: client.Retrying, Err: &client.StallError{Timeout: 45 * time.Second}})
+	tick(ch)
+	if n.sent != 2 {
+		t.Fatalf("a stall within the cooldown was told")
+	}
+	clk.Advance(notifyCooldown)
+	ch.HandleStatus(client.Status{State: client.Retrying, Err: &client.StallError{Timeout: 45 * time.Second}})
+	tick(ch)
+	if n.sent != 3 || b.Text() != "orders stalled: no data, reconnecting" {
+		t.Fatalf("after the cooldown: sent %d, banner %q", n.sent, b.Text())
+	}
+
+	// Many channels failing at once: at most notifyBurst go out, the rest
+	// are counted into the next one.
+	var many []*client.Channel
+	for _, name := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		c := src.add(t, name, "")
+		c.HandleStatus(client.Status{State: client.Failed})
+		many = append(many, c)
+	}
+	before := n.sent
+	tick(many...)
+	if got := n.sent - before; got >= len(many) || n.dropped == 0 {
+		t.Fatalf("%d of %d simultaneous failures were told, %d dropped: want a limit", got, len(many), n.dropped)
+	}
+}
