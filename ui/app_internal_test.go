@@ -17,7 +17,7 @@ import (
 
 // newTestApp builds the whole window on Fyne's test driver with a fake
 // clock and a hand-driven bridge.
-func newTestApp(t *testing.T, opts Options) (*App, *clock.Fake) {
+func newTestApp(t testing.TB, opts Options) (*App, *clock.Fake) {
 	t.Helper()
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	a := test.NewTempApp(t)
@@ -35,7 +35,7 @@ func newTestApp(t *testing.T, opts Options) (*App, *clock.Fake) {
 
 // pausedChannel adds a channel that never connects and waits until it is
 // paused, so that the test can feed it frames.
-func pausedChannel(t *testing.T, x *App, name string) *client.Channel {
+func pausedChannel(t testing.TB, x *App, name string) *client.Channel {
 	t.Helper()
 	ch, err := x.mgr.Add(client.ChannelConfig{Name: name, URL: "http://127.0.0.1:9/" + name, Paused: true})
 	if err != nil {

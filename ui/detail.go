@@ -33,6 +33,9 @@ type detailView struct {
 	autoscroll bool
 	selected   uint64
 	selRec     client.Record
+	// shownState and shownSince are the status the slow parts show.
+	shownState client.State
+	shownSince time.Time
 
 	name     *widget.Label
 	badge    *StateBadge
@@ -61,7 +64,7 @@ type detailView struct {
 }
 
 func newDetailView(x *App, v *chanView) *detailView {
-	d := &detailView{x: x, v: v, log: newLogView(x.opts.LogCapacity)}
+	d := &detailView{x: x, v: v, log: newLogView(x.opts.LogCapacity), shownState: 255}
 	d.autoscroll = true
 	d.build()
 	d.log.reset(v.ch)
@@ -263,10 +266,10 @@ func (d *detailView) afterPull(reset bool) {
 			d.list.UnselectAll()
 		}
 	}
-	if opts := append([]string{allTypes}, d.log.types...); len(opts) != len(d.types.Options) || reset {
-		d.types.SetOptions(opts)
+	if reset || len(d.log.types)+1 != len(d.types.Options) {
+		d.types.SetOptions(append([]string{allTypes}, d.log.types...))
 	}
-	d.count.SetText(formatCount(uint64(d.log.Len())) + " shown")
+	setText(d.count, formatCount(uint64(d.log.Len()))+" shown")
 	d.waiting.SetText("")
 }
 
@@ -295,25 +298,15 @@ func (d *detailView) apply(c *change) {
 	d.pull()
 }
 
-// refresh redraws the header, timeline and stats from a new snapshot.
-func (d *detailView) refresh(now time.Time, force bool) {
+// refresh redraws the view from a new snapshot. What moves with every
+// event (badge, progress, message) is updated at once; the slower parts
+// (timeline, transitions, counters) when the state changed or once a
+// second, which keeps a busy channel's detail view cheap.
+func (d *detailView) refresh(now time.Time, second bool) {
 	v := d.v
-	v.refresh(force)
+	v.refresh(second)
 	s := &v.snap
-	d.name.SetText(s.Name)
 	d.badge.Set(s.Status.State, statusText(s.Status, now))
-	d.url.SetText(s.Config.URL)
-	reason := statusReason(s.Status)
-	if s.Status.BodyPreview != "" {
-		reason += " — " + oneLine(s.Status.BodyPreview, 120)
-	}
-	if reason != "" && !s.Status.Since.IsZero() {
-		reason = "since " + formatAge(s.Status.Since, now) + ": " + reason
-	}
-	d.reason.SetText(reason)
-	d.timeline.Set(s.History, now)
-	d.history.SetText(historyText(s.History, now, 4))
-	d.stats.SetText(statsText(s, now))
 	if s.Progress.Known {
 		eta := time.Duration(0)
 		if s.Progress.HasETA {
@@ -324,13 +317,39 @@ func (d *detailView) refresh(now time.Time, force bool) {
 	} else {
 		d.progress.Hide()
 	}
-	d.message.SetText(v.message)
+	setText(d.message, oneLine(v.message, 300))
+	stateChanged := s.Status.State != d.shownState || !s.Status.Since.Equal(d.shownSince)
+	if !second && !stateChanged {
+		return
+	}
+	d.shownState, d.shownSince = s.Status.State, s.Status.Since
+	setText(d.name, s.Name)
+	setText(d.url, s.Config.URL)
+	reason := statusReason(s.Status)
+	if s.Status.BodyPreview != "" {
+		reason += " — " + oneLine(s.Status.BodyPreview, 120)
+	}
+	if reason != "" && !s.Status.Since.IsZero() {
+		reason = "since " + formatAge(s.Status.Since, now) + ": " + reason
+	}
+	setText(d.reason, reason)
+	d.timeline.Set(s.History, now)
+	setText(d.history, historyText(s.History, now, 4))
+	setText(d.stats, statsText(s, now))
 	if s.Status.State == client.Paused {
 		d.pauseBtn.SetText("Resume stream")
 		d.pauseBtn.SetIcon(theme.MediaPlayIcon())
-	} else {
+	} else if d.pauseBtn.Text != "Pause stream" {
 		d.pauseBtn.SetText("Pause stream")
 		d.pauseBtn.SetIcon(theme.MediaPauseIcon())
+	}
+}
+
+// setText changes a label's text only when it differs (SetText always
+// redraws).
+func setText(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
 	}
 }
 
