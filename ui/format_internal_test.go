@@ -150,3 +150,20 @@ func TestValidateURLAndTimeout(t *testing.T) {
 		}
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"channel":"metrics","timestamp":1795638450873,"cpu":43.5,"memory":61,"rps":1200}`, "cpu 43.5 · memory 61 · rps 1200"},
+		{`{"seq":7900,"timestamp":1795638450873}`, "seq 7900 · timestamp 1.796e+12"},
+		{`{"nested":{"a":1}}`, `{"nested":{"a":1}}`},
+		{`{"job":"export-3","state":"running","ok":true,"detail":{"x":1},"tags":["a"]}`, "job export-3 · state running · ok true"},
+		{`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7}`, "a 1 · b 2 · c 3 · d 4 · e 5 · f 6"},
+		{`{"big":123456789012.5}`, "big 1.235e+11"},
+		{"INFO plain text", "INFO plain text"},
+		{`{"broken":`, `{"broken":`},
+	} {
+		if got := summarize(tc.in); got != tc.want {
+			t.Errorf("summarize(%s) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/ssemon/ssemon/client"
 )
 
@@ -100,7 +102,7 @@ func (v *chanView) refresh(force bool) {
 		v.recBuf = v.ch.Records(v.recBuf[:0], from)
 		for i := len(v.recBuf) - 1; i >= 0; i-- {
 			if v.recBuf[i].Kind == client.RecordEvent {
-				v.message = v.recBuf[i].Data
+				v.message = summarize(v.recBuf[i].Data)
 				break
 			}
 		}
@@ -134,4 +136,68 @@ func (v *chanView) tileData(now time.Time) TileData {
 		d.Name = v.ch.Name()
 	}
 	return d
+}
+
+// summaryFields caps the fields a summary lists.
+const summaryFields = 6
+
+// summaryNoise are top-level fields a summary leaves out: they identify an
+// event rather than say what it reports.
+var summaryNoise = [...]string{"channel", "timestamp", "ts", "time", "seq", "id", "type", "event"}
+
+// summarize turns an event's data into a readable one-line message: a JSON
+// object becomes its top-level scalar fields ("cpu 43 · memory 61 · rps
+// 1200"), leaving out identifiers and timestamps; anything else is the
+// text itself.
+func summarize(data string) string {
+	trim := strings.TrimSpace(data)
+	if len(trim) == 0 || trim[0] != '{' || !gjson.Valid(trim) {
+		return data
+	}
+	if s := summarizeObject(trim, true); s != "" {
+		return s
+	}
+	// Nothing but identifiers: show those rather than raw JSON.
+	if s := summarizeObject(trim, false); s != "" {
+		return s
+	}
+	return data
+}
+
+// summarizeObject lists the scalar fields of a valid JSON object, without
+// the summaryNoise fields if skipNoise.
+func summarizeObject(trim string, skipNoise bool) string {
+	var b strings.Builder
+	n := 0
+	gjson.Parse(trim).ForEach(func(k, v gjson.Result) bool {
+		key := k.String()
+		for _, noise := range summaryNoise {
+			if skipNoise && strings.EqualFold(key, noise) {
+				return true
+			}
+		}
+		var val string
+		switch v.Type {
+		case gjson.String:
+			val = v.String()
+		case gjson.Number:
+			val = strconv.FormatFloat(v.Float(), 'f', -1, 64)
+			if len(val) > 8 {
+				val = strconv.FormatFloat(v.Float(), 'g', 4, 64)
+			}
+		case gjson.True, gjson.False:
+			val = v.Raw
+		default:
+			return true // objects, arrays and nulls do not fit a line
+		}
+		if n > 0 {
+			b.WriteString(" · ")
+		}
+		b.WriteString(key)
+		b.WriteByte(' ')
+		b.WriteString(val)
+		n++
+		return n < summaryFields
+	})
+	return b.String()
 }
