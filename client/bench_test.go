@@ -145,8 +145,9 @@ func runBufio(b *testing.B, url string) int {
 }
 
 // BenchmarkEngine streams 200k events over loopback through each client,
-// side by side on the identical byte stream. Metrics: events/s and
-// allocs/event (whole process: client and server).
+// side by side on the identical byte stream. Metrics: events/s (wall
+// clock), cpu-ns/event and allocs/event (whole process: client and
+// server together).
 func BenchmarkEngine(b *testing.B) {
 	clients := []struct {
 		name string
@@ -168,6 +169,7 @@ func BenchmarkEngine(b *testing.B) {
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
+				cpu0 := processCPU(b)
 				b.ResetTimer()
 				start := time.Now()
 				for range b.N {
@@ -177,9 +179,13 @@ func BenchmarkEngine(b *testing.B) {
 				}
 				elapsed := time.Since(start)
 				b.StopTimer()
+				cpu := processCPU(b) - cpu0
 				runtime.ReadMemStats(&after)
 				events := float64(engineBenchEvents * b.N)
 				b.ReportMetric(events/elapsed.Seconds(), "events/s")
+				if cpu > 0 {
+					b.ReportMetric(float64(cpu.Nanoseconds())/events, "cpu-ns/event")
+				}
 				b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
 			})
 		}
