@@ -205,6 +205,9 @@ func TestChannelEndToEnd(t *testing.T) {
 	if s.Status.State != Open || s.Progress.Percent != 40 || s.Progress.Message != "copying" || s.Stats.Connects != 1 {
 		t.Errorf("snapshot = %+v", s)
 	}
+	if s.Progress.Summary != "progress 40 · message copying" {
+		t.Errorf("summary = %q", s.Progress.Summary)
+	}
 	if len(s.History) < 3 || s.History[len(s.History)-1].State != Open {
 		t.Errorf("history = %v", s.History)
 	}

@@ -43,6 +43,11 @@ type Progress struct {
 	Done, Total float64
 	// Message is the latest message/status/stage text ("" if none).
 	Message string
+	// Summary is a one-line digest of the newest JSON event's top-level
+	// scalar fields ("cpu 43 · memory 61 · rps 1200"), without
+	// bookkeeping fields (channel, timestamp, time, ts, seq, id, type);
+	// at most SummaryBytes bytes. For display when Message is empty.
+	Summary string
 	// Rate is the progress speed in percentage points per second, from a
 	// linear fit over recent samples; 0 when unknown.
 	Rate float64
@@ -64,8 +69,49 @@ type progressFields struct {
 	scale                          string
 }
 
+// SummaryBytes caps Progress.Summary.
+const SummaryBytes = 160
+
+// summarySkip lists top-level fields left out of a summary.
+var summarySkip = [...]string{"channel", "timestamp", "time", "ts", "seq", "id", "type", "event"}
+
+// summarize digests the top-level scalar fields of a JSON object.
+func summarize(data string) string {
+	r := gjson.Parse(data)
+	if !r.IsObject() {
+		return ""
+	}
+	var b strings.Builder
+	r.ForEach(func(k, v gjson.Result) bool {
+		key := k.String()
+		for _, s := range summarySkip {
+			if strings.EqualFold(key, s) {
+				return true
+			}
+		}
+		var val string
+		switch v.Type {
+		case gjson.String:
+			val = strings.Join(strings.Fields(v.Str), " ")
+		case gjson.Number, gjson.True, gjson.False:
+			val = v.Raw
+		default:
+			return true // objects, arrays, null
+		}
+		if b.Len() > 0 {
+			b.WriteString(" · ")
+		}
+		b.WriteString(key)
+		b.WriteByte(' ')
+		b.WriteString(val)
+		return b.Len() < SummaryBytes
+	})
+	return truncateUTF8(b.String(), SummaryBytes)
+}
+
 // extracted is what one event's data yields.
 type extracted struct {
+	summary     string
 	pct         float64
 	done, total float64
 	hasPct      bool
@@ -102,6 +148,7 @@ func (pf *progressFields) extract(data string, fractionMode bool) extracted {
 			}
 		}
 	}
+	x.summary = summarize(data)
 	if pf.message != "" {
 		x.msg, x.hasMsg = readText(data, pf.message)
 	} else {
@@ -222,6 +269,7 @@ func (t *progressTracker) update(seq uint64, at time.Time, x extracted) {
 		return
 	}
 	t.p.Seq, t.p.At = seq, at
+	t.p.Summary = x.summary
 	if x.hasMsg {
 		t.p.Message = x.msg
 	}
