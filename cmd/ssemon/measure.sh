@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# measure.sh — CPU and memory of the real SSE Monitor window under Xvfb.
+#
+# Runs three cases, each for DURATION seconds after WARMUP seconds, sampling
+# the process once a second from /proc (CPU % of one core, RSS):
+#   baseline  an empty Fyne window (the same Fyne version, same build flags)
+#   idle      ssemon with CHANNELS open streams that send nothing but
+#             heartbeats (the demo server's "quiet" scenario)
+#   firehose  ssemon with CHANNELS streams of RATE events/s each (the demo
+#             server's "firehose" scenario), full logs
+#
+# Usage: cmd/ssemon/measure.sh [baseline|idle|firehose]...   (default: all)
+# Environment: CHANNELS=100 RATE=100 DURATION=60 WARMUP=10
+# Needs: Xvfb, and bin/ssemon built with exactly `go build -o bin/ssemon
+# ./cmd/ssemon` (other flags redo the multi-minute cgo build).
+set -euo pipefail
+
+CHANNELS=${CHANNELS:-100}
+RATE=${RATE:-100}
+DURATION=${DURATION:-60}
+WARMUP=${WARMUP:-10}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+[ -x bin/ssemon ] || go build -o bin/ssemon ./cmd/ssemon
+go build -o "$WORK/ssemon-demo" ./cmd/ssemon-demo
+
+# The baseline: an empty Fyne window, built from a throw-away module that
+# requires the same Fyne version (the cgo part comes from the build cache).
+mkdir -p "$WORK/blank"
+cat >"$WORK/blank/main.go" <<'GO'
+package main
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/widget"
+)
+
+func main() {
+	a := app.NewWithID("dev.ssemon.baseline")
+	w := a.NewWindow("Baseline")
+	w.SetContent(widget.NewLabel("empty Fyne window"))
+	w.Resize(fyne.NewSize(1180, 760))
+	w.ShowAndRun()
+}
+GO
+FYNE_VERSION=$(go list -m -f '{{.Version}}' fyne.io/fyne/v2)
+printf 'module baseline\n\ngo 1.26\n\nrequire fyne.io/fyne/v2 %s\n' "$FYNE_VERSION" >"$WORK/blank/go.mod"
+cp go.sum "$WORK/blank/go.sum"
+(cd "$WORK/blank" && GOFLAGS=-mod=mod go build -o "$WORK/blank/blank" .)
+
+# A private X server on a free display.
+exec 3>"$WORK/display"
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do [ -s "$WORK/display" ] && break; sleep 0.1; done
+export DISPLAY=":$(head -1 "$WORK/display")"
+export LANG=en_US.UTF-8 XDG_CONFIG_HOME="$WORK/config"
+
+# demo KIND: start the demo server with CHANNELS channels of KIND on a free
+# port; prints its base URL.
+demo() {
+	local kind=$1 port
+	{
+		printf '{"scenarios":['
+		for i in $(seq "$CHANNELS"); do
+			[ "$i" -gt 1 ] && printf ','
+			if [ "$kind" = firehose ]; then
+				printf '{"channel":"c%d","scenario":"firehose","rate":%d,"interval":"100ms"}' "$i" "$RATE"
+			else
+				printf '{"channel":"c%d","scenario":"quiet"}' "$i"
+			fi
+		done
+		printf ']}\n'
+	} >"$WORK/$kind.json"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	"$WORK/ssemon-demo" --listen "127.0.0.1:$port" --scenarios "$WORK/$kind.json" --log-level warn \
+		--max-subscribers $((CHANNELS * 2)) >"$WORK/demo-$kind.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+	echo "http://127.0.0.1:$port"
+}
+
+# sample NAME PID: CPU % (of one core) and RSS once a second.
+sample() {
+	local name=$1 pid=$2 hz t0 c0 t1 c1 rss cpus=() rsss=()
+	hz=$(getconf CLK_TCK)
+	sleep "$WARMUP"
+	read -r c0 < <(awk '{print $14+$15}' "/proc/$pid/stat")
+	t0=$(date +%s.%N)
+	for _ in $(seq "$DURATION"); do
+		sleep 1
+		read -r c1 < <(awk '{print $14+$15}' "/proc/$pid/stat")
+		t1=$(date +%s.%N)
+		rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+		cpus+=("$(echo "($c1 - $c0) / $hz / ($t1 - $t0) * 100" | bc -l)")
+		rsss+=("$rss")
+		c0=$c1 t0=$t1
+	done
+	printf '%s\n' "${cpus[@]}" | sort -g >"$WORK/cpu"
+	printf '%s\n' "${rsss[@]}" | sort -g >"$WORK/rss"
+	awk -v name="$name" -v n="${#cpus[@]}" '
+		FNR==NR { c[FNR]=$1; s+=$1; next } { r[FNR]=$1 }
+		END { printf "%-9s cpu%% median %5.1f  mean %5.1f  max %5.1f   rss MB median %5.0f  max %5.0f   (%d samples)\n",
+			name, c[int((n+1)/2)], s/n, c[n], r[int((n+1)/2)]/1024, r[n]/1024, n }' "$WORK/cpu" "$WORK/rss"
+}
+
+run() {
+	local name=$1 base urls=() pid
+	case $name in
+	baseline)
+		"$WORK/blank/blank" >"$WORK/app-$name.log" 2>&1 &
+		;;
+	idle | firehose)
+		local kind=quiet
+		[ "$name" = firehose ] && kind=firehose
+		base=$(demo "$kind")
+		for i in $(seq "$CHANNELS"); do urls+=("$base/api/stream/c$i"); done
+		bin/ssemon "${urls[@]}" >"$WORK/app-$name.log" 2>&1 &
+		;;
+	esac
+	pid=$!
+	PIDS+=("$pid")
+	sample "$name" "$pid"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	if grep -q -e 'panic:' -e 'Error in Fyne call thread' "$WORK/app-$name.log"; then
+		echo "$name: the app logged errors:" >&2
+		cat "$WORK/app-$name.log" >&2
+	fi
+}
+
+echo "# $(lscpu | grep 'Model name' | sed 's/  */ /g'), $(nproc) cores; CHANNELS=$CHANNELS RATE=$RATE/s DURATION=${DURATION}s WARMUP=${WARMUP}s"
+cases=("$@")
+[ ${#cases[@]} -eq 0 ] && cases=(baseline idle firehose)
+for c in "${cases[@]}"; do run "$c"; done
