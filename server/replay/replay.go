@@ -539,15 +539,24 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache, no-transform")
 	h.Set("X-Accel-Buffering", "no")
+	start := s.cfg.Clock.Now() // before the client can see the response
 	w.WriteHeader(http.StatusOK)
 	c := &conn{s: s, ch: ch, w: w, rc: http.NewResponseController(w), ctx: r.Context(), curID: lastID}
 	if lastID != "" && !found {
 		c.buf = append(c.buf, ": last event id "+sanitizeComment(lastID)+" is not in the recording; replaying from the start\n"...)
 	}
-	if err := c.flush(); err != nil {
+	if len(c.buf) == 0 {
+		// Send the headers now: the client sees "open" before the first
+		// frame is due.
+		_ = c.rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		if c.rc.Flush() != nil {
+			return
+		}
+		c.last = s.cfg.Clock.Now()
+	} else if c.flush() != nil {
 		return
 	}
-	c.play(pos)
+	c.play(pos, start)
 }
 
 // sanitizeComment keeps s on one comment line.
@@ -589,8 +598,9 @@ func (c *conn) flush() error {
 	return err
 }
 
-// play sends the channel's frames from index pos at their recorded pace.
-func (c *conn) play(pos int) {
+// play sends the channel's frames from index pos at their recorded pace,
+// counted from start.
+func (c *conn) play(pos int, start time.Time) {
 	clk := c.s.cfg.Clock
 	speed := c.s.cfg.Speed
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
@@ -599,7 +609,7 @@ func (c *conn) play(pos int) {
 	if pos > 0 {
 		base = frames[pos-1].at
 	}
-	origin := clk.Now().Add(-scale(base)) // replay-clock time of offset 0
+	origin := start.Add(-scale(base)) // replay-clock time of offset 0
 	period := max(c.s.duration, minLoop)
 	timer := clk.NewTimer(time.Hour)
 	timer.Stop()
