@@ -133,8 +133,17 @@ type StreamConfig struct {
 // Stream supervises one event-stream connection: it connects, decodes,
 // reconnects with Last-Event-ID after the reconnection time, backs off on
 // consecutive failures, drops stalled connections, and stops for good on a
-// response that retrying cannot fix (4xx, wrong Content-Type, 204, an
-// oversized event).
+// response that retrying cannot fix.
+//
+// Responses: 200 with Content-Type text/event-stream (parameters allowed)
+// opens the stream; 204 closes it (Closed, no reconnect); other 2xx, 3xx
+// not followed, 4xx except 429, another or no Content-Type, an
+// unverifiable certificate, too many redirects and an event or line over
+// the decoder's caps fail it (Failed, no reconnect). 429, 5xx, network
+// errors, a clean end of the response, a connect timeout and a stall are
+// retried. Unlike a browser's EventSource, which gives up on 5xx, a
+// monitor keeps retrying them (honouring Retry-After on 429 and 503) and
+// shows the status meanwhile.
 //
 // A Stream's methods are safe for concurrent use. Run may be called again
 // after it returned, to start over (with the last event ID kept).
@@ -591,7 +600,8 @@ func (s *Stream) terminate(out outcome) (error, bool) {
 // server's retry:, else Config.Retry); the first retry waits exactly the
 // base; later ones double it, capped by MaxBackoff (never below the base),
 // with equal jitter (a random point in the upper half) never below the
-// base. A Retry-After longer than that wins, up to MaxRetryAfter.
+// base. A Retry-After longer than that wins. The result is at least
+// MinRetry and at most MaxRetryAfter (or MaxBackoff, if larger).
 func (s *Stream) delay(failures int, retryAfter time.Duration) time.Duration {
 	s.mu.Lock()
 	base := s.retry
@@ -609,8 +619,11 @@ func (s *Stream) delay(failures int, retryAfter time.Duration) time.Duration {
 		d = max(d, base)
 	}
 	if retryAfter > d {
-		d = min(retryAfter, MaxRetryAfter)
+		d = retryAfter
 	}
+	// A server's retry: or Retry-After cannot park the stream for days;
+	// the countdown stays visible and Reconnect skips it.
+	d = min(d, max(MaxRetryAfter, s.cfg.MaxBackoff))
 	return max(d, s.cfg.MinRetry, 0)
 }
 
