@@ -463,7 +463,7 @@ func parseRetry(v []byte) (time.Duration, bool) {
 // error; an unterminated last line is dropped.
 func (d *Decoder) readLine() ([]byte, error) {
 	for {
-		if d.start < d.end {
+		if d.start < d.end && (d.skipLF || d.bom) {
 			if d.skipLF {
 				d.skipLF = false
 				if d.buf[d.start] == '\n' {
@@ -477,7 +477,18 @@ func (d *Decoder) readLine() ([]byte, error) {
 				continue
 			}
 		}
-		if i := d.lineEnd(); i >= 0 {
+		var i int
+		if d.cr.at < 0 && d.cr.none >= d.end {
+			// Fast path: no CR is buffered, so the next LF ends the line.
+			if i = bytes.IndexByte(d.buf[d.scan:d.end], '\n'); i >= 0 {
+				i += d.scan
+			} else {
+				d.scan = d.end
+			}
+		} else {
+			i = d.lineEnd()
+		}
+		if i >= 0 {
 			line := d.buf[d.start:i]
 			if len(line) > d.maxLine {
 				return nil, &LimitError{What: "line", Limit: d.maxLine}

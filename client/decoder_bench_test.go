@@ -18,8 +18,10 @@ import (
 //	go test -run '^$' -bench BenchmarkDecode -benchmem ./client/
 //
 // Each benchmark decodes a stream of benchEvents events per iteration and
-// reports events/s and allocs/event besides the usual columns. Results and
-// the machine they were measured on are in docs/BENCHMARKS.md.
+// reports events/s, allocs/event and cpu-ns/event (process CPU time per
+// event, GC included: unlike wall time it stays meaningful on a busy
+// machine) besides the usual columns. Results and the machine they were
+// measured on are in docs/BENCHMARKS.md.
 //
 //   - ssemon: this package's Decoder, Next until io.EOF.
 //   - go-sse: github.com/tmaxmax/go-sse's sse.Read, its fastest exported
@@ -122,6 +124,7 @@ func BenchmarkDecode(b *testing.B) {
 				r := bytes.NewReader(stream)
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
+				cpu := processCPU(b)
 				b.ResetTimer()
 				for b.Loop() {
 					r.Reset(stream)
@@ -130,9 +133,13 @@ func BenchmarkDecode(b *testing.B) {
 					}
 				}
 				b.StopTimer()
+				cpu = processCPU(b) - cpu
 				runtime.ReadMemStats(&after)
 				events := float64(b.N) * benchEvents
 				b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
+				if cpu > 0 {
+					b.ReportMetric(float64(cpu)/events, "cpu-ns/event")
+				}
 				b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
 			})
 		}
