@@ -1,0 +1,80 @@
+package tail
+
+// Usage is the text of ssemon-tail --help.
+const Usage = `ssemon-tail — watch Server-Sent-Events streams from the terminal.
+
+Usage:
+  ssemon-tail [flags] URL...
+  ssemon-tail [flags] NAME=URL...
+  ssemon-tail [flags] --workspace FILE
+
+Every URL is a stream, watched at once; with several, lines carry the
+stream's name (NAME=URL, else the last part of the URL path). Streams
+reconnect by themselves and resume with Last-Event-ID, as in the GUI.
+
+Request (curl-style):
+  -H, --header 'Name: value'   add a request header (repeatable)
+  -X, --request METHOD         HTTP method (default GET; POST with -d)
+  -d, --data BODY|@FILE|@-     request body, re-sent on every reconnect
+      --last-event-id ID       Last-Event-ID of the first connection
+      --cacert FILE            trust the PEM certificates in FILE too
+  -k, --insecure               do not verify TLS certificates
+      --workspace FILE         watch the channels of a GUI workspace file
+
+Connection:
+      --retry D                reconnection time until the server sends
+                               retry: (default 3s)
+      --stall D                reconnect when nothing arrives for D
+                               (default 45s; negative: never)
+      --no-reconnect           stop a stream instead of reconnecting
+      --max-event-size BYTES   largest event accepted (default 8 MiB)
+
+Output:
+      --json                   JSON Lines: one object per event, comment,
+                               retry and state change (schema: docs/tail.md)
+      --compact                one line per event (JSON data compacted)
+      --comments               show comments (heartbeats)
+      --color auto|always|never  colours (auto: only on a terminal, not
+                               with NO_COLOR)
+      --show-secrets           do not mask Authorization/Cookie values and
+                               token=, key=... query values
+  -v, --verbose                print each request on stderr first
+
+Filters and limits:
+      --event TYPE             only events of this type (repeatable, or
+                               comma-separated)
+      --grep RE                only events whose data matches RE
+      --max-events N           stop after N shown events
+      --timeout D              stop after D (e.g. 30s, 5m)
+
+Recording:
+      --record FILE            record the whole session (every stream,
+                               event, comment and state, with arrival
+                               times; filters do not apply) as JSON Lines;
+                               replay it with: ssemon-demo --replay FILE
+
+  -h, --help                   this help
+      --version                print the version
+
+Exit codes:
+  0    ended by --max-events, --timeout, or by the server (HTTP 204, or the
+       end of the stream with --no-reconnect)
+  1    a stream failed: HTTP error status, wrong Content-Type, TLS
+       certificate, redirect loop, oversized event
+  2    bad command line: flag, URL, header, pattern, file or workspace
+  3    with --no-reconnect: the connection failed (unreachable, refused,
+       reset, timed out, stalled)
+  4    the output or the recording could not be written
+  130  interrupted (Ctrl-C)
+A failure prints one line on stderr: ssemon-tail: NAME: what happened.
+
+Examples:
+  ssemon-tail http://127.0.0.1:8080/api/stream/deploy
+  ssemon-tail --json http://127.0.0.1:8080/api/stream/metrics | jq -r 'select(.kind=="event") | .data'
+  ssemon-tail --compact deploy=http://127.0.0.1:8080/api/stream/deploy logs=http://127.0.0.1:8080/api/stream/logs
+  ssemon-tail -H 'Authorization: Bearer $TOKEN' --event status_update --grep '"failed"' https://api.example.com/events
+  ssemon-tail -X POST -d @prompt.json -H 'Content-Type: application/json' https://llm.example.com/v1/stream
+  ssemon-tail --no-reconnect --max-events 1 --timeout 10s http://127.0.0.1:8080/api/stream/deploy  # CI check
+  ssemon-tail --record bug.jsonl http://127.0.0.1:8080/api/stream/flaky
+  ssemon-demo --replay bug.jsonl --speed 2 && ssemon-tail http://127.0.0.1:8080/api/stream/flaky
+`
