@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/ssemon/ssemon/client/record"
+	"github.com/ssemon/ssemon/server"
+	"github.com/ssemon/ssemon/server/replay"
+)
+
+// bin is the ssemon-tail binary built for the tests.
+var bin string
+
+// TestMain builds the binary once, runs the tests against it, and fails
+// the package if a goroutine outlives them.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ssemon-tail-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "ssemon-tail")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// runLimit bounds every run of the binary.
+const runLimit = 60 * time.Second
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	res := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		res.code = ee.ExitCode()
+	default:
+		t.Fatalf("run %v: %v", args, err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("ssemon-tail %v did not end within %v; output:\n%s\n%s", args, runLimit, res.stdout, res.stderr)
+	}
+	return res
+}
+
+// demo starts the demo server in-process with fast channels.
+func demo(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv, err := server.New(server.Config{
+		Scenarios: []server.Scenario{
+			{Channel: "deploy", Kind: server.KindDeploy, Interval: 150 * time.Millisecond},
+			{Channel: "metrics", Kind: server.KindMetrics, Interval: 250 * time.Millisecond},
+			{Channel: "logs", Kind: server.KindLogs, Interval: 100 * time.Millisecond},
+		},
+		Heartbeat: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		_ = srv.Close()
+		hs.Close()
+	})
+	return hs
+}
+
+// jsonLines parses --json output.
+func jsonLines(t *testing.T, out string) []record.Entry {
+	t.Helper()
+	var es []record.Entry
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var e record.Entry
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
+		}
+		es = append(es, e)
+	}
+	return es
+}
+
+func events(es []record.Entry) []record.Entry {
+	var out []record.Entry
+	for _, e := range es {
+		if e.Kind == record.KindEvent {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// TestNoFyne: the terminal client must not link the UI toolkit.
+func TestNoFyne(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "fyne.io/") {
+			t.Fatalf("ssemon-tail depends on %s", dep)
+		}
+	}
+	if !strings.Contains(string(out), "github.com/ssemon/ssemon/client") {
+		t.Fatalf("go list -deps output looks wrong:\n%s", out)
+	}
+}
+
+func TestAgainstDemoServer(t *testing.T) {
+	hs := demo(t)
+	deploy := hs.URL + "/api/stream/deploy"
+	t.Run("human output with state lines", func(t *testing.T) {
+		res := run(t, "--max-events", "2", deploy)
+		if res.code != 0 {
+			t.Fatalf("exit %d: %s", res.code, res.stderr)
+		}
+		for _, want := range []string{"● connecting to ", "● open (HTTP/1.1 200 OK)", "#", "status_update", `"progress"`} {
+			if !strings.Contains(res.stdout, want) {
+				t.Fatalf("output lacks %q:\n%s", want, res.stdout)
+			}
+		}
+		if strings.Contains(res.stdout, "\x1b[") {
+			t.Fatal("colours on a pipe")
+		}
+	})
+	t.Run("json with max-events", func(t *testing.T) {
+		res := run(t, "--json", "--max-events", "3", deploy)
+		if res.code != 0 {
+			t.Fatalf("exit %d: %s", res.code, res.stderr)
+		}
+		evs := events(jsonLines(t, res.stdout))
+		if len(evs) != 3 {
+			t.Fatalf("%d events, want 3:\n%s", len(evs), res.stdout)
+		}
+		for i, e := range evs {
+			if e.Channel != "deploy" || e.Type != "status_update" || e.ID == "" || !json.Valid([]byte(e.Data)) {
+				t.Fatalf("event %d: %+v", i, e)
+			}
+		}
+	})
+	t.Run("several streams and filters", func(t *testing.T) {
+		res := run(t, "--json", "--max-events", "6", "--event", "metrics", "--grep", "cpu",
+			"d="+deploy, "m="+hs.URL+"/api/stream/metrics")
+		if res.code != 0 {
+			t.Fatalf("exit %d: %s", res.code, res.stderr)
+		}
+		es := jsonLines(t, res.stdout)
+		evs := events(es)
+		if len(evs) != 6 {
+			t.Fatalf("%d events, want 6", len(evs))
+		}
+		for _, e := range evs {
+			if e.Channel != "m" || e.Type != "metrics" || !strings.Contains(e.Data, "cpu") {
+				t.Fatalf("filtered out event shown: %+v", e)
+			}
+		}
+		opened := map[string]bool{}
+		for _, e := range es {
+			if e.Kind == record.KindState && e.State.String() == "open" {
+				opened[e.Channel] = true
+			}
+		}
+		if !opened["d"] || !opened["m"] {
+			t.Fatalf("state lines of both streams expected: %v", opened)
+		}
+	})
+	t.Run("comments", func(t *testing.T) {
+		res := run(t, "--comments", "--compact", "--timeout", "1500ms", hs.URL+"/api/stream/deploy")
+		if res.code != 0 || !strings.Contains(res.stdout, ": heartbeat") {
+			t.Fatalf("exit %d, no heartbeat comment:\n%s", res.code, res.stdout)
+		}
+	})
+}
+
+func TestExitCodes(t *testing.T) {
+	hs := demo(t)
+	noContent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(noContent.Close)
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"404", []string{hs.URL + "/api/stream/nope"}, 1, "● failed 404 Not Found", "ssemon-tail: nope: failed 404 Not Found"},
+		{"204", []string{noContent.URL + "/s"}, 0, "● closed by server (204)", ""},
+		{"wrong content type", []string{hs.URL + "/api/channels"}, 1, "● failed: response Content-Type is", "want text/event-stream"},
+		{"bad URL", []string{"127.0.0.1:8080/api/stream/deploy"}, 2, "", "no scheme"},
+		{"bad scheme", []string{"ftp://127.0.0.1/x"}, 2, "", "not supported"},
+		{"unreachable, no reconnect", []string{"--no-reconnect", "http://127.0.0.1:1/s"}, 3, "● failed: connection refused", "ssemon-tail: s: failed: connection refused"},
+		{"bad flag", []string{"--nope", hs.URL}, 2, "", "flag provided but not defined"},
+		{"help", []string{"--help"}, 0, "Exit codes:", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := run(t, c.args...)
+			if res.code != c.code || !strings.Contains(res.stdout, c.stdout) || !strings.Contains(res.stderr, c.stderr) {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, c.code, res.stdout, res.stderr)
+			}
+			if c.code != 0 && strings.Count(res.stderr, "\n") != 1 {
+				t.Fatalf("want exactly one line on stderr, got:\n%s", res.stderr)
+			}
+		})
+	}
+}
+
+// Round-trip timing tolerance: each gap between two events of a channel
+// replayed at speed 1 is within gapTolerance of the recorded gap.
+const gapTolerance = 150 * time.Millisecond
+
+// TestRecordReplayRoundTrip records two demo channels with the binary,
+// replays the recording with server/replay, tails the replay with the
+// binary, and checks that the same events (ids, types, data, order) come
+// back with the recorded timing.
+func TestRecordReplayRoundTrip(t *testing.T) {
+	hs := demo(t)
+	path := filepath.Join(t.TempDir(), "session.jsonl")
+	const n = 12
+	res := run(t, "--record", path, "--max-events", fmt.Sprint(n), "--compact",
+		hs.URL+"/api/stream/deploy", hs.URL+"/api/stream/metrics")
+	if res.code != 0 {
+		t.Fatalf("record: exit %d: %s", res.code, res.stderr)
+	}
+	recorded := readRecording(t, path)
+	if len(events(recorded)) != n {
+		t.Fatalf("recording has %d events, want %d", len(events(recorded)), n)
+	}
+
+	rs, err := replay.New(replay.Config{File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rhs := httptest.NewServer(rs.Handler())
+	t.Cleanup(func() {
+		_ = rs.Close()
+		rhs.Close()
+	})
+	res = run(t, "--json", "--max-events", fmt.Sprint(n),
+		rhs.URL+"/api/stream/deploy", rhs.URL+"/api/stream/metrics")
+	if res.code != 0 {
+		t.Fatalf("tail replay: exit %d: %s", res.code, res.stderr)
+	}
+	replayed := events(jsonLines(t, res.stdout))
+	var worst time.Duration
+
+	for _, ch := range []string{"deploy", "metrics"} {
+		want, got := byChannel(events(recorded), ch), byChannel(replayed, ch)
+		if len(want) == 0 || len(got) != len(want) {
+			t.Fatalf("%s: replayed %d events, recorded %d", ch, len(got), len(want))
+		}
+		for i := range want {
+			if got[i].ID != want[i].ID || got[i].Type != want[i].Type || got[i].Data != want[i].Data {
+				t.Fatalf("%s event %d: replayed %+v, recorded %+v", ch, i, got[i], want[i])
+			}
+			if i == 0 {
+				continue
+			}
+			wg := want[i].Time.Sub(want[i-1].Time)
+			gg := got[i].Time.Sub(got[i-1].Time)
+			d := gg - wg
+			worst = max(worst, d, -d)
+			if d > gapTolerance || d < -gapTolerance {
+				t.Errorf("%s gap %d: replayed %v, recorded %v (tolerance ±%v)", ch, i, gg, wg, gapTolerance)
+			}
+		}
+	}
+	t.Logf("largest gap difference between recording and replay: %v", worst)
+}
+
+func readRecording(t *testing.T, path string) []record.Entry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := record.NewReader(f, record.ReaderConfig{})
+	var es []record.Entry
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		es = append(es, e)
+	}
+	if h, ok := r.Header(); !ok || h.Tool != "ssemon-tail" {
+		t.Fatalf("no recording header: %+v", h)
+	}
+	if es[len(es)-1].Kind != record.KindEnd || es[len(es)-1].Reason != "max-events" {
+		t.Fatalf("last entry %+v, want the end entry", es[len(es)-1])
+	}
+	return es
+}
+
+func byChannel(es []record.Entry, ch string) []record.Entry {
+	var out []record.Entry
+	for _, e := range es {
+		if e.Channel == ch {
+			out = append(out, e)
+		}
+	}
+	return out
+}
