@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssemon/ssemon/client"
+	"github.com/ssemon/ssemon/client/clock"
+)
+
+func TestApp_DemoModeSubscribesToEveryDemoChannel(t *testing.T) {
+	x, _ := newTestApp(t, Options{Demo: true})
+	chans := x.mgr.Channels()
+	if len(chans) != len(x.demo.srv.Channels()) || len(chans) < 5 {
+		t.Fatalf("%d channels for %d demo channels", len(chans), len(x.demo.srv.Channels()))
+	}
+	// The demo channels reach the open state over loopback.
+	deploy, ok := x.mgr.Get("deploy")
+	if !ok {
+		t.Fatal("no deploy channel")
+	}
+	deadline := time.After(20 * time.Second)
+	for deploy.Status().State != client.Open {
+		select {
+		case <-deploy.Changed():
+		case <-deadline:
+			t.Fatalf("deploy never opened: %v %v", deploy.Status().State, deploy.Status().Err)
+		}
+	}
+	x.bridge.Tick()
+	if len(x.dash.items) != len(chans) {
+		t.Fatalf("dashboard shows %d tiles, want %d", len(x.dash.items), len(chans))
+	}
+	if last := x.menu.Items[len(x.menu.Items)-1]; last.Label != "Demo" || len(last.Items) < 5 {
+		t.Fatalf("no Demo fault menu: last menu is %q", last.Label)
+	}
+	if got := x.persistentConfigs(); len(got) != 0 {
+		t.Fatalf("demo channels would be saved: %d", len(got))
+	}
+	if !x.demoBtn.Disabled() {
+		t.Fatal("the Demo button stays enabled once the demo runs")
+	}
+}
+
+func TestTestConnection(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok":
+			if r.Header.Get("X-Token") != "s3cret" {
+				http.Error(w, "missing token", http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, ": hello\n\nid: 7\nevent: progress\ndata: {\"progress\":5}\n\n")
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		case "/html":
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<html>login</html>")
+		default:
+			http.Error(w, "no such stream", http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	hdr := []client.Header{{Name: "X-Token", Value: "s3cret"}}
+	for _, tc := range []struct {
+		name    string
+		path    string
+		headers []client.Header
+		want    string
+		wantErr string
+	}{
+		{"first event", "/ok", hdr, "First event: type progress, id 7", ""},
+		{"unauthorized", "/ok", nil, "", "401"},
+		{"not found", "/missing", nil, "", "404"},
+		{"wrong type", "/html", nil, "", "text/html"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			res := testConnection(ctx, client.ChannelConfig{URL: srv.URL + tc.path, Headers: tc.headers}, clock.Real())
+			if tc.wantErr != "" {
+				if res.err == nil || !strings.Contains(res.err.Error(), tc.wantErr) {
+					t.Fatalf("got %q / %v, want an error mentioning %q", res.text, res.err, tc.wantErr)
+				}
+				return
+			}
+			if res.err != nil || !strings.Contains(res.text, tc.want) {
+				t.Fatalf("got %q / %v, want %q", res.text, res.err, tc.want)
+			}
+		})
+	}
+}
+
+func TestApp_ImportExportWorkspace(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	pausedChannel(t, x, "orders")
+	path := t.TempDir() + "/export.json"
+	if err := x.exportWorkspace(path); err != nil {
+		t.Fatal(err)
+	}
+	y, _ := newTestApp(t, Options{NoWorkspace: true})
+	pausedChannel(t, y, "orders") // a name clash: the import renames
+	if err := y.importWorkspace(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := y.mgr.Get("orders-2"); !ok || len(y.mgr.Channels()) != 2 {
+		t.Fatalf("import gave %d channels, want orders and orders-2", len(y.mgr.Channels()))
+	}
+	if err := y.importWorkspace(t.TempDir() + "/missing.json"); err == nil {
+		t.Fatal("importing a missing file succeeded")
+	}
+}
