@@ -331,13 +331,11 @@ func (c *Channel) Clear() {
 // allocation for events and comments.
 func (c *Channel) HandleFrame(f Frame, at time.Time) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	defer c.notify()
 	c.version++
 	c.stats.Bytes += uint64(f.Size)
 	switch f.Kind {
 	case FrameEvent:
-		c.onEvent(f, at)
+		c.onEvent(&f, at)
 	case FrameComment:
 		c.stats.Comments++
 		c.push(Record{At: at, Kind: RecordComment, Data: f.Comment, Size: f.Size})
@@ -345,9 +343,11 @@ func (c *Channel) HandleFrame(f Frame, at time.Time) {
 		c.stats.Retry = f.Retry
 		c.push(Record{At: at, Kind: RecordRetry, Data: f.Retry.String(), Size: f.Size})
 	}
+	c.mu.Unlock()
+	c.notify()
 }
 
-func (c *Channel) onEvent(f Frame, at time.Time) {
+func (c *Channel) onEvent(f *Frame, at time.Time) {
 	ev := &f.Event
 	c.stats.Events++
 	c.stats.LastEventAt = at

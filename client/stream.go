@@ -699,17 +699,23 @@ func (s *Stream) newRequest(ctx context.Context) (*http.Request, error) {
 	return req, nil
 }
 
-// activity records, as an offset from Stream.base, when bytes last arrived.
+// activityReader records when bytes last arrived: for the watchdog, as an
+// offset from Stream.base; for the frames, as a time. A frame is complete
+// when the read that brought its last byte returns, so that read's time is
+// the frame's arrival time (and the clock is read once per read, not once
+// per event).
 type activityReader struct {
 	r    io.Reader
 	s    *Stream
 	last *atomic.Int64
+	at   time.Time
 }
 
 func (a *activityReader) Read(p []byte) (int, error) {
 	n, err := a.r.Read(p)
 	if n > 0 {
-		a.last.Store(int64(a.s.clk.Now().Sub(a.s.base)))
+		a.at = a.s.clk.Now()
+		a.last.Store(int64(a.at.Sub(a.s.base)))
 	}
 	return n, err
 }
@@ -758,7 +764,8 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 
 	opened := s.clk.Now()
 	s.transition(Status{State: Open, Attempt: n, HTTPStatus: resp.StatusCode, Detail: resp.Proto + " " + resp.Status})
-	s.dec.Reset(&activityReader{r: resp.Body, s: s, last: &last})
+	body := &activityReader{r: resp.Body, s: s, last: &last, at: opened}
+	s.dec.Reset(body)
 	gotEvent := false
 	for {
 		f, err := s.dec.Next()
@@ -787,7 +794,7 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 			s.status.Retry = f.Retry
 			s.mu.Unlock()
 		}
-		s.h.HandleFrame(f, s.clk.Now())
+		s.h.HandleFrame(f, body.at)
 	}
 }
 
