@@ -21,6 +21,11 @@ const (
 	// the 30–60 Hz the interface is designed for (and no slower than 2 Hz).
 	MinTickInterval = time.Second / 60
 	MaxTickInterval = 500 * time.Millisecond
+	// DefaultIdleInterval is the tick once nothing on screen changed for
+	// DefaultIdleAfter: 4 Hz, so an idle window costs next to nothing while
+	// the first change after a quiet spell still shows within 250 ms.
+	DefaultIdleInterval = 250 * time.Millisecond
+	DefaultIdleAfter    = time.Second
 )
 
 // PollFunc is called by a Bridge on its own goroutine once per tick. It
@@ -34,6 +39,13 @@ type BridgeConfig struct {
 	// Interval is the time between ticks, clamped to [MinTickInterval,
 	// MaxTickInterval]. 0 means DefaultTickInterval (25 ms, 40 Hz).
 	Interval time.Duration
+	// IdleInterval is the time between ticks once MarkActive was not called
+	// for IdleAfter; the next MarkActive brings back Interval. 0 means
+	// DefaultIdleInterval (250 ms); it is never shorter than Interval.
+	IdleInterval time.Duration
+	// IdleAfter is the quiet time after which the bridge slows down.
+	// 0 means DefaultIdleAfter (1 s); negative never slows down.
+	IdleAfter time.Duration
 	// Clock drives the ticker and gives each tick's time. nil means
 	// clock.Real().
 	Clock clock.Clock
@@ -67,9 +79,11 @@ type Bridge struct {
 	poll PollFunc
 	log  *slog.Logger
 
-	pending atomic.Bool
-	closed  atomic.Bool
-	stats   struct{ ticks, applied, coalesced atomic.Uint64 }
+	pending  atomic.Bool
+	closed   atomic.Bool
+	activity atomic.Uint64
+	idle     atomic.Bool
+	stats    struct{ ticks, applied, coalesced atomic.Uint64 }
 
 	startOnce sync.Once
 	closeOnce sync.Once
@@ -84,6 +98,13 @@ func NewBridge(cfg BridgeConfig, poll PollFunc) *Bridge {
 		cfg.Interval = DefaultTickInterval
 	}
 	cfg.Interval = min(max(cfg.Interval, MinTickInterval), MaxTickInterval)
+	if cfg.IdleInterval == 0 {
+		cfg.IdleInterval = DefaultIdleInterval
+	}
+	cfg.IdleInterval = max(cfg.IdleInterval, cfg.Interval)
+	if cfg.IdleAfter == 0 {
+		cfg.IdleAfter = DefaultIdleAfter
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
@@ -125,6 +146,14 @@ func (b *Bridge) Close() {
 	})
 }
 
+// MarkActive tells the bridge that the last update changed something on
+// screen: it keeps (or brings back) the full tick rate. Any goroutine may
+// call it; the UI's apply functions do.
+func (b *Bridge) MarkActive() { b.activity.Add(1) }
+
+// Idle reports whether the bridge ticks at its idle interval.
+func (b *Bridge) Idle() bool { return b.idle.Load() }
+
 // Stats returns the counters so far.
 func (b *Bridge) Stats() BridgeStats {
 	return BridgeStats{Ticks: b.stats.ticks.Load(), Applied: b.stats.applied.Load(), Coalesced: b.stats.coalesced.Load()}
@@ -134,12 +163,26 @@ func (b *Bridge) run() {
 	defer close(b.done)
 	t := b.cfg.Clock.NewTicker(b.cfg.Interval)
 	defer t.Stop()
+	seen := b.activity.Load()
+	quietSince := b.cfg.Clock.Now()
 	for {
 		select {
 		case <-b.ctx.Done():
 			return
 		case <-t.C():
 			b.Tick()
+		}
+		now := b.cfg.Clock.Now()
+		switch a := b.activity.Load(); {
+		case a != seen:
+			seen, quietSince = a, now
+			if b.idle.Load() {
+				t.Reset(b.cfg.Interval)
+				b.idle.Store(false)
+			}
+		case !b.idle.Load() && b.cfg.IdleAfter >= 0 && now.Sub(quietSince) >= b.cfg.IdleAfter:
+			t.Reset(b.cfg.IdleInterval)
+			b.idle.Store(true)
 		}
 	}
 }
