@@ -541,7 +541,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no")
 	start := s.cfg.Clock.Now() // before the client can see the response
 	w.WriteHeader(http.StatusOK)
-	c := &conn{s: s, ch: ch, w: w, rc: http.NewResponseController(w), ctx: r.Context(), curID: lastID}
+	c := &conn{s: s, ch: ch, w: w, rc: http.NewResponseController(w), ctx: r.Context(), curID: lastID, last: start}
 	if lastID != "" && !found {
 		c.buf = append(c.buf, ": last event id "+sanitizeComment(lastID)+" is not in the recording; replaying from the start\n"...)
 	}
@@ -552,7 +552,6 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		if c.rc.Flush() != nil {
 			return
 		}
-		c.last = s.cfg.Clock.Now()
 	} else if c.flush() != nil {
 		return
 	}
@@ -611,13 +610,16 @@ func (c *conn) play(pos int, start time.Time) {
 	}
 	origin := start.Add(-scale(base)) // replay-clock time of offset 0
 	period := max(c.s.duration, minLoop)
-	timer := clk.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
+	var timer clock.Timer // created by the first wait
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for loop := 1; ; loop++ {
 		for ; pos < len(frames); pos++ {
 			f := &frames[pos]
-			if !c.waitUntil(timer, origin.Add(scale(f.at))) {
+			if !c.waitUntil(&timer, origin.Add(scale(f.at))) {
 				return
 			}
 			c.appendFrame(f)
@@ -637,7 +639,7 @@ func (c *conn) play(pos int, start time.Time) {
 		}
 		origin = origin.Add(scale(period))
 		pos = 0
-		if !c.waitUntil(timer, origin) {
+		if !c.waitUntil(&timer, origin) {
 			return
 		}
 		c.buf = append(c.buf, ": replay loop "+strconv.Itoa(loop+1)+"\n"...)
@@ -647,7 +649,7 @@ func (c *conn) play(pos int, start time.Time) {
 // waitUntil waits on the replay clock until t, sending keepalive comments
 // on a long silence. It reports false when the client left or the server
 // is closing.
-func (c *conn) waitUntil(timer clock.Timer, t time.Time) bool {
+func (c *conn) waitUntil(timer *clock.Timer, t time.Time) bool {
 	clk := c.s.cfg.Clock
 	for {
 		now := clk.Now()
@@ -661,7 +663,11 @@ func (c *conn) waitUntil(timer clock.Timer, t time.Time) bool {
 				wait, keepalive = max(next.Sub(now), 0), true
 			}
 		}
-		timer.Reset(wait)
+		if *timer == nil {
+			*timer = clk.NewTimer(wait)
+		} else {
+			(*timer).Reset(wait)
+		}
 		select {
 		case <-c.ctx.Done():
 			return false
@@ -669,7 +675,7 @@ func (c *conn) waitUntil(timer clock.Timer, t time.Time) bool {
 			c.buf = append(c.buf, ": server closing\n"...)
 			_ = c.flush()
 			return false
-		case <-timer.C():
+		case <-(*timer).C():
 			if keepalive && clk.Now().Before(t) {
 				c.buf = append(c.buf, ": keepalive\n"...)
 				if c.flush() != nil {

@@ -229,36 +229,20 @@ func TestReplayResume(t *testing.T) {
 	path := writeRecording(t, basic())
 	cases := []struct {
 		name, lastID string
-		advance      time.Duration
-		wantStatus   int
-		wantFirst    string // data of the first event, "" for a comment check
+		advance      time.Duration // the recorded gap after the event that set lastID
+		wantFirst    string        // data of the first event received
 		notFound     bool
 	}{
-		{name: "after id 1", lastID: "1", advance: 1000 * time.Millisecond, wantStatus: 200, wantFirst: "line one\nline two\n"},
-		{name: "after id 2 (set by the first of two)", lastID: "2", advance: 200 * time.Millisecond, wantStatus: 200, wantFirst: " leading space"},
-		{name: "has everything", lastID: "", wantStatus: 204},
-		{name: "unknown id replays from the start", lastID: "zzz", advance: 500 * time.Millisecond, wantStatus: 200, wantFirst: `{"progress":10}`, notFound: true},
+		{name: "after id 1", lastID: "1", advance: 1000 * time.Millisecond, wantFirst: "line one\nline two\n"},
+		{name: "after the event that set id 2", lastID: "2", advance: 200 * time.Millisecond, wantFirst: " leading space"},
+		{name: "unknown id replays from the start", lastID: "zzz", advance: 500 * time.Millisecond, wantFirst: `{"progress":10}`, notFound: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, hs, fake := newServer(t, Config{File: path, Heartbeat: -1})
-			lastID := c.lastID
-			if c.wantStatus == 204 {
-				// The last event resets the id to "": a client holding the
-				// id of the event before it... resumes with "2" twice over;
-				// make a recording whose last event has an id instead.
-				_ = s
-				p2 := writeRecording(t, []record.Entry{ev(10, "c", "7", "message", "x")})
-				_, hs2, _ := newServer(t, Config{File: p2})
-				g := connect(t, hs2.URL+"/api/stream/c", "7")
-				if g.resp.StatusCode != 204 {
-					t.Fatalf("status %d, want 204", g.resp.StatusCode)
-				}
-				return
-			}
-			g := connect(t, hs.URL+"/api/stream/deploy", lastID)
-			if g.resp.StatusCode != c.wantStatus {
-				t.Fatalf("status %d, want %d", g.resp.StatusCode, c.wantStatus)
+			_, hs, fake := newServer(t, Config{File: path, Heartbeat: -1})
+			g := connect(t, hs.URL+"/api/stream/deploy", c.lastID)
+			if g.resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", g.resp.StatusCode)
 			}
 			if c.notFound {
 				if f := g.next(t); f.Kind != client.FrameComment || !strings.Contains(f.Comment, "not in the recording") {
@@ -273,10 +257,29 @@ func TestReplayResume(t *testing.T) {
 					if f.Event.Data != c.wantFirst {
 						t.Fatalf("first event %+v, want data %q", f.Event, c.wantFirst)
 					}
-					break
+					return
 				}
 			}
 		})
+	}
+}
+
+// TestReplayResumeAtEnd: a client that has every event is told to stop.
+func TestReplayResumeAtEnd(t *testing.T) {
+	path := writeRecording(t, []record.Entry{ev(10, "c", "6", "message", "x"), ev(20, "c", "7", "message", "y")})
+	for _, loop := range []bool{false, true} {
+		_, hs, _ := newServer(t, Config{File: path, Loop: loop})
+		g := connect(t, hs.URL+"/api/stream/c", "7")
+		want := http.StatusNoContent
+		if loop {
+			want = http.StatusOK // the loop goes on
+		}
+		if g.resp.StatusCode != want {
+			t.Fatalf("loop=%v: status %d, want %d", loop, g.resp.StatusCode, want)
+		}
+		if q := connect(t, hs.URL+"/api/stream/c?lastEventId=6", ""); q.resp.StatusCode != http.StatusOK {
+			t.Fatalf("?lastEventId=6: status %d", q.resp.StatusCode)
+		}
 	}
 }
 
