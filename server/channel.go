@@ -208,16 +208,13 @@ func (c *channel) register(sub *subscriber, rs resume) time.Duration {
 	return c.retry
 }
 
-// unregister removes sub from the fan-out; it is safe to call twice.
-func (c *channel) unregister(sub *subscriber) {
+// unregister removes sub from the fan-out and reports whether it was in
+// it; it is safe to call twice.
+func (c *channel) unregister(sub *subscriber) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.unregisterLocked(sub)
-}
-
-func (c *channel) unregisterLocked(sub *subscriber) {
 	if !sub.registered {
-		return
+		return false
 	}
 	sub.registered = false
 	last := len(c.subs) - 1
@@ -226,6 +223,7 @@ func (c *channel) unregisterLocked(sub *subscriber) {
 	moved.idx = sub.idx
 	c.subs[last] = nil
 	c.subs = c.subs[:last]
+	return true
 }
 
 // catchUp queues, from the ring, what a lagging subscriber has not been

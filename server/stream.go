@@ -65,8 +65,14 @@ func (sub *subscriber) pending() int64 {
 // end stops the fan-out to sub and ends its stream cleanly after a final
 // comment, once what is queued is written.
 func (sub *subscriber) end(comment string) {
-	sub.ch.unregister(sub)
+	registered := sub.ch.unregister(sub)
 	sub.endOnce.Do(func() { close(sub.endCh) })
+	if !registered {
+		// Not streaming yet: the streaming layer may not have its
+		// subscriber, so a queued comment could be lost; just end.
+		sub.cancel()
+		return
+	}
 	ok := sub.send(&sse.Event{Comment: []byte(comment)})
 	sub.closing.Store(true)
 	if !ok || sub.pending() <= 0 {
@@ -345,8 +351,10 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	u := *r.URL
 	u.RawQuery = "stream=" + sub.streamID
 	r2.URL = &u
-	r2.Header = r.Header.Clone()
-	r2.Header.Del("Last-Event-ID") // resume is ours; r3labs would answer 400 to non-numbers
+	if _, ok := r.Header["Last-Event-Id"]; ok {
+		r2.Header = r.Header.Clone()
+		r2.Header.Del("Last-Event-ID") // resume is ours; r3labs would answer 400 to non-numbers
+	}
 	sw := &streamWriter{
 		srv: s, sub: sub, rw: w, rc: sub.rc, resume: rs,
 		h2:       r.ProtoMajor >= 2,
