@@ -13,7 +13,7 @@ import (
 // Defaults of ChannelConfig.
 const (
 	DefaultRingSize  = 10000
-	DefaultRingBytes = 32 << 20
+	DefaultRingBytes = 8 << 20
 	// MaxRingSize caps RingSize.
 	MaxRingSize = 1_000_000
 	// MaxNameLen caps a channel name, in bytes.
@@ -98,7 +98,7 @@ type ChannelConfig struct {
 	// DefaultRingSize (10 000), at most MaxRingSize.
 	RingSize int `json:"ringSize,omitempty"`
 	// RingBytes caps the log's memory (record strings plus overhead);
-	// 0 means DefaultRingBytes (32 MiB).
+	// 0 means DefaultRingBytes (8 MiB).
 	RingBytes int64 `json:"ringBytes,omitempty"`
 	// MaxLineBytes caps a stream line; 0 means DefaultMaxLineBytes.
 	MaxLineBytes int `json:"maxLineBytes,omitempty"`
