@@ -13,12 +13,14 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ssemon/ssemon/server"
+	"github.com/ssemon/ssemon/server/replay"
 )
 
 func main() {
@@ -46,6 +48,7 @@ Examples:
   ssemon-demo --listen 127.0.0.1:0 --seed 42 --log-format json
   ssemon-demo --scenarios demo.json --firehose-rate 20000
   ssemon-demo --fail-next flaky=503 --set-retry flaky=1s
+  ssemon-demo --replay session.jsonl --speed 2 --loop     serve a recording (ssemon-tail --record)
   SSEMON_DEMO_TOKEN=s3cret ssemon-demo --listen 0.0.0.0:8080 --cors-origin https://example.test
   curl -sN http://127.0.0.1:8080/api/stream/deploy
   curl -s -d action=drop -d channel=flaky http://127.0.0.1:8080/admin/fault
@@ -102,6 +105,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cors         listFlag
 		failNext     = &kvFlag{name: "fail-next"}
 		setRetry     = &kvFlag{name: "set-retry"}
+		replayFile   = fs.String("replay", "", "serve this recording (ssemon-tail --record) at its recorded pace instead of the scenarios")
+		speed        = fs.Float64("speed", 1, "with --replay: playback speed (2 = twice as fast, 0.5 = half)")
+		loop         = fs.Bool("loop", false, "with --replay: start each channel over when it ends")
 	)
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "scenario seed: the same seed plays the same demo")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", server.DefaultHeartbeat, "heartbeat comment interval (negative disables)")
@@ -134,6 +140,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.Logger = slog.New(slog.NewJSONHandler(stderr, opts))
 	default:
 		return fmt.Errorf("--log-format: want text or json, got %q", *logFormat)
+	}
+	if *replayFile != "" {
+		return runReplay(ctx, fs, *listen, replay.Config{
+			File: *replayFile, Speed: *speed, Loop: *loop,
+			Heartbeat: cfg.Heartbeat, MaxSubscribers: cfg.MaxSubscribers,
+			WriteTimeout: cfg.WriteTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
+			Logger: cfg.Logger,
+		}, stdout)
+	}
+	if set(fs, "speed", "loop") {
+		return errors.New("--speed and --loop need --replay")
 	}
 	cfg.Token = *token
 	if cfg.Token == "" {
@@ -197,5 +214,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.Token != "" {
 		fmt.Fprintf(stdout, "ssemon-demo: token required: open %s?token=<token>\n", url)
 	}
+	return srv.Serve(ctx, ln)
+}
+
+// set reports whether any of the named flags was given.
+func set(fs *flag.FlagSet, names ...string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || slices.Contains(names, f.Name) })
+	return found
+}
+
+// runReplay serves a recording instead of the scenarios.
+func runReplay(ctx context.Context, fs *flag.FlagSet, listen string, cfg replay.Config, stdout io.Writer) error {
+	if set(fs, "scenarios", "firehose-rate", "fail-next", "set-retry", "seed", "ring", "queue", "retry", "token", "cors-origin") ||
+		os.Getenv("SSEMON_DEMO_TOKEN") != "" {
+		return errors.New("--replay serves the recording as recorded: scenario, fault, token and CORS flags do not apply")
+	}
+	srv, err := replay.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	names := []string{}
+	for _, c := range srv.Channels() {
+		names = append(names, c.Name)
+	}
+	fmt.Fprintf(stdout, "ssemon-demo: replaying %s on http://%s/ (channels: %s; %v at speed %g, loop %t)\n",
+		cfg.File, ln.Addr(), strings.Join(names, ", "), srv.Duration().Round(time.Millisecond), max(cfg.Speed, 0), cfg.Loop)
 	return srv.Serve(ctx, ln)
 }

@@ -7,11 +7,15 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/ssemon/ssemon/client/record"
 )
 
 func TestHelpListsFlagsWithExamples(t *testing.T) {
@@ -40,6 +44,9 @@ func TestBadFlags(t *testing.T) {
 		{"fail-next channel", []string{"--fail-next", "nope=503"}, "--fail-next"},
 		{"set-retry value", []string{"--set-retry", "flaky=soon"}, "--set-retry"},
 		{"extra args", []string{"serve"}, "unexpected arguments"},
+		{"speed without replay", []string{"--speed", "2"}, "need --replay"},
+		{"replay with faults", []string{"--replay", "x.jsonl", "--fail-next", "flaky=503"}, "do not apply"},
+		{"replay missing file", []string{"--replay", "/nonexistent.jsonl"}, "nonexistent"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := run(context.Background(), append(tc.args, "--listen", "127.0.0.1:0"), io.Discard, io.Discard)
@@ -90,3 +97,64 @@ func TestRunServesAndShutsDown(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestReplayFlag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	w := record.NewWriter(f, "test", t0)
+	for _, e := range []record.Entry{
+		{Kind: record.KindChannel, Time: t0, Channel: "deploy", URL: "http://127.0.0.1:1/api/stream/deploy", Method: "GET"},
+		{Kind: record.KindEvent, Time: t0.Add(10 * time.Millisecond), Channel: "deploy", ID: "7", Type: "status_update", Data: `{"progress":40}`},
+	} {
+		if err := w.Write(&e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--replay", path, "--speed", "10", "--listen", "127.0.0.1:0", "--log-level", "error"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if !strings.Contains(line, "replaying") || !strings.Contains(line, "deploy") {
+		t.Fatalf("start line %q", line)
+	}
+	i := strings.Index(line, "http://")
+	base := strings.Fields(line[i:])[0]
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Get(base + "api/stream/deploy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "id: 7") || !strings.Contains(string(body), `data: {"progress":40}`) {
+		t.Fatalf("replayed stream %q", body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no shutdown")
+	}
+}
