@@ -278,6 +278,13 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 	if len(o.Targets) > MaxTargets {
 		return nil, usagef("%d streams given; at most %d", len(o.Targets), MaxTargets)
 	}
+	seen := make(map[string]bool, len(o.Targets))
+	for _, t := range o.Targets {
+		if t.Name != "" && seen[t.Name] {
+			return nil, usagef("two streams are named %q; names must be unique", t.Name)
+		}
+		seen[t.Name] = true
+	}
 	nameTargets(o.Targets)
 	return &o, nil
 }

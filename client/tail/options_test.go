@@ -126,6 +126,7 @@ func TestParseErrors(t *testing.T) {
 		{"negative max", []string{"--max-events", "-1", u}, "must not be negative"},
 		{"missing body file", []string{"-d", "@/nonexistent/body", u}, "cannot read the file"},
 		{"missing workspace", []string{"--workspace", "/nonexistent/ws.json"}, "workspace"},
+		{"duplicate names", []string{"a=" + u, "a=" + u + "2"}, `two streams are named "a"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

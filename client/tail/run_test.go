@@ -354,3 +354,13 @@ func TestHelpAndVersion(t *testing.T) {
 		t.Fatalf("version: %d %q", res.code, res.stdout)
 	}
 }
+
+func TestRunVerbose(t *testing.T) {
+	hs := sseServer(t, streamBody)
+	res := start(t, []string{"-v", "--no-reconnect", "-X", "POST", "-d", "{}", "-H", "Authorization: Bearer s3cret",
+		"--last-event-id", "9", hs.URL + "/api/stream/deploy?api_key=k3y"}, Env{}).wait(t)
+	want := "> deploy: POST " + hs.URL + "/api/stream/deploy?api_key=***\n>   Authorization: Bearer ***\n>   Last-Event-ID: 9\n>   (body: 2 bytes)\n"
+	if res.code != ExitOK || res.stderr != want {
+		t.Fatalf("exit %d stderr:\n%s\nwant:\n%s", res.code, res.stderr, want)
+	}
+}

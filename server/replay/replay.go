@@ -27,12 +27,14 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/clock"
@@ -120,7 +122,7 @@ type ChannelInfo struct {
 	Description string `json:"description"`
 	// Scenario is "replay".
 	Scenario string `json:"scenario"`
-	// Path is "/api/stream/" + Name.
+	// Path is "/api/stream/" + Name, percent-encoded as a path segment.
 	Path string `json:"path"`
 	// Events counts the channel's events in the recording.
 	Events int `json:"events"`
@@ -245,7 +247,7 @@ func (s *Server) load() error {
 	get := func(name string) *channel {
 		ch := s.byName[name]
 		if ch == nil {
-			ch = &channel{info: ChannelInfo{Name: name, Scenario: "replay", Path: "/api/stream/" + name}, resume: make(map[string]int)}
+			ch = &channel{info: ChannelInfo{Name: name, Scenario: "replay", Path: "/api/stream/" + url.PathEscape(name)}, resume: make(map[string]int)}
 			s.byName[name] = ch
 			s.channels = append(s.channels, ch)
 		}
@@ -276,12 +278,12 @@ func (s *Server) load() error {
 		switch e.Kind {
 		case record.KindChannel:
 			if !validName(e.Channel) {
-				return fmt.Errorf("line %d: channel name %q cannot be served (1-64 of A-Z a-z 0-9 . _ -)", r.Line(), e.Channel)
+				return fmt.Errorf("line %d: channel name %q cannot be served (1-%d bytes, no \"/\" or control character)", r.Line(), e.Channel, maxNameLen)
 			}
 			get(e.Channel).url = e.URL
 		case record.KindEvent, record.KindComment, record.KindRetry:
 			if !validName(e.Channel) {
-				return fmt.Errorf("line %d: channel name %q cannot be served (1-64 of A-Z a-z 0-9 . _ -)", r.Line(), e.Channel)
+				return fmt.Errorf("line %d: channel name %q cannot be served (1-%d bytes, no \"/\" or control character)", r.Line(), e.Channel, maxNameLen)
 			}
 			ch := get(e.Channel)
 			fr := frame{at: at, kind: e.Kind, id: e.ID, typ: e.Type, data: e.Data, comment: e.Comment, retry: e.Retry}
@@ -342,13 +344,18 @@ func refusalOf(e *record.Entry) *refusal {
 	return nil
 }
 
+// maxNameLen caps a channel name, as the GUI's workspace does.
+const maxNameLen = 200
+
+// validName reports whether a channel name can be one path segment: 1 to
+// maxNameLen bytes of valid UTF-8, no "/", no control character. Names
+// that need it are percent-encoded in paths ("Deploy%20pipeline").
 func validName(n string) bool {
-	if n == "" || len(n) > 64 {
+	if n == "" || len(n) > maxNameLen || !utf8.ValidString(n) || n == "." || n == ".." {
 		return false
 	}
-	for i := 0; i < len(n); i++ {
-		c := n[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || (i > 0 && (c == '.' || c == '_' || c == '-'))) {
+	for _, r := range n {
+		if r == '/' || r < 0x20 || r == 0x7f {
 			return false
 		}
 	}

@@ -283,6 +283,17 @@ func TestReplayResumeAtEnd(t *testing.T) {
 	}
 }
 
+// TestReplayNameWithSpace: a workspace channel name is served escaped.
+func TestReplayNameWithSpace(t *testing.T) {
+	path := writeRecording(t, []record.Entry{ev(0, "Deploy pipeline", "1", "message", "x")})
+	s, hs, _ := newServer(t, Config{File: path})
+	if p := s.Channels()[0].Path; p != "/api/stream/Deploy%20pipeline" {
+		t.Fatalf("path %q", p)
+	}
+	g := connect(t, hs.URL+s.Channels()[0].Path, "")
+	wantEvent(t, g.next(t), "1", "message", "x")
+}
+
 func TestReplayLoop(t *testing.T) {
 	path := writeRecording(t, []record.Entry{ev(100, "c", "1", "message", "a"), ev(300, "c", "2", "message", "b")})
 	_, hs, fake := newServer(t, Config{File: path, Loop: true, Heartbeat: -1})
@@ -405,6 +416,7 @@ func TestNewErrors(t *testing.T) {
 		{"newer", Config{File: write("v2.jsonl", strings.Replace(hdr, `:1}`, `:2}`, 1)+evl)}, "version 2", 0},
 		{"empty", Config{File: write("empty.jsonl", hdr)}, "no channel", 0},
 		{"bad channel name", Config{File: write("name.jsonl", strings.Replace(evl, `"c"`, `"a/b"`, 1))}, "cannot be served", 0},
+		{"control character in name", Config{File: write("name2.jsonl", strings.Replace(evl, `"c"`, `"a\u0007"`, 1))}, "cannot be served", 0},
 		{"too big", Config{File: write("big.jsonl", hdr+evl), MaxBytes: 10}, "over the 10-byte limit", 0},
 		{"speed", Config{File: write("ok.jsonl", hdr+evl), Speed: -1}, "speed", 0},
 	}
