@@ -215,10 +215,15 @@ func (x *App) now() time.Time { return x.clk.Now() }
 
 // apply runs a tick's change on the UI goroutine.
 func (x *App) apply(c *change) {
-	x.dash.apply(c)
-	x.notifier.check(c, x.dash)
-	if x.detail != nil {
-		x.detail.apply(c)
+	active := x.dash.apply(c)
+	if x.notifier.check(c, x.dash) {
+		active = true
+	}
+	if x.detail != nil && x.detail.apply(c) {
+		active = true
+	}
+	if active {
+		x.bridge.MarkActive()
 	}
 	if x.demoBtn != nil && x.demo != nil && !x.demoBtn.Disabled() {
 		x.demoBtn.Disable()

@@ -152,3 +152,59 @@ func TestBridge_CloseWithoutStart(t *testing.T) {
 		t.Fatal("Close of a bridge never started blocked")
 	}
 }
+
+func TestBridge_SlowsDownWhenIdleAndSpeedsUpOnActivity(t *testing.T) {
+	fc := clock.NewFake(epoch)
+	polls := make(chan time.Time, 64)
+	b := ui.NewBridge(ui.BridgeConfig{Clock: fc, Do: func(f func()) { f() }}, func(now time.Time) func() {
+		polls <- now
+		return nil
+	})
+	t.Cleanup(b.Close)
+	b.Start()
+	fc.BlockUntil(1)
+	next := func() {
+		t.Helper()
+		select {
+		case <-polls:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no tick")
+		}
+	}
+	// waitFor waits until cond holds. The bridge flips its idle flag just
+	// after re-arming its ticker (so a true flag means the new period is in
+	// force); the flag itself has no channel, so it is re-checked every
+	// millisecond until the deadline.
+	waitFor := func(cond func() bool) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for !cond() {
+			select {
+			case <-time.After(time.Millisecond):
+			case <-deadline:
+				t.Fatal("condition not reached within 10 s")
+			}
+		}
+	}
+	// Quiet for a second at 40 Hz: the bridge goes idle.
+	for range 40 {
+		fc.Advance(ui.DefaultTickInterval)
+		next()
+	}
+	waitFor(b.Idle)
+	fc.Advance(ui.DefaultIdleInterval - time.Millisecond)
+	select {
+	case <-polls:
+		t.Fatal("ticked at the fast rate while idle")
+	default:
+	}
+	fc.Advance(time.Millisecond)
+	next()
+	// Activity brings the fast rate back at the next tick.
+	b.MarkActive()
+	fc.Advance(ui.DefaultIdleInterval)
+	next()
+	waitFor(func() bool { return !b.Idle() })
+	fc.Advance(ui.DefaultTickInterval)
+	next()
+}

@@ -161,10 +161,13 @@ func (d *dashboard) filter() {
 	d.updateSummary()
 }
 
-// apply brings the visible tiles up to date with a tick's change.
-func (d *dashboard) apply(c *change) {
+// apply brings the visible tiles up to date with a tick's change and
+// reports whether anything on screen changed.
+func (d *dashboard) apply(c *change) bool {
+	active := false
 	if c.channels != nil {
 		d.setChannels(c.channels)
+		active = true
 	}
 	for _, ch := range c.dirty {
 		if v := d.views[ch]; v != nil {
@@ -174,17 +177,22 @@ func (d *dashboard) apply(c *change) {
 	for t, v := range d.bound {
 		if v.stale || c.second {
 			v.refresh(c.second)
-			t.Update(v.tileData(c.now))
+			if t.Update(v.tileData(c.now)) {
+				active = true
+			}
 		}
 	}
 	if c.second || c.channels != nil {
-		d.updateSummary()
+		if d.updateSummary() {
+			active = true
+		}
 	}
+	return active
 }
 
 // updateSummary counts channels by state for the toolbar: "7 channels · 5
-// open · 1 retrying · 1 failed".
-func (d *dashboard) updateSummary() {
+// open · 1 retrying · 1 failed". It reports whether the text changed.
+func (d *dashboard) updateSummary() bool {
 	var counts [client.Paused + 1]int
 	for _, v := range d.order {
 		if s := v.ch.Status().State; int(s) < len(counts) {
@@ -197,10 +205,12 @@ func (d *dashboard) updateSummary() {
 			text += " · " + strconv.Itoa(n) + " " + client.State(s).String()
 		}
 	}
-	if text != d.lastSumm {
-		d.lastSumm = text
-		d.summary.SetText(text)
+	if text == d.lastSumm {
+		return false
 	}
+	d.lastSumm = text
+	d.summary.SetText(text)
+	return true
 }
 
 // view returns the view of ch, if ch is on the dashboard.

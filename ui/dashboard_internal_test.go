@@ -86,7 +86,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{clk: clock.NewFake(testEpoch)}
 	h.src = newFakeSource(t, h.clk)
 	h.dash = newDashboard(h.clk.Now, func(v *chanView) { h.opened = append(h.opened, v) }, container.NewStack())
-	p := newPoller(h.src, h.dash.apply)
+	p := newPoller(h.src, func(c *change) { h.dash.apply(c) })
 	h.bridge = NewBridge(BridgeConfig{Clock: h.clk}, p.poll)
 	t.Cleanup(h.bridge.Close)
 	h.win = test.NewTempWindow(t, h.dash.body)

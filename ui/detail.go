@@ -273,8 +273,9 @@ func (d *detailView) afterPull(reset bool) {
 	d.waiting.SetText("")
 }
 
-// apply brings the view up to date with a tick.
-func (d *detailView) apply(c *change) {
+// apply brings the view up to date with a tick and reports whether the
+// channel changed.
+func (d *detailView) apply(c *change) bool {
 	dirty := false
 	for _, ch := range c.dirty {
 		if ch == d.v.ch {
@@ -283,19 +284,20 @@ func (d *detailView) apply(c *change) {
 		}
 	}
 	if !dirty && !c.second {
-		return
+		return false
 	}
 	d.refresh(c.now, c.second)
 	if !dirty {
-		return
+		return false
 	}
 	if d.paused {
 		if w := d.v.snap.LastSeq + 1 - d.log.next; d.v.snap.LastSeq+1 > d.log.next {
 			d.waiting.SetText(formatCount(w) + " waiting")
 		}
-		return
+		return true
 	}
 	d.pull()
+	return true
 }
 
 // refresh redraws the view from a new snapshot. What moves with every

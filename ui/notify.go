@@ -91,8 +91,10 @@ func classify(st client.Status, a *chanAlert) alertKind {
 	return alertNone
 }
 
-// check looks at the channels that changed in this tick.
-func (n *notifier) check(c *change, d *dashboard) {
+// check looks at the channels that changed in this tick and reports
+// whether it notified.
+func (n *notifier) check(c *change, d *dashboard) bool {
+	told := false
 	for _, ch := range c.dirty {
 		v := d.view(ch)
 		if v == nil {
@@ -127,8 +129,10 @@ func (n *notifier) check(c *change, d *dashboard) {
 		if n.take(now) {
 			v.alert.last = now
 			n.send(kind, text)
+			told = true
 		}
 	}
+	return told
 }
 
 // take spends a token of the overall rate limit.

@@ -101,33 +101,43 @@ func (t *Tile) Data() TileData {
 	return d
 }
 
-// Update shows d, redrawing only what changed. d.History is copied.
-func (t *Tile) Update(d TileData) {
+// Update shows d, redrawing only what changed, and reports whether
+// anything did. d.History is copied.
+func (t *Tile) Update(d TileData) bool {
 	old := t.data
 	t.data = d
 	t.data.History = nil // the sparkline holds the samples
 	full := d.Name != old.Name || d.Group != old.Group || d.HasProgress != old.HasProgress
+	changed := full || d.Message != old.Message
 	layout := false
 	if d.State != old.State || d.StateText != old.StateText {
 		t.badge.Set(d.State, d.StateText)
-		layout = true
+		layout, changed = true, true
 		if d.State != old.State {
 			t.stripe.FillColor = StateColor(d.State)
 			t.stripe.Refresh()
 		}
 	}
 	if d.HasProgress {
-		t.progress.Set(d.Percent, d.ETA, StateColor(d.State))
+		p := t.progress
+		before := progressLabel(p.Percent, p.ETA)
+		pm := permille(p.Percent)
+		p.Set(d.Percent, d.ETA, StateColor(d.State))
+		changed = changed || before != progressLabel(p.Percent, p.ETA) || pm != permille(p.Percent)
 	}
-	t.spark.SetValues(d.History)
+	if t.spark.store(d.History) {
+		t.spark.Refresh()
+		changed = true
+	}
 	if footer := tileFooter(d); footer != t.footer.Text {
 		t.footer.Text = footer
 		t.footer.Refresh()
+		changed = true
 	}
 	if pill := anomalyText(d.Gaps, d.Duplicates); pill != t.anomalies.Text {
 		full = full || (pill == "") != (t.anomalies.Text == "")
 		t.anomalies.SetText(pill)
-		layout = true
+		layout, changed = true, true
 	}
 	switch {
 	case full:
@@ -143,6 +153,7 @@ func (t *Tile) Update(d TileData) {
 			t.r.Layout(t.Size())
 		}
 	}
+	return changed
 }
 
 // tileFooter is the tile's bottom line: rate, last-event age, reconnects.
