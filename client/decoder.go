@@ -25,10 +25,10 @@ type DecoderConfig struct {
 	// its line end. A longer line makes Next return a *LimitError.
 	// 0 means DefaultMaxLineBytes (1 MiB).
 	MaxLineBytes int
-	// MaxEventBytes is the largest event accepted: the sum of the lengths of
-	// its data (data lines joined with LF), id and event field values, after
-	// UTF-8 decoding. A larger event makes Next return a *LimitError.
-	// 0 means DefaultMaxEventBytes (8 MiB).
+	// MaxEventBytes is the largest event accepted: the length of its data
+	// (data lines joined with LF) plus the lengths of the values of every
+	// id and event line read for it, after UTF-8 decoding. A larger event
+	// makes Next return a *LimitError. 0 means DefaultMaxEventBytes (8 MiB).
 	MaxEventBytes int
 	// BufferSize is the size of the read buffer. The buffer grows, up to
 	// MaxLineBytes+1, only when a line does not fit in it.
@@ -74,7 +74,8 @@ type Frame struct {
 	// space removed (FrameComment).
 	Comment string
 	// Retry is the new reconnection time (FrameRetry), returned as soon as
-	// the retry line is read, before the event it belongs to ends.
+	// the retry line is read, before the event it belongs to ends. A value
+	// past the range of time.Duration gives the largest Duration.
 	Retry time.Duration
 	// Size is the number of input bytes consumed since the previous frame
 	// was returned (or since the stream started), line ends and BOM
@@ -188,8 +189,9 @@ func NewDecoder(r io.Reader, cfg DecoderConfig) *Decoder {
 
 // Reset makes the Decoder read a new stream from r, as after a reconnect:
 // buffered input and any unfinished event are discarded, a leading BOM will
-// be stripped again and errors are cleared. The last event ID string is
-// kept: it belongs to the event source, not to one connection.
+// be stripped again, errors are cleared and buffers that grew past their
+// defaults are released. The last event ID string is kept: it belongs to
+// the event source, not to one connection.
 func (d *Decoder) Reset(r io.Reader) {
 	d.r = r
 	d.start, d.scan, d.end = 0, 0, 0
