@@ -87,7 +87,7 @@ func (s *Server) Stall(channel string, d time.Duration) {
 }
 
 // Burst publishes n events (at most MaxBurst) of type "burst" on channel
-// ("" = all channels) at once.
+// ("" = all channels) at once: data {"channel","timestamp","seq","of","message"}.
 func (s *Server) Burst(channel string, n int) {
 	n = min(n, MaxBurst)
 	if n <= 0 {
@@ -98,7 +98,7 @@ func (s *Server) Burst(channel string, n int) {
 		msgs := make([]message, 0, min(n, chunk))
 		for i := 1; i <= n; i++ {
 			ts := s.cfg.Clock.Now().UnixMilli()
-			data := fmt.Appendf(nil, `{"channel":%q,"timestamp":%d,"seq":%d,"of":%d}`, ch.info.Name, ts, i, n)
+			data := fmt.Appendf(nil, `{"channel":%q,"timestamp":%d,"seq":%d,"of":%d,"message":"burst %d of %d"}`, ch.info.Name, ts, i, n, i, n)
 			msgs = append(msgs, message{typ: "burst", data: data})
 			if len(msgs) == chunk || i == n {
 				ch.publish(msgs...)
@@ -130,7 +130,7 @@ func (s *Server) Malformed(channel string) {
 
 // SetRetry sets the reconnection delay of channel ("" = all channels): it
 // is sent as "retry:" to every new connection, and to the connected ones
-// in an event of type "retry" (data {"channel","timestamp","retry_ms"}).
+// in an event of type "retry" (data {"channel","timestamp","retry_ms","message"}).
 // d must be between 0 and MaxFaultDuration; other values do nothing.
 func (s *Server) SetRetry(channel string, d time.Duration) {
 	if d < 0 || d > MaxFaultDuration {
@@ -141,7 +141,7 @@ func (s *Server) SetRetry(channel string, d time.Duration) {
 		ch.retry = d
 		ch.mu.Unlock()
 		ts := s.cfg.Clock.Now().UnixMilli()
-		data := fmt.Appendf(nil, `{"channel":%q,"timestamp":%d,"retry_ms":%d}`, ch.info.Name, ts, d.Milliseconds())
+		data := fmt.Appendf(nil, `{"channel":%q,"timestamp":%d,"retry_ms":%d,"message":"retry set to %v"}`, ch.info.Name, ts, d.Milliseconds(), d)
 		ch.publish(message{typ: "retry", data: data, retry: d, hasRetry: true})
 	}
 	s.log.Info("fault: retry", "channel", channel, "retry", d)

@@ -118,6 +118,15 @@ type deployStatus struct {
 	Stage         string `json:"stage"`
 	StageProgress int    `json:"stage_progress"`
 	Status        string `json:"status"`
+	Message       string `json:"message"`
+}
+
+func newDeployStatus(name string, ts int64, overall, run int, stage string, stageProg int, status string) deployStatus {
+	msg := fmt.Sprintf("run %d: %s %d %% · overall %d %%", run, stage, stageProg, overall)
+	if status == "failed" {
+		msg = fmt.Sprintf("run %d: %s failed at %d %%", run, stage, stageProg)
+	}
+	return deployStatus{statusUpdate{name, ts, overall}, run, stage, stageProg, status, msg}
 }
 
 type deployStage struct {
@@ -126,6 +135,11 @@ type deployStage struct {
 	Run       int    `json:"run"`
 	Stage     string `json:"stage"`
 	Status    string `json:"status"`
+	Message   string `json:"message"`
+}
+
+func newDeployStage(name string, ts int64, run int, stage, status string) deployStage {
+	return deployStage{name, ts, run, stage, status, fmt.Sprintf("run %d: %s %s", run, stage, status)}
 }
 
 type deployDone struct {
@@ -135,6 +149,16 @@ type deployDone struct {
 	Result      string `json:"result"`
 	FailedStage string `json:"failed_stage,omitempty"`
 	DurationMS  int64  `json:"duration_ms"`
+	Message     string `json:"message"`
+}
+
+func newDeployDone(name string, ts int64, run int, failedStage string, d time.Duration) deployDone {
+	if failedStage != "" {
+		return deployDone{name, ts, run, "failure", failedStage, d.Milliseconds(),
+			fmt.Sprintf("run %d failed in %s after %v", run, failedStage, d.Round(100*time.Millisecond))}
+	}
+	return deployDone{name, ts, run, "success", "", d.Milliseconds(),
+		fmt.Sprintf("run %d deployed in %v", run, d.Round(100*time.Millisecond))}
 }
 
 func (d *deployRun) step(g *gen, now time.Time) {
@@ -154,8 +178,8 @@ func (d *deployRun) step(g *gen, now time.Time) {
 			d.failAt = 10 + g.rng.IntN(80)
 		}
 		out = append(out,
-			g.emit("stage", deployStage{name, ts, d.run, deployStages[0], "started"}),
-			g.emit("status_update", deployStatus{statusUpdate{name, ts, 0}, d.run, deployStages[0], 0, "running"}))
+			g.emit("stage", newDeployStage(name, ts, d.run, deployStages[0], "started")),
+			g.emit("status_update", newDeployStatus(name, ts, 0, d.run, deployStages[0], 0, "running")))
 		g.ch.publish(out...)
 		return
 	}
@@ -164,23 +188,23 @@ func (d *deployRun) step(g *gen, now time.Time) {
 	overall := (d.stage*100 + d.stageProg) / len(deployStages)
 	if d.stage == d.failStage && d.stageProg >= d.failAt {
 		out = append(out,
-			g.emit("status_update", deployStatus{statusUpdate{name, ts, overall}, d.run, stage, d.stageProg, "failed"}),
-			g.emit("stage", deployStage{name, ts, d.run, stage, "failed"}),
-			g.emit("done", deployDone{name, ts, d.run, "failure", stage, now.Sub(d.started).Milliseconds()}))
+			g.emit("status_update", newDeployStatus(name, ts, overall, d.run, stage, d.stageProg, "failed")),
+			g.emit("stage", newDeployStage(name, ts, d.run, stage, "failed")),
+			g.emit("done", newDeployDone(name, ts, d.run, stage, now.Sub(d.started))))
 		d.running, d.pause = false, 6
 		g.ch.publish(out...)
 		return
 	}
-	out = append(out, g.emit("status_update", deployStatus{statusUpdate{name, ts, overall}, d.run, stage, d.stageProg, "running"}))
+	out = append(out, g.emit("status_update", newDeployStatus(name, ts, overall, d.run, stage, d.stageProg, "running")))
 	if d.stageProg == 100 {
-		out = append(out, g.emit("stage", deployStage{name, ts, d.run, stage, "passed"}))
+		out = append(out, g.emit("stage", newDeployStage(name, ts, d.run, stage, "passed")))
 		if d.stage == len(deployStages)-1 {
-			out = append(out, g.emit("done", deployDone{name, ts, d.run, "success", "", now.Sub(d.started).Milliseconds()}))
+			out = append(out, g.emit("done", newDeployDone(name, ts, d.run, "", now.Sub(d.started))))
 			d.running, d.pause = false, 6
 		} else {
 			d.stage++
 			d.stageProg = 0
-			out = append(out, g.emit("stage", deployStage{name, ts, d.run, deployStages[d.stage], "started"}))
+			out = append(out, g.emit("stage", newDeployStage(name, ts, d.run, deployStages[d.stage], "started")))
 		}
 	}
 	g.ch.publish(out...)
@@ -216,6 +240,7 @@ type exportStatus struct {
 	Name      string `json:"name"`
 	Rows      int    `json:"rows"`
 	TotalRows int    `json:"total_rows"`
+	Message   string `json:"message"`
 }
 
 type exportEvent struct {
@@ -229,6 +254,31 @@ type exportEvent struct {
 	Bytes      int64  `json:"bytes,omitempty"`
 	DurationMS int64  `json:"duration_ms,omitempty"`
 	Error      string `json:"error,omitempty"`
+	Message    string `json:"message"`
+}
+
+// summary counts the jobs: "3 jobs: 2 running, 1 done".
+func (e *exportJobs) summary() string {
+	running, done, failed := 0, 0, 0
+	for _, j := range e.slots {
+		switch {
+		case j == nil:
+		case !j.done:
+			running++
+		case j.failAt >= 0 && j.rows >= j.failAt:
+			failed++
+		default:
+			done++
+		}
+	}
+	s := fmt.Sprintf("%d jobs: %d running", running+done+failed, running)
+	if done > 0 {
+		s += fmt.Sprintf(", %d done", done)
+	}
+	if failed > 0 {
+		s += fmt.Sprintf(", %d failed", failed)
+	}
+	return s
 }
 
 func (e *exportJobs) step(g *gen, now time.Time) {
@@ -256,7 +306,8 @@ func (e *exportJobs) step(g *gen, now time.Time) {
 				j.failAt = j.total * (10 + g.rng.IntN(80)) / 100
 			}
 			e.slots[i] = j
-			out = append(out, g.emit("job_started", exportEvent{Channel: name, Timestamp: ts, Job: j.id, Name: j.name, TotalRows: j.total}))
+			out = append(out, g.emit("job_started", exportEvent{Channel: name, Timestamp: ts, Job: j.id, Name: j.name, TotalRows: j.total,
+				Message: fmt.Sprintf("started %s (%d rows) · %s", j.name, j.total, e.summary())}))
 		case j.done:
 			j.idle--
 		default:
@@ -264,16 +315,23 @@ func (e *exportJobs) step(g *gen, now time.Time) {
 			progress := j.rows * 100 / j.total
 			if j.failAt >= 0 && j.rows >= j.failAt {
 				j.done, j.idle = true, 2
+				reason := exportErrors[g.rng.IntN(len(exportErrors))]
 				out = append(out, g.emit("job_failed", exportEvent{Channel: name, Timestamp: ts, Job: j.id, Name: j.name,
-					TotalRows: j.total, Rows: j.rows, Progress: progress, Error: exportErrors[g.rng.IntN(len(exportErrors))]}))
+					TotalRows: j.total, Rows: j.rows, Progress: progress, Error: reason,
+					Message: fmt.Sprintf("%s failed at %d %%: %s · %s", j.name, progress, reason, e.summary())}))
 				continue
 			}
-			out = append(out, g.emit("status_update", exportStatus{statusUpdate{name, ts, progress}, j.id, j.name, j.rows, j.total}))
 			if j.rows == j.total {
 				j.done, j.idle = true, 2
+			}
+			out = append(out, g.emit("status_update", exportStatus{statusUpdate{name, ts, progress}, j.id, j.name, j.rows, j.total,
+				fmt.Sprintf("%s %d %% · %s", j.name, progress, e.summary())}))
+			if j.done {
+				bytes := int64(j.total) * int64(90+g.rng.IntN(60))
+				took := now.Sub(j.started)
 				out = append(out, g.emit("job_done", exportEvent{Channel: name, Timestamp: ts, Job: j.id, Name: j.name,
-					TotalRows: j.total, Rows: j.rows, Progress: 100, Bytes: int64(j.total) * int64(90+g.rng.IntN(60)),
-					DurationMS: now.Sub(j.started).Milliseconds()}))
+					TotalRows: j.total, Rows: j.rows, Progress: 100, Bytes: bytes, DurationMS: took.Milliseconds(),
+					Message: fmt.Sprintf("%s done: %d rows, %.1f MB in %v · %s", j.name, j.rows, float64(bytes)/1e6, took.Round(100*time.Millisecond), e.summary())}))
 			}
 		}
 	}
@@ -294,6 +352,7 @@ type metricsEvent struct {
 	MemoryMB     float64 `json:"memory_mb"`
 	RequestsPerS float64 `json:"requests_per_s"`
 	P99MS        float64 `json:"p99_ms"`
+	Message      string  `json:"message"`
 }
 
 func (m *metricsWalk) step(g *gen, now time.Time) {
@@ -305,7 +364,12 @@ func (m *metricsWalk) step(g *gen, now time.Time) {
 	m.mem = walk(m.mem, 40, 256, 3900)
 	m.rps = walk(m.rps, 60, 5, 2500)
 	m.p99 = walk(m.p99, 15, 5, 900)
-	g.ch.publish(g.emit("metrics", metricsEvent{g.ch.info.Name, now.UnixMilli(), m.cpu, m.mem, m.rps, m.p99}))
+	rps := fmt.Sprintf("%.0f", m.rps)
+	if m.rps >= 1000 {
+		rps = fmt.Sprintf("%.1fk", m.rps/1000)
+	}
+	msg := fmt.Sprintf("cpu %.0f %% · mem %.1f GB · %s req/s · p99 %.0f ms", m.cpu, m.mem/1000, rps, m.p99)
+	g.ch.publish(g.emit("metrics", metricsEvent{g.ch.info.Name, now.UnixMilli(), m.cpu, m.mem, m.rps, m.p99, msg}))
 }
 
 var (
@@ -365,7 +429,9 @@ func (f *firehose) step(g *gen, now time.Time) {
 		b = strconv.AppendUint(b, f.seq, 10)
 		b = append(b, `,"timestamp":`...)
 		b = strconv.AppendInt(b, ts, 10)
-		b = append(b, '}')
+		b = append(b, `,"message":"tick #`...)
+		b = strconv.AppendUint(b, f.seq, 10)
+		b = append(b, `"}`...)
 		f.msgs = append(f.msgs, message{typ: "tick", data: b})
 	}
 	g.ch.publish(f.msgs...)
@@ -382,10 +448,15 @@ func (f *flakyProgress) step(g *gen, now time.Time) {
 	if p == 100 {
 		phase = "complete"
 	}
+	msg := fmt.Sprintf("progress %d %%", p)
+	if p == 100 {
+		msg = "complete"
+	}
 	g.ch.publish(g.emit("status_update", struct {
 		statusUpdate
-		Phase string `json:"phase"`
-	}{statusUpdate{g.ch.info.Name, now.UnixMilli(), p}, phase}))
+		Phase   string `json:"phase"`
+		Message string `json:"message"`
+	}{statusUpdate{g.ch.info.Name, now.UnixMilli(), p}, phase, msg}))
 }
 
 // flaky runs the flaky channel: progress on every Interval tick and, on

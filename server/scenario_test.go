@@ -294,3 +294,25 @@ func TestPublishNeverSendsEmptyData(t *testing.T) {
 		t.Fatalf("multi-line data: %+v", f)
 	}
 }
+
+func TestScenarioPayloadsHaveAMessage(t *testing.T) {
+	for _, sc := range DefaultScenarios() {
+		if sc.Kind == KindQuiet || sc.Kind == KindLogs {
+			continue // logs are plain text lines
+		}
+		t.Run(sc.Kind, func(t *testing.T) {
+			for _, e := range playScenario(t, sc, 3, 400) {
+				_, m := decode(t, e)
+				if msg, _ := m["message"].(string); msg == "" {
+					t.Fatalf("no message in %s", e)
+				}
+			}
+		})
+	}
+	for _, e := range playScenario(t, Scenario{Channel: "m", Kind: KindMetrics}, 1, 1) {
+		_, m := decode(t, e)
+		if msg := m["message"].(string); !strings.HasPrefix(msg, "cpu ") || !strings.Contains(msg, "req/s") {
+			t.Fatalf("metrics message %q", msg)
+		}
+	}
+}
