@@ -193,7 +193,7 @@ func FromStatus(ch string, s client.Status) Entry {
 	}
 	if s.State == client.Retrying && !s.NextAttempt.IsZero() {
 		e.NextAttempt = s.NextAttempt
-		e.Delay = max(s.NextAttempt.Sub(s.Since), 0)
+		e.Delay = max(s.NextAttempt.Sub(s.Since), 0).Round(time.Millisecond)
 	}
 	if s.Err != nil {
 		e.Error = s.Err.Error()

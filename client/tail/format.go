@@ -266,8 +266,8 @@ func Reason(e *record.Entry) string {
 			return k.short
 		}
 	}
-	if msg == "read: unexpected EOF" || msg == "read: EOF" {
-		return "connection closed mid-event"
+	if msg == "read: unexpected EOF" {
+		return "connection lost (unexpected EOF)"
 	}
 	return msg
 }
@@ -313,9 +313,9 @@ func pad2(n int64) string {
 // formatDuration renders a wait: "2s", "1.5s", "250ms", "1m30s".
 func formatDuration(d time.Duration) string {
 	if d >= time.Second {
-		d = d.Round(10 * time.Millisecond)
+		return d.Round(10 * time.Millisecond).String()
 	}
-	return d.String()
+	return d.Round(time.Millisecond).String()
 }
 
 // sanitize makes s safe to print on a terminal: control characters (C0,

@@ -130,3 +130,20 @@ func TestStateTextReasons(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatDuration(t *testing.T) {
+	cases := []struct {
+		d    time.Duration
+		want string
+	}{
+		{999996374 * time.Nanosecond, "1s"},
+		{250*time.Millisecond + 400*time.Microsecond, "250ms"},
+		{1504 * time.Millisecond, "1.5s"},
+		{90 * time.Second, "1m30s"},
+	}
+	for _, c := range cases {
+		if got := formatDuration(c.d); got != c.want {
+			t.Errorf("formatDuration(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}

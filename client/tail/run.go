@@ -135,6 +135,7 @@ type item struct {
 type session struct {
 	opts   *Options
 	env    Env
+	parent context.Context // Main's context: done on a signal
 	start  time.Time
 	queue  chan item
 	done   chan struct{} // closed when the writer stops taking entries
@@ -183,7 +184,7 @@ func (s *session) maskEntry(e *record.Entry) {
 }
 
 func run(ctx context.Context, opts *Options, env Env) int {
-	s := &session{opts: opts, env: env, start: env.Clock.Now(), queue: make(chan item, QueueSize), done: make(chan struct{})}
+	s := &session{opts: opts, env: env, parent: ctx, start: env.Clock.Now(), queue: make(chan item, QueueSize), done: make(chan struct{})}
 	rctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	s.cancel = cancel
@@ -442,7 +443,7 @@ func (h *streamHandler) HandleStatus(st client.Status) {
 		}
 	case st.State == client.Closed:
 		h.ended = true
-		if st.HTTPStatus != http.StatusNoContent && h.s.stopReason() != "" {
+		if st.HTTPStatus != http.StatusNoContent && (h.s.stopReason() != "" || h.s.parent.Err() != nil) {
 			return // stopped by this run (--max-events, --timeout, signal): not news
 		}
 	}
