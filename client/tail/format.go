@@ -69,6 +69,21 @@ func newHumanPrinter(names []string, loc *time.Location, color, compact bool) *h
 	return p
 }
 
+// addChannel makes a channel known (a recording's channel lines, for
+// --play): it gets a colour, and the channel column shows once there are
+// two.
+func (p *humanPrinter) addChannel(name string) {
+	if _, known := p.index[name]; known {
+		return
+	}
+	p.index[name] = len(p.index)
+	if len(p.index) > 1 {
+		for n := range p.index {
+			p.width = max(p.width, utf8.RuneCountInString(n))
+		}
+	}
+}
+
 func (p *humanPrinter) paint(dst []byte, sgr, s string) []byte {
 	if !p.color || sgr == "" {
 		return append(dst, s...)
@@ -88,6 +103,7 @@ func (p *humanPrinter) prefix(dst []byte, e *record.Entry, delta string) []byte 
 	}
 	dst = p.paint(dst, sgrDim, delta)
 	dst = append(dst, ' ', ' ')
+	p.addChannel(e.Channel)
 	if p.width > 0 {
 		name := sanitize(e.Channel)
 		dst = p.paint(dst, channelColors[p.index[e.Channel]%len(channelColors)], name)

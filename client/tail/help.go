@@ -7,6 +7,7 @@ Usage:
   ssemon-tail [flags] URL...
   ssemon-tail [flags] NAME=URL...
   ssemon-tail [flags] --workspace FILE
+  ssemon-tail [flags] --play RECORDING
 
 Every URL is a stream, watched at once; with several, lines carry the
 stream's name (NAME=URL, else the last part of the URL path). Streams
@@ -52,6 +53,8 @@ Recording:
                                event, comment and state, with arrival
                                times; filters do not apply) as JSON Lines;
                                replay it with: ssemon-demo --replay FILE
+      --play FILE              print a recording (or - for stdin) with the
+                               output flags and filters above, at once
 
   -h, --help                   this help
       --version                print the version
@@ -76,5 +79,6 @@ Examples:
   ssemon-tail -X POST -d @prompt.json -H 'Content-Type: application/json' https://llm.example.com/v1/stream
   ssemon-tail --no-reconnect --max-events 1 --timeout 10s http://127.0.0.1:8080/api/stream/deploy  # CI check
   ssemon-tail --record bug.jsonl http://127.0.0.1:8080/api/stream/flaky
+  ssemon-tail --play bug.jsonl --event status_update --compact
   ssemon-demo --replay bug.jsonl --speed 2 && ssemon-tail http://127.0.0.1:8080/api/stream/flaky
 `

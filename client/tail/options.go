@@ -86,6 +86,9 @@ type Options struct {
 	ShowSecrets bool
 	// Verbose prints each stream's request before connecting.
 	Verbose bool
+	// Play is a recording to print instead of watching streams ("-" for
+	// standard input).
+	Play string
 	// Help and Version ask for the help text or the version.
 	Help bool
 	// Version asks for the version.
@@ -170,6 +173,7 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 	fs.StringVar(&o.Color, "color", ColorAuto, "")
 	fs.StringVar(&o.Record, "record", "", "")
 	fs.BoolVar(&o.ShowSecrets, "show-secrets", false, "")
+	fs.StringVar(&o.Play, "play", "", "")
 	fs.IntVar(&maxEvent, "max-event-size", 0, "")
 	for _, n := range []string{"v", "verbose"} {
 		fs.BoolVar(&o.Verbose, n, false, "")
@@ -271,6 +275,15 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 			return nil, err
 		}
 		o.Targets = append(o.Targets, t)
+	}
+	if o.Play != "" {
+		if len(o.Targets) > 0 {
+			return nil, usagef("--play prints a recording; it takes no URL or workspace")
+		}
+		if o.Record != "" {
+			return nil, usagef("--play and --record cannot be used together")
+		}
+		return &o, nil
 	}
 	if len(o.Targets) == 0 {
 		return nil, usagef("no URL given (ssemon-tail [flags] URL...; see --help)")

@@ -121,7 +121,75 @@ func Main(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "%s %s\n", Tool, env.Version)
 		return ExitOK
 	}
+	if opts.Play != "" {
+		return play(ctx, opts, env)
+	}
 	return run(ctx, opts, env)
+}
+
+// play prints a recording with the output options and filters of a live
+// session, as fast as the output takes it.
+func play(ctx context.Context, opts *Options, env Env) int {
+	var in io.Reader
+	if opts.Play == "-" {
+		if env.Stdin == nil {
+			fmt.Fprintf(env.Stderr, "%s: --play -: no standard input\n", Tool)
+			return ExitUsage
+		}
+		in = env.Stdin
+	} else {
+		f, err := os.Open(opts.Play)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "%s: --play: %s\n", Tool, err)
+			return ExitUsage
+		}
+		defer f.Close()
+		in = f
+	}
+	s := &session{opts: opts, env: env, parent: ctx, cancel: func(error) {}}
+	out := bufio.NewWriterSize(env.Stdout, 64<<10)
+	var p printer = jsonPrinter{}
+	if !opts.JSON {
+		p = newHumanPrinter(nil, env.Location, s.useColor(), opts.Compact)
+	}
+	w := &writer{s: s, out: out, p: p}
+	rd := record.NewReader(in, record.ReaderConfig{})
+	code := ExitOK
+	for !w.stopped && ctx.Err() == nil {
+		e, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "%s: --play %s: %s\n", Tool, opts.Play, oneLine(err.Error(), 400))
+			code = ExitUsage
+			break
+		}
+		switch e.Kind {
+		case record.KindRecording, record.KindEnd:
+			continue
+		case record.KindChannel:
+			if hp, ok := p.(*humanPrinter); ok {
+				hp.addChannel(e.Channel)
+			} else {
+				w.buf = p.appendEntry(w.buf[:0], &e)
+				out.Write(w.buf)
+			}
+			continue
+		}
+		w.take(&item{e: e})
+	}
+	if err := out.Flush(); err != nil && w.ioErr == nil {
+		w.ioErr = fmt.Errorf("output: %w", err)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return ExitInterrupted
+	case w.ioErr != nil:
+		fmt.Fprintf(env.Stderr, "%s: %s\n", Tool, w.ioErr)
+		return ExitIO
+	}
+	return code
 }
 
 // item is one entry on its way to the output, with the exit code it

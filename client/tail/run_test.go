@@ -364,3 +364,54 @@ func TestRunVerbose(t *testing.T) {
 		t.Fatalf("exit %d stderr:\n%s\nwant:\n%s", res.code, res.stderr, want)
 	}
 }
+
+func TestPlay(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := record.NewWriter(f, "test", t0)
+	entries := append([]record.Entry{
+		{Kind: record.KindChannel, Time: t0, Channel: "deploy", URL: "http://127.0.0.1:8080/api/stream/deploy", Method: "GET"},
+		{Kind: record.KindChannel, Time: t0, Channel: "logs", URL: "http://127.0.0.1:8080/api/stream/logs", Method: "GET"},
+	}, sessionEntries()...)
+	for _, e := range entries {
+		if err := w.Write(&e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"human", []string{"--comments"}},
+		{"compact-filtered", []string{"--compact", "--event", "status_update", "--max-events", "1"}},
+		{"json", []string{"--json", "--grep", "plain"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := start(t, append(c.args, "--play", path), Env{}).wait(t)
+			if res.code != ExitOK {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			golden(t, "play/"+c.name+".golden", res.stdout)
+		})
+	}
+	// stdin, and a bad line: the lines before it are printed, then one
+	// error line and exit 2.
+	in := string(record.AppendJSON(nil, &sessionEntries()[4])) + "\n{broken\n"
+	res := start(t, []string{"--play", "-", "--compact"}, Env{Stdin: strings.NewReader(in)}).wait(t)
+	if res.code != ExitUsage || !strings.Contains(res.stdout, "status_update") || !strings.Contains(res.stderr, "line 2:") {
+		t.Fatalf("exit %d stdout %q stderr %q", res.code, res.stdout, res.stderr)
+	}
+	for _, args := range [][]string{{"--play", path, "http://127.0.0.1:1/s"}, {"--play", path, "--record", path + "2"}} {
+		if res := start(t, args, Env{}).wait(t); res.code != ExitUsage {
+			t.Fatalf("%v: exit %d", args, res.code)
+		}
+	}
+}

@@ -209,7 +209,7 @@ func TestAgainstDemoServer(t *testing.T) {
 		}
 	})
 	t.Run("comments", func(t *testing.T) {
-		res := run(t, "--comments", "--compact", "--timeout", "1500ms", hs.URL+"/api/stream/deploy")
+		res := run(t, "--comments", "--compact", "--timeout", "3s", hs.URL+"/api/stream/deploy")
 		if res.code != 0 || !strings.Contains(res.stdout, ": heartbeat") {
 			t.Fatalf("exit %d, no heartbeat comment:\n%s", res.code, res.stdout)
 		}
