@@ -56,6 +56,15 @@ type Target struct {
 	EventTypes []string
 	// MaxEventBytes caps one event (0: client.DefaultMaxEventBytes).
 	MaxEventBytes int
+	// MaxLineBytes, MaxBackoff, ConnectTimeout and MaxRedirects come from
+	// a workspace: see client.StreamConfig (0: default).
+	MaxLineBytes int
+	// MaxBackoff: see client.StreamConfig.
+	MaxBackoff time.Duration
+	// ConnectTimeout: see client.StreamConfig.
+	ConnectTimeout time.Duration
+	// MaxRedirects: see client.StreamConfig.
+	MaxRedirects int
 }
 
 // Options is a parsed command line.
@@ -474,6 +483,10 @@ func workspaceTargets(path string, base Target, lookupEnv func(string) (string, 
 		setIf(&t.StallTimeout, c.StallTimeout)
 		setIf(&t.CAFile, c.CAFile)
 		setIf(&t.MaxEventBytes, c.MaxEventBytes)
+		setIf(&t.MaxLineBytes, c.MaxLineBytes)
+		setIf(&t.MaxBackoff, c.MaxBackoff)
+		setIf(&t.ConnectTimeout, c.ConnectTimeout)
+		setIf(&t.MaxRedirects, c.MaxRedirects)
 		t.Insecure = t.Insecure || c.Insecure
 		t.EventTypes = c.EventTypes
 		out = append(out, t)

@@ -402,19 +402,22 @@ func maskIf(s string, mask bool) string {
 // streamConfig is the engine configuration of one target.
 func streamConfig(t Target, env Env) client.StreamConfig {
 	return client.StreamConfig{
-		URL:          t.URL,
-		Method:       t.Method,
-		Headers:      t.Headers,
-		Body:         t.Body,
-		LastEventID:  t.LastEventID,
-		Retry:        t.Retry,
-		StallTimeout: t.StallTimeout,
-		CAFile:       t.CAFile,
-		Insecure:     t.Insecure,
-		Decoder:      client.DecoderConfig{MaxEventBytes: t.MaxEventBytes},
-		Clock:        env.Clock,
-		Logger:       env.Logger.With("channel", t.Name),
-		Transport:    env.Transport,
+		URL:            t.URL,
+		Method:         t.Method,
+		Headers:        t.Headers,
+		Body:           t.Body,
+		LastEventID:    t.LastEventID,
+		Retry:          t.Retry,
+		StallTimeout:   t.StallTimeout,
+		CAFile:         t.CAFile,
+		Insecure:       t.Insecure,
+		Decoder:        client.DecoderConfig{MaxEventBytes: t.MaxEventBytes, MaxLineBytes: t.MaxLineBytes},
+		MaxBackoff:     t.MaxBackoff,
+		ConnectTimeout: t.ConnectTimeout,
+		MaxRedirects:   t.MaxRedirects,
+		Clock:          env.Clock,
+		Logger:         env.Logger.With("channel", t.Name),
+		Transport:      env.Transport,
 	}
 }
 
