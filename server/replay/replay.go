@@ -71,6 +71,14 @@ type Config struct {
 	// open (the ids repeat). Default false: a connection ends after the
 	// last entry, and a client resuming past it gets 204.
 	Loop bool
+	// Drops ends a connection where the recorded one ended after it had
+	// opened (closed by the server, cut, stalled, failed), so that the
+	// client goes through its reconnection as it did then; resuming with
+	// Last-Event-ID it continues from the recorded reconnection, the next
+	// event after its recorded delay from that reconnection. A recorded
+	// stall is reproduced as an ended connection. Default false: each
+	// connection streams the channel without a break.
+	Drops bool
 	// Heartbeat sends a ": keepalive" comment on a connection that has
 	// been silent this long (a slowed-down replay must not trip a
 	// client's stall timeout). 0 means DefaultHeartbeat (15 s); negative
@@ -126,15 +134,24 @@ type ChannelInfo struct {
 	Path string `json:"path"`
 	// Events counts the channel's events in the recording.
 	Events int `json:"events"`
+	// Drops counts the recorded connection ends after an open connection
+	// (reproduced with Config.Drops).
+	Drops int `json:"drops"`
 	// FirstID and LastID are the first and last event ids ("" if none).
 	FirstID string `json:"oldest_id"`
 	// LastID: see FirstID.
 	LastID string `json:"last_id"`
 }
 
-// frame is one thing to send on a channel.
+// kindDrop marks, among a channel's frames, where the recorded connection
+// ended.
+const kindDrop record.Kind = "drop"
+
+// frame is one thing to send on a channel, or a drop.
 type frame struct {
 	at      time.Duration // since the start of the recording
+	reopen  time.Duration // drop: when the recorded connection opened again
+	hasOpen bool          // drop: reopen is set
 	kind    record.Kind
 	id      string
 	typ     string
@@ -158,6 +175,9 @@ type channel struct {
 	refuse  *refusal
 	opened  bool
 	serving atomic.Int64
+	// while loading
+	connected bool // the recorded connection is open
+	pending   int  // index of the last drop awaiting its reopen, or -1
 }
 
 // Server serves one recording.
@@ -247,7 +267,7 @@ func (s *Server) load() error {
 	get := func(name string) *channel {
 		ch := s.byName[name]
 		if ch == nil {
-			ch = &channel{info: ChannelInfo{Name: name, Scenario: "replay", Path: "/api/stream/" + url.PathEscape(name)}, resume: make(map[string]int)}
+			ch = &channel{info: ChannelInfo{Name: name, Scenario: "replay", Path: "/api/stream/" + url.PathEscape(name)}, resume: make(map[string]int), pending: -1}
 			s.byName[name] = ch
 			s.channels = append(s.channels, ch)
 		}
@@ -306,10 +326,22 @@ func (s *Server) load() error {
 			ch := get(e.Channel)
 			switch e.State {
 			case client.Open:
-				ch.opened = true
-			case client.Failed, client.Closed:
-				ent := e
-				failed[ch] = &ent
+				ch.opened, ch.connected = true, true
+				if ch.pending >= 0 {
+					ch.frames[ch.pending].reopen, ch.frames[ch.pending].hasOpen = at, true
+					ch.pending = -1
+				}
+			case client.Retrying, client.Stalled, client.Failed, client.Closed:
+				if ch.connected {
+					ch.connected = false
+					ch.frames = append(ch.frames, frame{at: at, kind: kindDrop})
+					ch.pending = len(ch.frames) - 1
+					ch.info.Drops++
+				}
+				if e.State == client.Failed || e.State == client.Closed {
+					ent := e
+					failed[ch] = &ent
+				}
 			}
 		}
 	}
@@ -523,10 +555,22 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		lastID = r.URL.Query().Get("lastEventId")
 	}
 	pos, found := 0, false
+	var base time.Duration // recording time the connection starts from
 	if lastID != "" {
 		pos, found = ch.resume[lastID]
 		if !found {
 			pos = 0
+		}
+	}
+	if found {
+		base = ch.frames[pos-1].at
+		// The client went through the recorded connection end(s) after
+		// that event: continue from the reconnection.
+		for pos < len(ch.frames) && ch.frames[pos].kind == kindDrop {
+			if s.cfg.Drops && ch.frames[pos].hasOpen {
+				base = ch.frames[pos].reopen
+			}
+			pos++
 		}
 	}
 	if found && pos >= len(ch.frames) && !s.cfg.Loop {
@@ -562,7 +606,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	} else if c.flush() != nil {
 		return
 	}
-	c.play(pos, start)
+	c.play(pos, base, start)
 }
 
 // sanitizeComment keeps s on one comment line.
@@ -605,16 +649,12 @@ func (c *conn) flush() error {
 }
 
 // play sends the channel's frames from index pos at their recorded pace,
-// counted from start.
-func (c *conn) play(pos int, start time.Time) {
+// recording time base being replay-clock time start.
+func (c *conn) play(pos int, base time.Duration, start time.Time) {
 	clk := c.s.cfg.Clock
 	speed := c.s.cfg.Speed
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
 	frames := c.ch.frames
-	var base time.Duration
-	if pos > 0 {
-		base = frames[pos-1].at
-	}
 	origin := start.Add(-scale(base)) // replay-clock time of offset 0
 	period := max(c.s.duration, minLoop)
 	var timer clock.Timer // created by the first wait
@@ -626,12 +666,20 @@ func (c *conn) play(pos int, start time.Time) {
 	for loop := 1; ; loop++ {
 		for ; pos < len(frames); pos++ {
 			f := &frames[pos]
+			if f.kind == kindDrop && !c.s.cfg.Drops {
+				continue
+			}
 			if !c.waitUntil(&timer, origin.Add(scale(f.at))) {
 				return
 			}
+			if f.kind == kindDrop {
+				_ = c.flush()
+				return // the client reconnects, as it did then
+			}
 			c.appendFrame(f)
 			// Send everything due at once in one write.
-			for pos+1 < len(frames) && !clk.Now().Before(origin.Add(scale(frames[pos+1].at))) && len(c.buf) < 64<<10 {
+			for pos+1 < len(frames) && frames[pos+1].kind != kindDrop &&
+				!clk.Now().Before(origin.Add(scale(frames[pos+1].at))) && len(c.buf) < 64<<10 {
 				pos++
 				c.appendFrame(&frames[pos])
 			}

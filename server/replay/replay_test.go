@@ -474,3 +474,53 @@ func TestServeShutdown(t *testing.T) {
 		t.Fatalf("Serve after close: %v", err)
 	}
 }
+
+// dropped is a recording whose connection ended once: the client
+// reconnected a second later and went on.
+func dropped() []record.Entry {
+	return []record.Entry{
+		{Kind: record.KindState, Time: at(0), Channel: "c", State: client.Open, Status: 200},
+		ev(100, "c", "1", "message", "before"),
+		{Kind: record.KindState, Time: at(200), Channel: "c", State: client.Retrying, ErrorKind: record.ErrorEnded, Error: "client: stream ended by server"},
+		{Kind: record.KindState, Time: at(1100), Channel: "c", State: client.Connecting},
+		{Kind: record.KindState, Time: at(1200), Channel: "c", State: client.Open, Status: 200},
+		ev(1300, "c", "2", "message", "after"),
+		ev(1500, "c", "3", "message", "later"),
+	}
+}
+
+func TestReplayDrops(t *testing.T) {
+	path := writeRecording(t, dropped())
+	t.Run("reproduced", func(t *testing.T) {
+		s, hs, fake := newServer(t, Config{File: path, Drops: true, Heartbeat: -1})
+		if d := s.Channels()[0].Drops; d != 1 {
+			t.Fatalf("Drops = %d, want 1", d)
+		}
+		g := connect(t, hs.URL+"/api/stream/c", "")
+		fake.Advance(100 * time.Millisecond)
+		wantEvent(t, g.next(t), "1", "message", "before")
+		fake.Advance(100 * time.Millisecond)
+		g.end(t) // the recorded end of the connection
+		// The client reconnects with its last id: it continues from the
+		// recorded reconnection, "after" coming 100 ms after it.
+		g2 := connect(t, hs.URL+"/api/stream/c", "1")
+		g2.none(t)
+		fake.Advance(99 * time.Millisecond)
+		g2.none(t)
+		fake.Advance(time.Millisecond)
+		wantEvent(t, g2.next(t), "2", "message", "after")
+		fake.Advance(200 * time.Millisecond)
+		wantEvent(t, g2.next(t), "3", "message", "later")
+		g2.end(t)
+	})
+	t.Run("smoothed by default", func(t *testing.T) {
+		_, hs, fake := newServer(t, Config{File: path, Heartbeat: -1})
+		g := connect(t, hs.URL+"/api/stream/c", "")
+		fake.Advance(100 * time.Millisecond)
+		wantEvent(t, g.next(t), "1", "message", "before")
+		fake.Advance(1199 * time.Millisecond)
+		g.none(t)
+		fake.Advance(time.Millisecond)
+		wantEvent(t, g.next(t), "2", "message", "after")
+	})
+}
