@@ -11,8 +11,10 @@
 // set that id, and one that already has everything gets 204 No Content,
 // which tells it to stop. A channel that never opened in the recording
 // answers as it did then: the same HTTP error status, the same wrong
-// Content-Type, or 204. GET /api/channels lists the channels in the same
-// shape as the demo server; GET /healthz reports health.
+// Content-Type, or 204. With Config.Drops, a connection also ends where the
+// recorded one ended, so the client reconnects as it did then. GET
+// /api/channels lists the channels in the same shape as the demo server;
+// GET /healthz reports health.
 //
 // The package never imports a UI toolkit.
 package replay

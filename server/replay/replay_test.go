@@ -177,6 +177,27 @@ func (g *got) end(t *testing.T) {
 	}
 }
 
+// advance moves the replay clock once the connection waits on it: the
+// handler arms its timer relative to the time it reads, so advancing
+// before it armed would push the deadline back.
+func advance(t *testing.T, fake *clock.Fake, d time.Duration) {
+	t.Helper()
+	deadline := time.NewTimer(waitLimit)
+	defer deadline.Stop()
+	for {
+		ch := fake.Changed()
+		if fake.Waiters() >= 1 {
+			break
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatal("the replay never waited on its clock")
+		}
+	}
+	fake.Advance(d)
+}
+
 func wantEvent(t *testing.T, f client.Frame, id, typ, data string) {
 	t.Helper()
 	if f.Kind != client.FrameEvent || f.Event.ID != id || f.Event.Type != typ || f.Event.Data != data {
@@ -191,22 +212,22 @@ func TestReplayPaceAndFidelity(t *testing.T) {
 	if ct := g.resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
 		t.Fatalf("Content-Type %q", ct)
 	}
-	fake.Advance(2 * time.Millisecond)
+	advance(t, fake, 2*time.Millisecond)
 	if f := g.next(t); f.Kind != client.FrameRetry || f.Retry != 1500*time.Millisecond {
 		t.Fatalf("got %+v, want retry 1.5s", f)
 	}
 	g.none(t)
-	fake.Advance(498 * time.Millisecond)
+	advance(t, fake, 498*time.Millisecond)
 	wantEvent(t, g.next(t), "1", "status_update", `{"progress":10}`)
 	g.none(t)
-	fake.Advance(500 * time.Millisecond)
+	advance(t, fake, 500*time.Millisecond)
 	if f := g.next(t); f.Kind != client.FrameComment || f.Comment != "heartbeat" {
 		t.Fatalf("got %+v, want the heartbeat comment", f)
 	}
-	fake.Advance(500 * time.Millisecond)
+	advance(t, fake, 500*time.Millisecond)
 	wantEvent(t, g.next(t), "2", "message", "line one\nline two\n")
 	g.none(t)
-	fake.Advance(500 * time.Millisecond)
+	advance(t, fake, 500*time.Millisecond)
 	wantEvent(t, g.next(t), "2", "message", " leading space")
 	wantEvent(t, g.next(t), "", "done", "")
 	g.end(t)
@@ -216,12 +237,12 @@ func TestReplaySpeed(t *testing.T) {
 	path := writeRecording(t, basic())
 	_, hs, fake := newServer(t, Config{File: path, Speed: 4, Heartbeat: -1})
 	g := connect(t, hs.URL+"/api/stream/deploy", "")
-	fake.Advance(124 * time.Millisecond)
+	advance(t, fake, 124*time.Millisecond)
 	if f := g.next(t); f.Kind != client.FrameRetry {
 		t.Fatalf("got %+v", f)
 	}
 	g.none(t)
-	fake.Advance(time.Millisecond) // 500 ms / 4
+	advance(t, fake, time.Millisecond) // 500 ms / 4
 	wantEvent(t, g.next(t), "1", "status_update", `{"progress":10}`)
 }
 
@@ -250,7 +271,7 @@ func TestReplayResume(t *testing.T) {
 				}
 			}
 			g.none(t)
-			fake.Advance(c.advance)
+			advance(t, fake, c.advance)
 			for {
 				f := g.next(t)
 				if f.Kind == client.FrameEvent {
@@ -299,17 +320,17 @@ func TestReplayLoop(t *testing.T) {
 	_, hs, fake := newServer(t, Config{File: path, Loop: true, Heartbeat: -1})
 	g := connect(t, hs.URL+"/api/stream/c", "")
 	for loop := 0; loop < 3; loop++ {
-		fake.Advance(100 * time.Millisecond)
+		advance(t, fake, 100*time.Millisecond)
 		if loop > 0 {
 			if f := g.next(t); f.Kind != client.FrameComment || !strings.HasPrefix(f.Comment, "replay loop") {
 				t.Fatalf("loop %d: got %+v, want the loop comment", loop, f)
 			}
 		}
 		wantEvent(t, g.next(t), "1", "message", "a")
-		fake.Advance(200 * time.Millisecond)
+		advance(t, fake, 200*time.Millisecond)
 		wantEvent(t, g.next(t), "2", "message", "b")
 		// The loop period is max(duration, 1 s): wait for the rest of it.
-		fake.Advance(time.Second - 300*time.Millisecond)
+		advance(t, fake, time.Second-300*time.Millisecond)
 	}
 }
 
@@ -319,12 +340,12 @@ func TestReplayKeepalive(t *testing.T) {
 	g := connect(t, hs.URL+"/api/stream/c", "")
 	for i := 0; i < 3; i++ {
 		fake.BlockUntil(1)
-		fake.Advance(15 * time.Second)
+		advance(t, fake, 15*time.Second)
 		if f := g.next(t); f.Kind != client.FrameComment || f.Comment != "keepalive" {
 			t.Fatalf("got %+v, want a keepalive", f)
 		}
 	}
-	fake.Advance(15 * time.Second)
+	advance(t, fake, 15*time.Second)
 	wantEvent(t, g.next(t), "1", "message", "late")
 }
 
@@ -497,30 +518,30 @@ func TestReplayDrops(t *testing.T) {
 			t.Fatalf("Drops = %d, want 1", d)
 		}
 		g := connect(t, hs.URL+"/api/stream/c", "")
-		fake.Advance(100 * time.Millisecond)
+		advance(t, fake, 100*time.Millisecond)
 		wantEvent(t, g.next(t), "1", "message", "before")
-		fake.Advance(100 * time.Millisecond)
+		advance(t, fake, 100*time.Millisecond)
 		g.end(t) // the recorded end of the connection
 		// The client reconnects with its last id: it continues from the
 		// recorded reconnection, "after" coming 100 ms after it.
 		g2 := connect(t, hs.URL+"/api/stream/c", "1")
 		g2.none(t)
-		fake.Advance(99 * time.Millisecond)
+		advance(t, fake, 99*time.Millisecond)
 		g2.none(t)
-		fake.Advance(time.Millisecond)
+		advance(t, fake, time.Millisecond)
 		wantEvent(t, g2.next(t), "2", "message", "after")
-		fake.Advance(200 * time.Millisecond)
+		advance(t, fake, 200*time.Millisecond)
 		wantEvent(t, g2.next(t), "3", "message", "later")
 		g2.end(t)
 	})
 	t.Run("smoothed by default", func(t *testing.T) {
 		_, hs, fake := newServer(t, Config{File: path, Heartbeat: -1})
 		g := connect(t, hs.URL+"/api/stream/c", "")
-		fake.Advance(100 * time.Millisecond)
+		advance(t, fake, 100*time.Millisecond)
 		wantEvent(t, g.next(t), "1", "message", "before")
-		fake.Advance(1199 * time.Millisecond)
+		advance(t, fake, 1199*time.Millisecond)
 		g.none(t)
-		fake.Advance(time.Millisecond)
+		advance(t, fake, time.Millisecond)
 		wantEvent(t, g.next(t), "2", "message", "after")
 	})
 }
