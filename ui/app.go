@@ -284,6 +284,9 @@ func (x *App) setPresentation(on bool) {
 		x.toolbar.Show()
 	}
 	x.dashOver.Refresh()
+	for t := range x.dash.bound {
+		t.Refresh() // tiles out of view redraw when they are reused
+	}
 	x.root.Refresh()
 	x.win.SetFullScreen(on)
 }

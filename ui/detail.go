@@ -181,6 +181,11 @@ func (d *detailView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 }
 
 func (d *detailView) onSelect(id widget.ListItemID) {
+	// A tapped list takes the keyboard focus, and a focused widget gets
+	// every plain key: give it back so that Space, F11 and Escape work.
+	if c := d.x.win.Canvas(); c.Focused() == d.list {
+		c.Unfocus()
+	}
 	if id < 0 || id >= d.log.Len() {
 		return
 	}

@@ -93,7 +93,7 @@ func (x *App) faultMenu() *fyne.Menu {
 	}
 	return fyne.NewMenu("Demo",
 		item("Drop connections", func(ch string) { x.demo.srv.Drop(ch) }),
-		item("Stall 20 s", func(ch string) { go x.demo.srv.Stall(ch, 20*time.Second) }),
+		item("Stall 20 s", func(ch string) { x.demo.srv.Stall(ch, 20*time.Second) }),
 		item("Burst 500 events", func(ch string) { x.demo.srv.Burst(ch, 500) }),
 		item("Send a malformed frame", func(ch string) { x.demo.srv.Malformed(ch) }),
 		item("Retry 1 s", func(ch string) { x.demo.srv.SetRetry(ch, time.Second) }),

@@ -142,8 +142,9 @@ func (v *chanView) tileData(now time.Time) TileData {
 const summaryFields = 6
 
 // summaryNoise are top-level fields a summary leaves out: they identify an
-// event rather than say what it reports.
-var summaryNoise = [...]string{"channel", "timestamp", "ts", "time", "seq", "id", "type", "event"}
+// event rather than say what it reports, or the progress bar shows them.
+var summaryNoise = [...]string{"channel", "timestamp", "ts", "time", "seq", "id", "type", "event",
+	"progress", "percent", "pct", "percentage"}
 
 // summarize turns an event's data into a readable one-line message: a JSON
 // object becomes its top-level scalar fields ("cpu 43 · memory 61 · rps

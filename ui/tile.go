@@ -108,6 +108,9 @@ func (t *Tile) Update(d TileData) bool {
 	t.data = d
 	t.data.History = nil // the sparkline holds the samples
 	full := d.Name != old.Name || d.Group != old.Group || d.HasProgress != old.HasProgress
+	if t.r != nil && t.r.textSize != t.Theme().Size(theme.SizeNameText) {
+		full = true // the theme changed (presentation mode): redraw at the new size
+	}
 	changed := full || d.Message != old.Message
 	layout := false
 	if d.State != old.State || d.StateText != old.StateText {
@@ -218,6 +221,8 @@ type tileRenderer struct {
 	objects []fyne.CanvasObject
 	// width is the content width of the last layout.
 	width float32
+	// textSize is the theme's text size the last Refresh drew with.
+	textSize float32
 }
 
 // styleMessage sets the message line's text and colour from the data: the
@@ -353,6 +358,7 @@ func fitText(s string, width, size float32, style fyne.TextStyle) string {
 
 func (r *tileRenderer) Refresh() {
 	t, m := r.t, r.metrics()
+	r.textSize = m.text
 	t.bg.FillColor = theme.ColorForWidget(theme.ColorNameInputBackground, t)
 	t.bg.StrokeColor = theme.ColorForWidget(theme.ColorNameSeparator, t)
 	t.bg.StrokeWidth = 1

@@ -67,7 +67,8 @@ export DISPLAY=":$(head -1 "$WORK/display")"
 export LANG=en_US.UTF-8 XDG_CONFIG_HOME="$WORK/config"
 
 # demo KIND: start the demo server with CHANNELS channels of KIND on a free
-# port; prints its base URL.
+# port; sets BASE to its base URL. (Not called in $(...): the server's pid
+# must reach PIDS for the cleanup.)
 demo() {
 	local kind=$1 port
 	{
@@ -87,7 +88,7 @@ demo() {
 		--max-subscribers $((CHANNELS * 2)) >"$WORK/demo-$kind.log" 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-	echo "http://127.0.0.1:$port"
+	BASE="http://127.0.0.1:$port"
 }
 
 # sample NAME PID: CPU % (of one core) and RSS once a second.
@@ -115,7 +116,7 @@ sample() {
 }
 
 run() {
-	local name=$1 base urls=() pid
+	local name=$1 urls=() pid
 	case $name in
 	baseline)
 		"$WORK/blank/blank" >"$WORK/app-$name.log" 2>&1 &
@@ -123,8 +124,8 @@ run() {
 	idle | firehose)
 		local kind=quiet
 		[ "$name" = firehose ] && kind=firehose
-		base=$(demo "$kind")
-		for i in $(seq "$CHANNELS"); do urls+=("$base/api/stream/c$i"); done
+		demo "$kind"
+		for i in $(seq "$CHANNELS"); do urls+=("$BASE/api/stream/c$i"); done
 		bin/ssemon "${urls[@]}" >"$WORK/app-$name.log" 2>&1 &
 		;;
 	esac
