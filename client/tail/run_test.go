@@ -226,22 +226,51 @@ func TestRunTimeout(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(silent.Close)
-	r := start(t, []string{"--timeout", "5s", silent.URL + "/s"}, Env{})
+	path := filepath.Join(t.TempDir(), "rec.jsonl")
+	r := start(t, []string{"--timeout", "5s", "--record", path, silent.URL + "/s"}, Env{})
 	r.stdout.waitFor(t, "open")
 	r.fake.BlockUntil(2) // --timeout and the stall watchdog
 	r.fake.Advance(5 * time.Second)
 	if res := r.wait(t); res.code != ExitOK || res.stderr != "" {
 		t.Fatalf("exit %d stderr %q", res.code, res.stderr)
 	}
+	if end := lastEntry(t, path); end.Kind != record.KindEnd || end.Reason != "timeout" || !end.Time.Equal(t0.Add(5*time.Second)) {
+		t.Fatalf("last entry %+v, want the end of a 5 s timeout", end)
+	}
+}
+
+func lastEntry(t *testing.T, path string) record.Entry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := record.NewReader(f, record.ReaderConfig{})
+	var last record.Entry
+	for {
+		e, err := rd.Next()
+		if err == io.EOF {
+			return last
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = e
+	}
 }
 
 func TestRunInterrupted(t *testing.T) {
 	hs := sseServer(t, streamBody)
-	r := start(t, []string{hs.URL + "/s"}, Env{})
+	path := filepath.Join(t.TempDir(), "rec.jsonl")
+	r := start(t, []string{"--record", path, hs.URL + "/s"}, Env{})
 	r.stdout.waitFor(t, "retrying")
 	r.cancel()
 	if res := r.wait(t); res.code != ExitInterrupted {
 		t.Fatalf("exit %d, want %d", res.code, ExitInterrupted)
+	}
+	if end := lastEntry(t, path); end.Kind != record.KindEnd || end.Reason != "interrupted" || end.Events != 3 {
+		t.Fatalf("last entry %+v", end)
 	}
 }
 
