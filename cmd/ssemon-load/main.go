@@ -89,11 +89,11 @@ func run() error {
 		return heapRun(o)
 	}
 	if o.throughput {
-		fmt.Println("| server | subscribers | events | delivered events/s | elapsed | lost | server CPU |")
-		fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+		fmt.Println("| server | subscribers | events | delivered events/s | elapsed | lost | late | server CPU |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
 	} else {
-		fmt.Printf("| server | subscribers | rate | events each | p50 | p99 | max | lost | RSS/subscriber | server CPU |\n")
-		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Printf("| server | subscribers | rate | events each | p50 | p99 | max | lost | late | RSS/subscriber | server CPU |\n")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	}
 	for _, n := range o.subs {
 		for _, impl := range o.impls {
@@ -555,15 +555,17 @@ func measure(o options, impl string, n int) error {
 		lost += s.lost.Load()
 		dups += s.dups.Load()
 	}
-	missing := int64(n)*int64(count) - received
+	// lost: ids skipped or reported lost; late: not delivered when the
+	// (bounded) wait ended, neither received nor reported lost.
+	late := int64(n)*int64(count) - received - lost
 	if o.throughput {
-		fmt.Printf("| %s | %d | %d | %.0f | %v | %d | %.0f%% |\n", impl, n, count,
-			float64(received)/elapsed.Seconds(), elapsed.Round(time.Millisecond), missing, cpu)
+		fmt.Printf("| %s | %d | %d | %.0f | %v | %d | %d | %.0f%% |\n", impl, n, count,
+			float64(received)/elapsed.Seconds(), elapsed.Round(time.Millisecond), lost, late, cpu)
 		return nil
 	}
-	fmt.Printf("| %s | %d | %d/s | %d | %v | %v | %v | %d | %.1f KB | %.0f%% |\n", impl, n, o.rate, count,
+	fmt.Printf("| %s | %d | %d/s | %d | %v | %v | %v | %d | %d | %.1f KB | %.0f%% |\n", impl, n, o.rate, count,
 		h.quantile(0.50), h.quantile(0.99), time.Duration(h.max.Load()).Round(time.Microsecond),
-		missing, float64(rss1-rss0)/float64(n), cpu)
+		lost, late, float64(rss1-rss0)/float64(n), cpu)
 	if dups > 0 {
 		fmt.Printf("|  | duplicates: %d |\n", dups)
 	}
