@@ -49,6 +49,7 @@ Examples:
   ssemon-demo --scenarios demo.json --firehose-rate 20000
   ssemon-demo --fail-next flaky=503 --set-retry flaky=1s
   ssemon-demo --replay session.jsonl --speed 2 --loop     serve a recording (ssemon-tail --record)
+  ssemon-demo --replay session.jsonl --drops              … with its connection drops reproduced
   SSEMON_DEMO_TOKEN=s3cret ssemon-demo --listen 0.0.0.0:8080 --cors-origin https://example.test
   curl -sN http://127.0.0.1:8080/api/stream/deploy
   curl -s -d action=drop -d channel=flaky http://127.0.0.1:8080/admin/fault
@@ -108,6 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		replayFile   = fs.String("replay", "", "serve this recording (ssemon-tail --record) at its recorded pace instead of the scenarios")
 		speed        = fs.Float64("speed", 1, "with --replay: playback speed (2 = twice as fast, 0.5 = half)")
 		loop         = fs.Bool("loop", false, "with --replay: start each channel over when it ends")
+		drops        = fs.Bool("drops", false, "with --replay: end each connection where the recorded one ended (the client reconnects as it did then)")
 	)
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "scenario seed: the same seed plays the same demo")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", server.DefaultHeartbeat, "heartbeat comment interval (negative disables)")
@@ -143,14 +145,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *replayFile != "" {
 		return runReplay(ctx, fs, *listen, replay.Config{
-			File: *replayFile, Speed: *speed, Loop: *loop,
+			File: *replayFile, Speed: *speed, Loop: *loop, Drops: *drops,
 			Heartbeat: cfg.Heartbeat, MaxSubscribers: cfg.MaxSubscribers,
 			WriteTimeout: cfg.WriteTimeout, ShutdownTimeout: cfg.ShutdownTimeout,
 			Logger: cfg.Logger,
 		}, stdout)
 	}
-	if set(fs, "speed", "loop") {
-		return errors.New("--speed and --loop need --replay")
+	if set(fs, "speed", "loop", "drops") {
+		return errors.New("--speed, --loop and --drops need --replay")
 	}
 	cfg.Token = *token
 	if cfg.Token == "" {
@@ -243,7 +245,7 @@ func runReplay(ctx context.Context, fs *flag.FlagSet, listen string, cfg replay.
 	for _, c := range srv.Channels() {
 		names = append(names, c.Name)
 	}
-	fmt.Fprintf(stdout, "ssemon-demo: replaying %s on http://%s/ (channels: %s; %v at speed %g, loop %t)\n",
-		cfg.File, ln.Addr(), strings.Join(names, ", "), srv.Duration().Round(time.Millisecond), max(cfg.Speed, 0), cfg.Loop)
+	fmt.Fprintf(stdout, "ssemon-demo: replaying %s on http://%s/ (channels: %s; %v at speed %g, loop %t, drops %t)\n",
+		cfg.File, ln.Addr(), strings.Join(names, ", "), srv.Duration().Round(time.Millisecond), max(cfg.Speed, 0), cfg.Loop, cfg.Drops)
 	return srv.Serve(ctx, ln)
 }

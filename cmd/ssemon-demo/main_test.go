@@ -45,6 +45,7 @@ func TestBadFlags(t *testing.T) {
 		{"set-retry value", []string{"--set-retry", "flaky=soon"}, "--set-retry"},
 		{"extra args", []string{"serve"}, "unexpected arguments"},
 		{"speed without replay", []string{"--speed", "2"}, "need --replay"},
+		{"drops without replay", []string{"--drops"}, "need --replay"},
 		{"replay with faults", []string{"--replay", "x.jsonl", "--fail-next", "flaky=503"}, "do not apply"},
 		{"replay missing file", []string{"--replay", "/nonexistent.jsonl"}, "nonexistent"},
 	} {
@@ -124,7 +125,7 @@ func TestReplayFlag(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--replay", path, "--speed", "10", "--listen", "127.0.0.1:0", "--log-level", "error"}, pw, io.Discard)
+		done <- run(ctx, []string{"--replay", path, "--speed", "10", "--drops", "--listen", "127.0.0.1:0", "--log-level", "error"}, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -132,7 +133,7 @@ func TestReplayFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	if !strings.Contains(line, "replaying") || !strings.Contains(line, "deploy") {
+	if !strings.Contains(line, "replaying") || !strings.Contains(line, "deploy") || !strings.Contains(line, "drops true") {
 		t.Fatalf("start line %q", line)
 	}
 	i := strings.Index(line, "http://")
