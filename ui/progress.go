@@ -36,13 +36,16 @@ func NewProgress(percent float64, eta time.Duration) *Progress {
 }
 
 // Set changes the values, redrawing only if the text or the bar length
-// (to a tenth of a percent) changed.
-func (p *Progress) Set(percent float64, eta time.Duration, c color.Color) {
-	if p.label() == progressLabel(percent, eta) && permille(p.Percent) == permille(percent) && p.Color == c {
-		return
+// (to a tenth of a percent) changed; it reports whether it redrew.
+func (p *Progress) Set(percent float64, eta time.Duration, c color.Color) bool {
+	same := permille(p.Percent) == permille(percent) && p.Color == c
+	if same && (p.ETA == eta || formatDuration(p.ETA) == formatDuration(eta)) {
+		p.Percent, p.ETA = percent, eta
+		return false
 	}
 	p.Percent, p.ETA, p.Color = percent, eta, c
 	p.Refresh()
+	return true
 }
 
 func permille(pc float64) int {

@@ -121,12 +121,8 @@ func (t *Tile) Update(d TileData) bool {
 			t.stripe.Refresh()
 		}
 	}
-	if d.HasProgress {
-		p := t.progress
-		before := progressLabel(p.Percent, p.ETA)
-		pm := permille(p.Percent)
-		p.Set(d.Percent, d.ETA, StateColor(d.State))
-		changed = changed || before != progressLabel(p.Percent, p.ETA) || pm != permille(p.Percent)
+	if d.HasProgress && t.progress.Set(d.Percent, d.ETA, StateColor(d.State)) {
+		changed = true
 	}
 	if t.spark.store(d.History) {
 		t.spark.Refresh()

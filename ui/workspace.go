@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/ssemon/ssemon/client"
 )
@@ -28,6 +29,9 @@ func DefaultWorkspacePath() (string, error) {
 // workspace is where the channels persist. A workspace without a path
 // saves nothing (a session started with URLs or --demo).
 type workspace struct {
+	// mu guards pending: changes come from the UI goroutine, the final
+	// flush may come from a signal handler's goroutine.
+	mu   sync.Mutex
 	path string
 	// pending is set when a change could not be saved yet.
 	pending bool
@@ -110,13 +114,20 @@ func (w *workspace) changed() {
 	if w == nil || w.path == "" {
 		return
 	}
+	w.mu.Lock()
 	w.pending = true
+	w.mu.Unlock()
 	_ = w.flush()
 }
 
 // flush saves pending changes.
 func (w *workspace) flush() error {
-	if w == nil || w.path == "" || !w.pending {
+	if w == nil || w.path == "" {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.pending {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(w.path), 0o700); err != nil {
