@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -223,6 +224,11 @@ func (c *ChannelConfig) validate() error {
 	case !validHeaderValue(c.Name):
 		return &ConfigError{Field: "Name", Msg: "contains a control character"}
 	}
+	return c.validateFields()
+}
+
+// validateFields checks caps, scale and header names.
+func (c *ChannelConfig) validateFields() error {
 	switch c.ProgressScale {
 	case ScaleAuto, ScalePercent, ScaleFraction:
 	default:
@@ -248,6 +254,39 @@ func (c *ChannelConfig) validate() error {
 		}
 	}
 	return nil
+}
+
+// StreamConfig returns the StreamConfig that connects this channel, for a
+// caller that runs a Stream itself (the terminal client reading a
+// workspace): ${NAME} references in URL, header values and Body are
+// expanded through lookup (nil means os.LookupEnv), and the result is
+// validated as NewStream would (URL scheme and host, method, header names
+// and values, LastEventID, CA file). Fields the channel leaves zero stay
+// zero, so the caller can fill them; Clock, Logger, Rand, HTTPClient and
+// Transport are left to the caller. Errors are a *ConfigError or an
+// *EnvError naming the field.
+func (c ChannelConfig) StreamConfig(lookup func(name string) (string, bool)) (StreamConfig, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	if err := c.validateFields(); err != nil {
+		return StreamConfig{}, err
+	}
+	exp, err := c.expand(lookup)
+	if err != nil {
+		return StreamConfig{}, err
+	}
+	sc := exp.streamConfig()
+	check := sc
+	if err := normalizeStreamConfig(&check); err != nil {
+		return StreamConfig{}, err
+	}
+	if check.CAFile != "" {
+		if _, err := loadCAFile(check.CAFile); err != nil {
+			return StreamConfig{}, err
+		}
+	}
+	return sc, nil
 }
 
 // streamConfig converts an expanded channel config to a StreamConfig.

@@ -150,3 +150,49 @@ func TestExpandVars(t *testing.T) {
 		})
 	}
 }
+
+func TestChannelConfigStreamConfig(t *testing.T) {
+	env := testEnv(map[string]string{"HOST": "127.0.0.1:9", "TOKEN": "t0k"})
+	cfg := ChannelConfig{
+		Name: "c", URL: "http://${HOST}/s", Method: "POST", Body: `{"k":"${TOKEN}"}`,
+		Headers:       []Header{{"Authorization", "Bearer ${TOKEN}"}, {"X-A", "1"}, {"X-A", "2"}},
+		LastEventID:   "9",
+		Retry:         2 * time.Second,
+		StallTimeout:  -1,
+		MaxEventBytes: 1 << 10,
+	}
+	sc, err := cfg.StreamConfig(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.URL != "http://127.0.0.1:9/s" || string(sc.Body) != `{"k":"t0k"}` || sc.Method != "POST" || sc.LastEventID != "9" {
+		t.Errorf("request = %s %s %q id %q", sc.Method, sc.URL, sc.Body, sc.LastEventID)
+	}
+	if sc.Headers.Get("Authorization") != "Bearer t0k" || len(sc.Headers.Values("X-A")) != 2 || sc.Headers.Get("Accept") != "" {
+		t.Errorf("headers = %v (defaults must stay for NewStream to fill)", sc.Headers)
+	}
+	if sc.Retry != 2*time.Second || sc.StallTimeout != -1 || sc.ConnectTimeout != 0 || sc.Decoder.MaxEventBytes != 1<<10 {
+		t.Errorf("timeouts/caps = %+v", sc)
+	}
+	if cfg.URL != "http://${HOST}/s" {
+		t.Error("the channel config was modified")
+	}
+	bad := []struct {
+		name string
+		cfg  ChannelConfig
+		want string
+	}{
+		{"unset", ChannelConfig{URL: "http://${NOPE}/"}, "NOPE is not set"},
+		{"scheme", ChannelConfig{URL: "ftp://x/"}, `scheme "ftp"`},
+		{"method", ChannelConfig{URL: "http://x/", Method: "A B"}, "Method"},
+		{"header", ChannelConfig{URL: "http://x/", Headers: []Header{{"Bad Name", "v"}}}, "header name"},
+		{"ca", ChannelConfig{URL: "https://x/", CAFile: "/nonexistent.pem"}, "CAFile"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := tt.cfg.StreamConfig(env); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -451,43 +451,37 @@ func workspaceTargets(path string, base Target, lookupEnv func(string) (string, 
 	}
 	var out []Target
 	for _, c := range ws.Channels {
+		sc, err := c.StreamConfig(lookupEnv)
+		if err != nil {
+			return nil, &UsageError{Msg: fmt.Sprintf("--workspace %s: channel %q", path, c.Name), Err: err}
+		}
 		t := base
 		t.Name = c.Name
+		t.URL = sc.URL
 		t.Headers = base.Headers.Clone()
-		fail := func(field string, err error) error {
-			return &UsageError{Msg: fmt.Sprintf("--workspace %s: channel %q: %s", path, c.Name, field), Err: err}
-		}
-		if t.URL, err = expandVars(c.URL, lookupEnv); err != nil {
-			return nil, fail("url", err)
-		}
-		if err := checkURL(t.URL); err != nil {
-			return nil, fail("url", err)
-		}
-		for _, h := range c.Headers {
-			v, err := expandVars(h.Value, lookupEnv)
-			if err != nil {
-				return nil, fail("header "+h.Name, err)
+		for _, h := range c.Headers { // in the workspace's order, expanded by StreamConfig
+			for _, v := range sc.Headers.Values(h.Name) {
+				if t.Headers == nil {
+					t.Headers = make(http.Header)
+				}
+				t.Headers.Add(h.Name, v)
 			}
-			t.Headers.Add(h.Name, v)
+			delete(sc.Headers, http.CanonicalHeaderKey(h.Name))
 		}
-		if c.Body != "" {
-			b, err := expandVars(c.Body, lookupEnv)
-			if err != nil {
-				return nil, fail("body", err)
-			}
-			t.Body = []byte(b)
+		if len(sc.Body) > 0 {
+			t.Body = sc.Body
 		}
 		setIf(&t.Method, c.Method)
-		setIf(&t.LastEventID, c.LastEventID)
-		setIf(&t.Retry, c.Retry)
-		setIf(&t.StallTimeout, c.StallTimeout)
-		setIf(&t.CAFile, c.CAFile)
-		setIf(&t.MaxEventBytes, c.MaxEventBytes)
-		setIf(&t.MaxLineBytes, c.MaxLineBytes)
-		setIf(&t.MaxBackoff, c.MaxBackoff)
-		setIf(&t.ConnectTimeout, c.ConnectTimeout)
-		setIf(&t.MaxRedirects, c.MaxRedirects)
-		t.Insecure = t.Insecure || c.Insecure
+		setIf(&t.LastEventID, sc.LastEventID)
+		setIf(&t.Retry, sc.Retry)
+		setIf(&t.StallTimeout, sc.StallTimeout)
+		setIf(&t.CAFile, sc.CAFile)
+		setIf(&t.MaxEventBytes, sc.Decoder.MaxEventBytes)
+		setIf(&t.MaxLineBytes, sc.Decoder.MaxLineBytes)
+		setIf(&t.MaxBackoff, sc.MaxBackoff)
+		setIf(&t.ConnectTimeout, sc.ConnectTimeout)
+		setIf(&t.MaxRedirects, sc.MaxRedirects)
+		t.Insecure = t.Insecure || sc.Insecure
 		t.EventTypes = c.EventTypes
 		out = append(out, t)
 	}
@@ -499,52 +493,4 @@ func setIf[T comparable](dst *T, v T) {
 	if v != zero {
 		*dst = v
 	}
-}
-
-// expandVars expands ${NAME} as the workspace format defines it: NAME of
-// letters, digits and _, not starting with a digit; "$${" is a literal
-// "${"; a lone "$" is kept. An undefined variable is an error.
-func expandVars(s string, lookup func(string) (string, bool)) (string, error) {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String(), nil
-		}
-		if i > 0 && s[i-1] == '$' {
-			b.WriteString(s[:i])
-			b.WriteString("{")
-			s = s[i+2:]
-			continue
-		}
-		b.WriteString(s[:i])
-		end := strings.IndexByte(s[i+2:], '}')
-		if end < 0 {
-			return "", errors.New("unterminated ${")
-		}
-		name := s[i+2 : i+2+end]
-		if !validEnvName(name) {
-			return "", fmt.Errorf("${%s} is not a valid variable reference", name)
-		}
-		v, ok := lookup(name)
-		if !ok {
-			return "", fmt.Errorf("environment variable %s is not set", name)
-		}
-		b.WriteString(v)
-		s = s[i+2+end+1:]
-	}
-}
-
-func validEnvName(n string) bool {
-	if n == "" || (n[0] >= '0' && n[0] <= '9') {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		c := n[i]
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
