@@ -244,4 +244,7 @@ func TestManagerHundredChannelsAndClose(t *testing.T) {
 	}
 	m.cfg.Transport.(*http.Transport).CloseIdleConnections()
 	_ = m.Close() // idempotent
+	// Wait for the server's side too, so that only the client's goroutines
+	// are judged.
+	srv.Close()
 }
