@@ -111,7 +111,8 @@ type Channel struct {
 	lastNum  int64
 	haveNum  bool
 	newConn  bool
-	newest   Record // newest stored event, for progress
+	newestEv uint64 // Seq of the newest stored event, for progress
+	gen      uint64 // incremented by reset
 	progress progressTracker
 }
 
@@ -149,7 +150,8 @@ func (c *Channel) reset(raw, eff ChannelConfig) {
 	}
 	c.rate = rateCounter{}
 	c.haveNum, c.newConn = false, false
-	c.newest = Record{}
+	c.newestEv = 0
+	c.gen++
 	c.progress = progressTracker{}
 	c.version++
 }
@@ -380,8 +382,7 @@ func (c *Channel) onEvent(f *Frame, at time.Time) {
 		c.stats.Filtered++
 		return
 	}
-	r.Seq = c.push(r)
-	c.newest = r
+	c.newestEv = c.push(r)
 }
 
 func (c *Channel) accepts(typ string) bool {
@@ -478,8 +479,12 @@ func (c *Channel) SnapshotInto(s *Snapshot) {
 	s.LastSeq = c.ring.nextSeq - 1
 	s.Version = c.version
 	s.At = now
-	newest := c.newest
-	needProgress := newest.Seq > c.progress.p.Seq && newest.Kind == RecordEvent
+	var newest Record
+	needProgress := false
+	if first := c.ring.firstSeq(); c.newestEv > c.progress.p.Seq && c.newestEv >= first {
+		newest, needProgress = c.ring.at(int(c.newestEv - first))
+	}
+	gen := c.gen
 	fields, fraction := c.fields, c.progress.fractionMode
 	s.Progress = c.progress.p
 	c.mu.Unlock()
@@ -491,7 +496,7 @@ func (c *Channel) SnapshotInto(s *Snapshot) {
 	if needProgress {
 		x := fields.extract(newest.Data, fraction)
 		c.mu.Lock()
-		if c.newest.Seq >= newest.Seq { // not reset meanwhile
+		if c.gen == gen { // not reset meanwhile
 			c.progress.update(newest.Seq, newest.At, x)
 		}
 		s.Progress = c.progress.p
