@@ -220,3 +220,36 @@ func BenchmarkChannelSnapshot(b *testing.B) {
 		ch.SnapshotInto(&s)
 	}
 }
+
+// BenchmarkChannelMemory measures the heap a channel holds with a full log
+// (DefaultRingSize records of 100-byte events, strings included), and an
+// empty one. Run with -benchtime Nx: each operation builds one channel.
+func BenchmarkChannelMemory(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		events int
+	}{{"empty", 0}, {"full-ring-100B", DefaultRingSize}} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := ChannelConfig{Name: "mem"}
+			payload := []byte(strings.Repeat("x", 100))
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			chans := make([]*Channel, b.N)
+			at := time.Now()
+			for i := range b.N {
+				c := newChannel(cfg, cfg, clock.Real())
+				for j := 0; j < tc.events; j++ {
+					f := Frame{Kind: FrameEvent, Event: Event{ID: "1", Type: "message", Data: string(payload)}, Size: 110}
+					c.HandleFrame(f, at)
+				}
+				chans[i] = c
+			}
+			b.StopTimer()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "heap-bytes/channel")
+			runtime.KeepAlive(chans)
+		})
+	}
+}
