@@ -703,3 +703,49 @@ func TestStreamReconnectThenCloseWith204(t *testing.T) {
 		t.Errorf("events = %v", evs)
 	}
 }
+
+// A connection that stays open HealthyAfter without any event resets the
+// backoff; a shorter one counts as another failure.
+func TestStreamHealthyAfterResetsBackoff(t *testing.T) {
+	tests := []struct {
+		name        string
+		openFor     time.Duration
+		wantAttempt int
+		minDelay    time.Duration
+		maxDelay    time.Duration
+	}{
+		{"open long enough", DefaultHealthyAfter, 0, time.Second, time.Second},
+		{"open too briefly", DefaultHealthyAfter / 2, 3, 2 * time.Second, 4 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			release := make(chan struct{})
+			srv := newSSEServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				if n != 3 {
+					http.Error(w, "down", http.StatusServiceUnavailable)
+					return
+				}
+				sseHeaders(w)
+				select { // no event at all, then a clean end
+				case <-release:
+				case <-r.Context().Done():
+				}
+			})
+			clk := newFakeClock()
+			run := startStream(t, StreamConfig{URL: srv.URL, Retry: time.Second, Clock: clk, Rand: rand.New(rand.NewPCG(3, 4))})
+			for i := 1; i <= 2; i++ {
+				st := run.rec.waitState(t, Retrying, i)
+				blockUntil(t, clk, 1)
+				clk.Advance(st.NextAttempt.Sub(st.Since))
+			}
+			run.rec.waitState(t, Open, 1)
+			clk.Advance(tt.openFor)
+			close(release)
+			st := run.rec.waitState(t, Retrying, 3)
+			d := st.NextAttempt.Sub(st.Since)
+			if st.Attempt != tt.wantAttempt || d < tt.minDelay || d > tt.maxDelay {
+				t.Errorf("attempt %d delay %v, want %d in [%v, %v]", st.Attempt, d, tt.wantAttempt, tt.minDelay, tt.maxDelay)
+			}
+		})
+	}
+}
