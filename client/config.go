@@ -117,6 +117,7 @@ func (c ChannelConfig) Clone() ChannelConfig {
 // jsonDuration is a duration written as a Go duration string.
 type jsonDuration time.Duration
 
+// MarshalJSON writes a duration string ("3s"), or "off" when negative.
 func (d jsonDuration) MarshalJSON() ([]byte, error) {
 	if d < 0 {
 		return []byte(`"off"`), nil
@@ -124,6 +125,7 @@ func (d jsonDuration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Duration(d).String())
 }
 
+// UnmarshalJSON reads a duration string or "off".
 func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -347,6 +349,7 @@ type EnvError struct {
 	Msg string
 }
 
+// Error names the unset variable or describes the malformed reference.
 func (e *EnvError) Error() string {
 	if e.Msg != "" {
 		return e.Msg

@@ -32,6 +32,7 @@ type HTTPError struct {
 	RetryAfter time.Duration
 }
 
+// Error returns "HTTP <status> <text>", e.g. "HTTP 404 Not Found".
 func (e *HTTPError) Error() string {
 	s := "HTTP " + strconv.Itoa(e.Status)
 	if t := http.StatusText(e.Status); t != "" {
@@ -53,6 +54,7 @@ type ContentTypeError struct {
 	Body string
 }
 
+// Error says which Content-Type arrived and which was expected.
 func (e *ContentTypeError) Error() string {
 	if e.ContentType == "" {
 		return "response has no Content-Type (want text/event-stream)"
@@ -67,6 +69,7 @@ type StallError struct {
 	Timeout time.Duration
 }
 
+// Error returns "stalled: no data for <timeout>".
 func (e *StallError) Error() string {
 	return "stalled: no data for " + e.Timeout.String()
 }
@@ -78,6 +81,7 @@ type TimeoutError struct {
 	Limit time.Duration
 }
 
+// Error returns "no response headers within <timeout>".
 func (e *TimeoutError) Error() string {
 	return "no response headers within " + e.Limit.String()
 }
@@ -94,6 +98,7 @@ type ConnectError struct {
 	Err error
 }
 
+// Error returns "<op>: <cause>".
 func (e *ConnectError) Error() string { return e.Op + ": " + e.Err.Error() }
 
 // Unwrap returns the underlying error.
@@ -108,6 +113,7 @@ type RedirectError struct {
 	URL string
 }
 
+// Error says how many redirects were followed and where the next led.
 func (e *RedirectError) Error() string {
 	return fmt.Sprintf("stopped after %d redirects (last to %s)", e.Max, e.URL)
 }
@@ -122,6 +128,7 @@ type ConfigError struct {
 	Err error
 }
 
+// Error returns "<field>: <what is wrong>[: <cause>]".
 func (e *ConfigError) Error() string {
 	s := e.Field + ": " + e.Msg
 	if e.Err != nil {

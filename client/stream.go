@@ -478,6 +478,7 @@ const (
 	causeReconnect
 )
 
+// Error names the command.
 func (c cmdCause) Error() string {
 	if c == causePause {
 		return "paused"
@@ -711,6 +712,7 @@ type activityReader struct {
 	at   time.Time
 }
 
+// Read reads from the body and records the arrival time of any bytes.
 func (a *activityReader) Read(p []byte) (int, error) {
 	n, err := a.r.Read(p)
 	if n > 0 {

@@ -37,6 +37,7 @@ type WorkspaceError struct {
 	Err error
 }
 
+// Error returns "workspace <path>[:<line>]: <cause>".
 func (e *WorkspaceError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("workspace %s:%d: %v", e.Path, e.Line, e.Err)
