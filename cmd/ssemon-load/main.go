@@ -54,6 +54,7 @@ type options struct {
 	heap       bool
 	events     int
 	ring       int
+	pace       int
 }
 
 func run() error {
@@ -68,6 +69,7 @@ func run() error {
 	flag.BoolVar(&o.heap, "heap", false, "in-process: publish -events to -subs subscribers of package server and report the heap")
 	flag.IntVar(&o.events, "events", 20000, "events for -throughput and -heap (at most 10M)")
 	flag.IntVar(&o.ring, "ring", 0, "internal: ring size of the ours child")
+	flag.IntVar(&o.pace, "pace", 200000, "with -heap: events published per second (at most 1M)")
 	flag.Parse()
 	if o.serve != "" {
 		return serveChild(o.serve, o.ring)
@@ -80,8 +82,9 @@ func run() error {
 		o.subs = append(o.subs, n)
 	}
 	o.impls = strings.Split(impls, ",")
-	if o.duration <= 0 || o.duration > 2*time.Minute || o.rate < 1 || o.rate > 100000 || o.events < 1 || o.events > 10_000_000 {
-		return errors.New("bounds: 0 < -duration <= 2m, 1 <= -rate <= 100000, 1 <= -events <= 10M")
+	if o.duration <= 0 || o.duration > 2*time.Minute || o.rate < 1 || o.rate > 100000 || o.events < 1 || o.events > 10_000_000 ||
+		o.pace < 100 || o.pace > 1_000_000 || o.events/o.pace > 600 {
+		return errors.New("bounds: 0 < -duration <= 2m, 1 <= -rate <= 100000, 1 <= -events <= 10M, 100 <= -pace <= 1M, -events/-pace <= 600 s")
 	}
 	host, _ := os.Hostname()
 	fmt.Printf("# ssemon-load on %s, %s, GOMAXPROCS=%d, %s\n", host, cpuModel(), runtime.GOMAXPROCS(0), runtime.Version())
@@ -575,8 +578,8 @@ func measure(o options, impl string, n int) error {
 // ---- heap ----
 
 // heapRun publishes o.events events of ~100 bytes through package server
-// to o.subs[0] loopback subscribers, at up to 200k events/s, and reports
-// the heap in use as it goes.
+// to o.subs[0] loopback subscribers, at o.pace events/s, and reports the
+// heap in use as it goes.
 func heapRun(o options) error {
 	n := o.subs[0]
 	s, err := server.New(server.Config{Scenarios: []server.Scenario{{Channel: "load", Kind: server.KindQuiet}}, MaxSubscribers: 20000})
@@ -601,12 +604,11 @@ func heapRun(o options) error {
 	pad := strings.Repeat("x", 60)
 	var ms runtime.MemStats
 	var peak uint64
-	fmt.Printf("heap with %d subscribers, RingSize %d, QueueSize %d:\n\n| published | heap in use | delivered | lost (ring overflow) |\n|---:|---:|---:|---:|\n",
-		n, server.DefaultRingSize, server.DefaultQueueSize)
+	fmt.Printf("heap with %d subscribers, %d events/s, RingSize %d, QueueSize %d:\n\n| published | heap in use | delivered | lost (ring overflow) |\n|---:|---:|---:|---:|\n",
+		n, o.pace, server.DefaultRingSize, server.DefaultQueueSize)
 	start := time.Now()
-	const batch = 2000
+	batch := max(1, o.pace/100) // one batch per 10 ms
 	for i := 0; i < o.events; i += batch {
-		// 200k events/s at most: one batch per 10 ms.
 		if d := time.Until(start.Add(time.Duration(i/batch) * 10 * time.Millisecond)); d > 0 {
 			time.Sleep(d)
 		}
@@ -616,7 +618,7 @@ func heapRun(o options) error {
 				return err
 			}
 		}
-		if (i/batch)%50 == 0 || i+batch >= o.events {
+		if (i/batch)%max(1, o.events/batch/10) == 0 || i+batch >= o.events {
 			runtime.ReadMemStats(&ms)
 			peak = max(peak, ms.HeapInuse)
 			var got, lost int64
