@@ -40,11 +40,15 @@ type Options struct {
 	Demo bool
 	// DemoConfig configures the embedded demo server (zero: its defaults).
 	DemoConfig server.Config
+	// Open is a recording (JSON Lines, as written by ssemon-tail --record)
+	// to open for offline browsing: its channels show on the dashboard and
+	// in the detail view, and never connect. "" opens none.
+	Open string
 	// Workspace is the workspace file loaded at start (its channels
 	// reconnect) and saved on every change. "" means the default file,
-	// workspace.json in the user's config directory (ssemon/), unless URLs
-	// or Demo are given: then the session starts with just those and saves
-	// nothing (export it to keep it).
+	// workspace.json in the user's config directory (ssemon/), unless URLs,
+	// Demo or Open are given: then the session starts with just those and
+	// saves nothing (export it to keep it).
 	Workspace string
 	// NoWorkspace disables loading and saving a workspace altogether.
 	NoWorkspace bool
@@ -91,6 +95,7 @@ type App struct {
 	clk  clock.Clock
 
 	mgr    *client.Manager
+	recs   *recordings
 	bridge *Bridge
 	poll   *poller
 	demo   *demoServer
@@ -131,7 +136,7 @@ func New(a fyne.App, w fyne.Window, opts Options) (*App, error) {
 		opts.LogCapacity = DefaultLogCapacity
 	}
 	opts.URLs = append([]string(nil), opts.URLs...)
-	x := &App{app: a, win: w, opts: opts, log: opts.Logger, clk: opts.Clock}
+	x := &App{app: a, win: w, opts: opts, log: opts.Logger, clk: opts.Clock, recs: newRecordings()}
 	x.mgr = client.NewManager(client.ManagerConfig{
 		Clock:  opts.Clock,
 		Logger: opts.Logger,
@@ -164,6 +169,9 @@ func New(a fyne.App, w fyne.Window, opts Options) (*App, error) {
 			errs = append(errs, err)
 		}
 	}
+	if opts.Open != "" {
+		x.openRecording(opts.Open)
+	}
 
 	x.poll = newPoller(x.mgr, x.apply)
 	x.bridge = NewBridge(BridgeConfig{Interval: opts.TickInterval, Clock: opts.Clock, Logger: opts.Logger}, x.poll.poll)
@@ -192,6 +200,7 @@ func (x *App) Bridge() *Bridge { return x.bridge }
 // package runs any more.
 func (x *App) Close() {
 	x.closeOnce.Do(func() {
+		x.recs.close()
 		x.bridge.Close()
 		if x.ws != nil {
 			if err := x.ws.flush(); err != nil {

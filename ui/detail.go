@@ -33,6 +33,13 @@ type detailView struct {
 	autoscroll bool
 	selected   uint64
 	selRec     client.Record
+	// offline marks a channel opened from a recording: no stream actions.
+	offline bool
+	// hist and histEnd are a recording's transitions, read from its log
+	// up to histSeq.
+	hist    []client.Transition
+	histEnd time.Time
+	histSeq uint64
 	// shownState and shownSince are the status the slow parts show.
 	shownState client.State
 	shownSince time.Time
@@ -64,7 +71,12 @@ type detailView struct {
 }
 
 func newDetailView(x *App, v *chanView) *detailView {
-	d := &detailView{x: x, v: v, log: newLogView(x.opts.LogCapacity), shownState: 255}
+	capacity := x.opts.LogCapacity
+	offline := x.recs.has(v.ch)
+	if offline {
+		capacity = max(v.ch.Len(), 1) // a recording does not grow
+	}
+	d := &detailView{x: x, v: v, log: newLogView(capacity), shownState: 255, offline: offline}
 	d.autoscroll = true
 	d.build()
 	d.log.reset(v.ch)
@@ -101,9 +113,13 @@ func (d *detailView) build() {
 	remove.Importance = widget.DangerImportance
 	export := widget.NewButtonWithIcon("Export log", theme.DocumentSaveIcon(), d.exportDialog)
 
+	actions := container.NewHBox(reconnect, d.pauseBtn, edit, export, remove)
+	if d.offline {
+		actions = container.NewHBox(widget.NewLabel("recording (offline)"), export, remove)
+	}
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(back, d.name, container.NewCenter(d.badge)),
-		container.NewHBox(reconnect, d.pauseBtn, edit, export, remove),
+		actions,
 		d.url)
 
 	d.types = widget.NewSelect([]string{allTypes}, func(string) { d.applyFilter() })
@@ -340,8 +356,12 @@ func (d *detailView) refresh(now time.Time, second bool) {
 		reason = "since " + formatAge(s.Status.Since, now) + ": " + reason
 	}
 	setText(d.reason, reason)
-	d.timeline.Set(s.History, now)
-	setText(d.history, historyText(s.History, now, 4))
+	hist, end := s.History, now
+	if d.offline {
+		hist, end = d.recordedHistory(s)
+	}
+	d.timeline.Set(hist, end)
+	setText(d.history, historyText(hist, end, 4))
 	setText(d.stats, statsText(s, now))
 	if s.Status.State == client.Paused {
 		d.pauseBtn.SetText("Resume stream")
@@ -350,6 +370,35 @@ func (d *detailView) refresh(now time.Time, second bool) {
 		d.pauseBtn.SetText("Pause stream")
 		d.pauseBtn.SetIcon(theme.MediaPauseIcon())
 	}
+}
+
+// recordedHistory rebuilds a recording's transitions from its state lines
+// (the engine's own history only knows that the channel sits paused), and
+// returns the time of its last record as the end of the timeline.
+func (d *detailView) recordedHistory(s *client.Snapshot) ([]client.Transition, time.Time) {
+	if s.LastSeq == d.histSeq {
+		return d.hist, d.histEnd
+	}
+	d.histSeq, d.hist = s.LastSeq, d.hist[:0]
+	recs := d.v.ch.Records(nil, 0)
+	for i, r := range recs {
+		if i == 0 && r.Kind == client.RecordState {
+			continue // the engine's own "paused" when the recording was opened
+		}
+		if r.Kind != client.RecordState {
+			continue
+		}
+		if st, ok := parseState(r.Type); ok {
+			d.hist = append(d.hist, client.Transition{At: r.At, State: st, Detail: r.Data})
+		}
+	}
+	if len(recs) > 0 {
+		d.histEnd = recs[len(recs)-1].At
+	}
+	if len(d.hist) > client.HistorySize {
+		d.hist = d.hist[len(d.hist)-client.HistorySize:]
+	}
+	return d.hist, d.histEnd
 }
 
 // setText changes a label's text only when it differs (SetText always

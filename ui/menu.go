@@ -29,6 +29,7 @@ func (x *App) mainMenu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
 		add,
 		fyne.NewMenuItem("Import workspace…", x.importDialog),
+		fyne.NewMenuItem("Open recording…", x.openRecordingDialog),
 		fyne.NewMenuItem("Export workspace…", x.exportDialog),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Start demo server", x.onStartDemo),
@@ -151,7 +152,7 @@ func (x *App) togglePause() {
 	}
 	all := true
 	for _, ch := range x.mgr.Channels() {
-		if ch.Status().State != client.Paused {
+		if !x.recs.has(ch) && ch.Status().State != client.Paused {
 			all = false
 			break
 		}
@@ -161,6 +162,9 @@ func (x *App) togglePause() {
 
 func (x *App) pauseAll(pause bool) {
 	for _, ch := range x.mgr.Channels() {
+		if x.recs.has(ch) {
+			continue // recordings never connect
+		}
 		if pause {
 			ch.Pause()
 		} else {
@@ -172,11 +176,15 @@ func (x *App) pauseAll(pause bool) {
 // reconnect reconnects the channel in the detail view, or every channel.
 func (x *App) reconnect() {
 	if x.detail != nil {
-		x.detail.v.ch.Reconnect()
+		if !x.recs.has(x.detail.v.ch) {
+			x.detail.v.ch.Reconnect()
+		}
 		return
 	}
 	for _, ch := range x.mgr.Channels() {
-		ch.Reconnect()
+		if !x.recs.has(ch) {
+			ch.Reconnect()
+		}
 	}
 }
 

@@ -48,7 +48,7 @@ func (x *App) openWorkspace() (*workspace, error) {
 		return ws, nil
 	case x.opts.Workspace != "":
 		ws.path = x.opts.Workspace
-	case len(x.opts.URLs) > 0 || x.opts.Demo:
+	case len(x.opts.URLs) > 0 || x.opts.Demo || x.opts.Open != "":
 		return ws, nil // an ad-hoc session: nothing loaded, nothing saved
 	default:
 		p, err := DefaultWorkspacePath()
@@ -91,12 +91,12 @@ func (x *App) addConfigs(cfgs []client.ChannelConfig) error {
 }
 
 // persistentConfigs returns the configurations worth saving: every
-// channel except those of the embedded demo server.
+// channel except those of the embedded demo server and of recordings.
 func (x *App) persistentConfigs() []client.ChannelConfig {
 	var out []client.ChannelConfig
 	for _, ch := range x.mgr.Channels() {
 		cfg := ch.Config()
-		if x.isDemoChannel(cfg) {
+		if x.isDemoChannel(cfg) || x.recs.has(ch) {
 			continue
 		}
 		out = append(out, cfg)

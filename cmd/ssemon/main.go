@@ -6,6 +6,7 @@
 //	ssemon URL...                watch these streams
 //	ssemon --demo                start the built-in demo server and watch it
 //	ssemon --workspace FILE      use FILE as the workspace
+//	ssemon --open REC.jsonl      browse a recording (ssemon-tail --record) offline
 //	ssemon --present             start in presentation mode (F11 toggles)
 package main
 
@@ -34,6 +35,7 @@ func main() {
 	}
 	demo := fs.Bool("demo", false, "start the embedded demo server on a free loopback port and subscribe to all its channels")
 	workspace := fs.String("workspace", "", "workspace `file` to load and save (default: workspace.json in the user config dir)")
+	open := fs.String("open", "", "open a recording `file` (JSON Lines from ssemon-tail --record) for offline browsing")
 	present := fs.Bool("present", false, "start in presentation mode: full screen, large type, no chrome (F11 toggles)")
 	verbose := fs.Bool("v", false, "log connection details to stderr")
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -56,6 +58,7 @@ func main() {
 		URLs:      fs.Args(),
 		Demo:      *demo,
 		Workspace: *workspace,
+		Open:      *open,
 		Present:   *present,
 		Logger:    logger,
 	})

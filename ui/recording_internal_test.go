@@ -1,0 +1,135 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssemon/ssemon/client"
+	"github.com/ssemon/ssemon/client/record"
+)
+
+// writeRecording writes a small two-channel recording and returns its path.
+func writeRecording(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bug.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := record.NewWriter(f, "ssemon-tail", testEpoch)
+	at := func(ms int) time.Time { return testEpoch.Add(time.Duration(ms) * time.Millisecond) }
+	for _, e := range []record.Entry{
+		{Kind: record.KindChannel, Time: at(0), Channel: "deploy", URL: "http://127.0.0.1:8080/api/stream/deploy"},
+		{Kind: record.KindState, Time: at(5), Channel: "deploy", State: client.Open, Status: 200, Detail: "HTTP/1.1 200 OK"},
+		{Kind: record.KindEvent, Time: at(10), Channel: "deploy", ID: "1", Type: "progress", Data: `{"progress":10,"message":"build"}`, Bytes: 50},
+		{Kind: record.KindComment, Time: at(20), Channel: "deploy", Comment: "heartbeat", Bytes: 12},
+		{Kind: record.KindEvent, Time: at(30), Channel: "deploy", ID: "3", Type: "progress", Data: `{"progress":30,"message":"test"}`, Bytes: 50},
+		{Kind: record.KindChannel, Time: at(0), Channel: "flaky", URL: "http://127.0.0.1:8080/api/stream/flaky?token=***"},
+		{Kind: record.KindState, Time: at(40), Channel: "flaky", State: client.Retrying, Attempt: 2, Status: 503, Error: "HTTP 503 Service Unavailable", Body: "try later"},
+	} {
+		if err := w.Write(&e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestApp_OpenRecordingOffline(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	n, err := x.loadRecording(context.Background(), writeRecording(t))
+	if err != nil || n != 2 {
+		t.Fatalf("loadRecording = %d, %v; want 2 channels", n, err)
+	}
+	x.bridge.Tick()
+	deploy, ok := x.mgr.Get("deploy")
+	if !ok || !x.recs.has(deploy) {
+		t.Fatal("no offline deploy channel")
+	}
+	if g := deploy.Config().Group; g != "recording: bug.jsonl" {
+		t.Fatalf("group = %q", g)
+	}
+	snap := deploy.Snapshot()
+	if snap.Stats.Events != 2 || snap.Stats.Gaps != 1 || snap.Status.State != client.Open {
+		t.Fatalf("deploy: %d events, %d gaps, state %v; want 2, 1 (id 1 → 3), open", snap.Stats.Events, snap.Stats.Gaps, snap.Status.State)
+	}
+	flaky, _ := x.mgr.Get("flaky")
+	if st := flaky.Status(); st.State != client.Retrying || st.HTTPStatus != 503 || !strings.Contains(statusReason(st), "503") {
+		t.Fatalf("flaky status = %+v", st)
+	}
+	if got := x.persistentConfigs(); len(got) != 0 {
+		t.Fatalf("recorded channels would be saved: %d", len(got))
+	}
+
+	x.openDetail(x.dash.views[deploy])
+	d := x.detail
+	if !d.offline {
+		t.Fatal("the detail view offers stream actions for a recording")
+	}
+	// The log: the channel's own "paused" line, then the recorded open
+	// state, two events and a comment, with their recorded times.
+	var kinds []string
+	for i := range d.log.Len() {
+		kinds = append(kinds, d.log.At(i).Kind.String())
+	}
+	if strings.Join(kinds, ",") != "state,state,event,comment,event" {
+		t.Fatalf("log kinds = %v", kinds)
+	}
+	if at := d.log.At(4).At; !at.Equal(testEpoch.Add(30 * time.Millisecond)) {
+		t.Fatalf("last event at %v, want the recorded time", at)
+	}
+	// The timeline shows the recorded transitions up to the last record.
+	hist, end := d.recordedHistory(&d.v.snap)
+	if len(hist) != 1 || hist[0].State != client.Open || !end.Equal(testEpoch.Add(30*time.Millisecond)) {
+		t.Fatalf("recorded history = %+v until %v", hist, end)
+	}
+	// Reconnect-all leaves recordings alone.
+	x.closeDetail()
+	x.reconnect()
+	if deploy.Status().State != client.Open {
+		t.Fatalf("reconnect touched the recording: %v", deploy.Status().State)
+	}
+}
+
+func TestApp_OpenRecordingErrors(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	if err := os.WriteFile(bad, []byte("{\"kind\":\"recording\",\"time\":\"2025-03-01T12:00:00Z\",\"version\":1}\nnot json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"missing", filepath.Join(dir, "nope.jsonl"), "no such file"},
+		{"bad line", bad, "line 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := x.loadRecording(context.Background(), tc.path)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestApp_OpenRecordingInTheBackground(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	x.openRecording(writeRecording(t))
+	// The loader reports through fyne.Do, which this driver runs inline on
+	// the loader's goroutine: wait for it before looking.
+	x.recs.wg.Wait()
+	if got := x.banner.Text(); got != "Opened bug.jsonl: 2 channels (offline)" {
+		t.Fatalf("banner = %q", got)
+	}
+	if len(x.mgr.Channels()) != 2 {
+		t.Fatalf("%d channels, want 2", len(x.mgr.Channels()))
+	}
+}
