@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/clock"
@@ -218,5 +220,39 @@ func TestApp_BrokenWorkspaceIsKeptAndReported(t *testing.T) {
 	x.Close()
 	if b, _ := os.ReadFile(path); string(b) != `{"version":1,"channels":[{"name":"a",` {
 		t.Fatal("the broken workspace file was overwritten")
+	}
+}
+
+func TestApp_KeyboardShortcuts(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	sc, ok := x.win.Canvas().(fyne.Shortcutable)
+	if !ok {
+		t.Skip("the test canvas does not take shortcuts")
+	}
+	ctrl := func(k fyne.KeyName) fyne.Shortcut {
+		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
+	}
+	// Ctrl+F on the dashboard focuses the channel filter.
+	sc.TypedShortcut(ctrl(fyne.KeyF))
+	if x.win.Canvas().Focused() != x.search {
+		t.Fatal("Ctrl+F did not focus the dashboard filter")
+	}
+	x.win.Canvas().Unfocus()
+	// Ctrl+N opens the add dialog: its URL entry takes the focus.
+	sc.TypedShortcut(ctrl(fyne.KeyN))
+	if e, ok := x.win.Canvas().Focused().(*widget.Entry); !ok || e.PlaceHolder != "http://127.0.0.1:8080/api/stream/deploy" {
+		t.Fatalf("Ctrl+N: focus on %T, want the add dialog's URL field", x.win.Canvas().Focused())
+	}
+	// Space on the dashboard pauses every stream, and again resumes them.
+	ch := pausedChannel(t, x, "orders")
+	x.win.Canvas().Unfocus()
+	x.typedKey(&fyne.KeyEvent{Name: fyne.KeySpace}) // all paused: resume
+	deadline := time.After(10 * time.Second)
+	for ch.Status().State == client.Paused {
+		select {
+		case <-ch.Changed():
+		case <-deadline:
+			t.Fatal("Space did not resume the paused stream")
+		}
 	}
 }
