@@ -1,0 +1,58 @@
+package chaos
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ssemon/ssemon/client"
+)
+
+// heapCap bounds the heap growth of one hostile case: the decoder's caps
+// (1 MiB line, 8 MiB event: its buffer doubles up to 16 MiB) and the log's
+// 8 MiB, with room for the race detector.
+const heapCap = 40 << 20
+
+// headerHeapCap bounds the huge-header case: net/http's client stops at
+// 10 MiB of response header, but copies it while growing its buffer.
+const headerHeapCap = 128 << 20
+
+func TestHostileServers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	results, err := RunHostile(ctx, HostileConfig{ConnectTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 17 {
+		t.Fatalf("ran %d cases, want 17", len(results))
+	}
+	for _, r := range results {
+		t.Run(r.Case, func(t *testing.T) {
+			t.Logf("%-14s %-9v %-26s shown after %v, heap %s, snapshot max %v, server wrote %d bytes in %d requests; %s",
+				r.Case, r.State, r.ErrType, r.Shown.Round(time.Millisecond), MiB(r.Heap), r.SnapshotMax, r.ServerBytes, r.Requests, r.Note)
+			if r.Problem != "" {
+				t.Fatal(r.Problem)
+			}
+			limit := int64(heapCap)
+			if r.Case == "huge-header" {
+				limit = headerHeapCap
+			}
+			if r.Heap > limit {
+				t.Errorf("heap grew %s, over %s", MiB(r.Heap), MiB(limit))
+			}
+			if r.Leftover > 0 {
+				t.Errorf("%d goroutines left after the monitor closed", r.Leftover)
+			}
+			if r.SnapshotMax > 2*time.Second {
+				t.Errorf("a snapshot took %v: the UI would freeze", r.SnapshotMax)
+			}
+		})
+	}
+	// The huge line is refused after the line cap, not read to its end.
+	for _, r := range results {
+		if r.Case == "huge-line" && r.ServerBytes > 64*int64(client.DefaultMaxLineBytes) {
+			t.Errorf("the monitor read %d bytes of the 1 GiB line before failing", r.ServerBytes)
+		}
+	}
+}
