@@ -13,15 +13,24 @@ import (
 
 // Defaults applied by New to zero Config fields.
 const (
-	DefaultHeartbeat         = 15 * time.Second
-	DefaultRetry             = 3 * time.Second
-	DefaultRingSize          = 1000
-	DefaultQueueSize         = 64
-	DefaultMaxSubscribers    = 1000
-	DefaultWriteTimeout      = 10 * time.Second
+	// DefaultHeartbeat is the default Config.Heartbeat.
+	DefaultHeartbeat = 15 * time.Second
+	// DefaultRetry is the default Config.Retry.
+	DefaultRetry = 3 * time.Second
+	// DefaultRingSize is the default Config.RingSize.
+	DefaultRingSize = 1000
+	// DefaultQueueSize is the default Config.QueueSize.
+	DefaultQueueSize = 64
+	// DefaultMaxSubscribers is the default Config.MaxSubscribers.
+	DefaultMaxSubscribers = 1000
+	// DefaultWriteTimeout is the default Config.WriteTimeout.
+	DefaultWriteTimeout = 10 * time.Second
+	// DefaultReadHeaderTimeout is the default Config.ReadHeaderTimeout.
 	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultMaxHeaderBytes    = 16 << 10
-	DefaultShutdownTimeout   = 5 * time.Second
+	// DefaultMaxHeaderBytes is the default Config.MaxHeaderBytes.
+	DefaultMaxHeaderBytes = 16 << 10
+	// DefaultShutdownTimeout is the default Config.ShutdownTimeout.
+	DefaultShutdownTimeout = 5 * time.Second
 )
 
 // Caps on values accepted from configuration and fault injection.
