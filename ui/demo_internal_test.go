@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/clock"
 )
@@ -115,4 +119,40 @@ func TestApp_ImportExportWorkspace(t *testing.T) {
 	if err := y.importWorkspace(t.TempDir() + "/missing.json"); err == nil {
 		t.Fatal("importing a missing file succeeded")
 	}
+}
+
+func TestApp_DemoFaultButtonsBreakTheStream(t *testing.T) {
+	x, _ := newTestApp(t, Options{Demo: true})
+	ch, _ := x.mgr.Get("metrics")
+	waitState := func(want client.State) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for ch.Status().State != want {
+			select {
+			case <-ch.Changed():
+			case <-deadline:
+				t.Fatalf("metrics never reached %v (now %v)", want, ch.Status().State)
+			}
+		}
+	}
+	waitState(client.Open)
+	x.bridge.Tick()
+	x.openDetail(x.dash.views[ch])
+	row, ok := x.detail.faults.(*fyne.Container)
+	if !ok {
+		t.Fatal("no demo fault row in the detail view of a demo channel")
+	}
+	var drop *widget.Button
+	for _, o := range row.Objects {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Drop" {
+			drop = b
+		}
+	}
+	if drop == nil {
+		t.Fatal("no Drop button")
+	}
+	test.Tap(drop)
+	// The server cuts the connection: the engine retries (the fake clock
+	// holds it there).
+	waitState(client.Retrying)
 }

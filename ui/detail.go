@@ -66,6 +66,8 @@ type detailView struct {
 	pretty *widget.Label
 	raw    *widget.Label
 	kindLb *widget.Label
+	// faults is the demo fault row (demo channels only).
+	faults fyne.CanvasObject
 
 	content fyne.CanvasObject
 }
@@ -181,7 +183,13 @@ func (d *detailView) build() {
 		container.NewVBox(d.reason, d.timeline, d.history),
 		container.NewVBox(d.stats, d.progress, d.message),
 	)
-	d.content = container.NewBorder(container.NewVBox(header, overview, widget.NewSeparator()), nil, nil, nil, split)
+	top := container.NewVBox(header, overview)
+	if faults := d.x.demoFaults(d.v.ch.Config()); faults != nil {
+		d.faults = faults
+		top.Add(faults)
+	}
+	top.Add(widget.NewSeparator())
+	d.content = container.NewBorder(top, nil, nil, nil, split)
 }
 
 func (d *detailView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {

@@ -75,9 +75,10 @@ func (x *App) refreshMenu() {
 // the detail view or, from the dashboard, on every demo channel.
 func (x *App) faultMenu() *fyne.Menu {
 	target := func() string {
-		if x.detail != nil && x.isDemoChannel(x.detail.v.ch.Config()) {
-			name := x.detail.v.ch.Config().URL
-			return name[len(x.demo.base+"/api/stream/"):]
+		if x.detail != nil {
+			if name, ok := x.demoChannelName(x.detail.v.ch.Config()); ok {
+				return name
+			}
 		}
 		return "" // every channel
 	}
