@@ -162,10 +162,14 @@ func (s *Server) FailNext(channel string, status int) {
 	}
 	for _, ch := range s.targets(channel) {
 		ch.mu.Lock()
-		if len(ch.failNext) < MaxFailNext {
+		full := len(ch.failNext) >= MaxFailNext
+		if !full {
 			ch.failNext = append(ch.failNext, status)
 		}
 		ch.mu.Unlock()
+		if full {
+			s.log.Warn("fault: fail next refused: queue full", "channel", ch.info.Name, "limit", MaxFailNext)
+		}
 	}
 	s.log.Info("fault: fail next", "channel", channel, "status", status)
 }

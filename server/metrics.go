@@ -46,6 +46,8 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.heartbeats })},
 		{"ssemon_demo_injected_failures_total", "Stream requests answered with an injected status.", "counter",
 			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.failed })},
+		{"ssemon_demo_injected_failures_pending", "Injected failures queued for the next stream requests (at most 100).", "gauge",
+			gauge(func(ch *channel) int { ch.mu.Lock(); defer ch.mu.Unlock(); return len(ch.failNext) })},
 	}
 	for _, m := range series {
 		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n", m.name, m.help, m.name, m.typ)

@@ -509,6 +509,14 @@ func TestFaultFailNext(t *testing.T) {
 	ts.FailNext("q", 503)
 	ts.FailNext("q", 204)
 	ts.FailNext("q", 302) // refused
+	if got := ts.byName["q"].stats.failed.Load(); got != 0 {
+		t.Fatalf("failed before any request: %d", got)
+	}
+	rec := httptest.NewRecorder()
+	ts.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `ssemon_demo_injected_failures_pending{channel="q"} 2`) {
+		t.Fatal("pending injected failures not in /metrics")
+	}
 	for _, want := range []int{503, 204, 200} {
 		_, resp := ts.tryDial(t, "/api/stream/q", nil)
 		if resp.StatusCode != want {
