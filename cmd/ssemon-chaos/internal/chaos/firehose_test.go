@@ -1,0 +1,34 @@
+package chaos
+
+import (
+	"testing"
+	"time"
+)
+
+// TestFirehoseExactlyOnceThroughCuts: 1,000 events/s, 100 forced
+// disconnects in every manner; the engine and ssemon-tail --json each get
+// every published id exactly once.
+func TestFirehoseExactlyOnceThroughCuts(t *testing.T) {
+	d := startDemo(t, []ScenarioSpec{{Channel: "firehose", Scenario: "firehose", Rate: 1000}},
+		"--retry", "100ms", "--ring", "100000", "--heartbeat", "1s")
+	res, err := RunFirehose(testCtx(t, 3*time.Minute), FirehoseConfig{Demo: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cuts != 100 || res.CutConns < 2*res.Cuts {
+		t.Errorf("%d cuts cut %d connections, want 100 cutting both clients each time", res.Cuts, res.CutConns)
+	}
+	for _, c := range res.Clients {
+		t.Logf("%s: ids 1..%d, %d missing %v, %d duplicated, %d lost notices, %d connections", c.Client, c.Checked, c.Missing, c.FirstMissing, c.Duplicated, c.LostNotices, c.Opens)
+		if c.Checked < 1000 {
+			t.Errorf("%s: only %d ids checked", c.Client, c.Checked)
+		}
+		if c.Opens < res.Cuts {
+			t.Errorf("%s: %d connections for %d cuts", c.Client, c.Opens, res.Cuts)
+		}
+	}
+	if !res.OK() {
+		t.Error("an id was lost or duplicated")
+	}
+	t.Logf("took %v", res.Duration)
+}
