@@ -156,3 +156,30 @@ func TestApp_DemoFaultButtonsBreakTheStream(t *testing.T) {
 	// holds it there).
 	waitState(client.Retrying)
 }
+
+func TestApp_TestConnectionButton(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "id: 1\nevent: hello\ndata: world\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	f := x.showChannelForm(client.ChannelConfig{}, false)
+	test.Type(f.url, "ftp://nope")
+	test.Tap(f.test)
+	if !strings.Contains(f.status.Text, "not supported") {
+		t.Fatalf("testing a bad URL says %q", f.status.Text)
+	}
+	f.url.SetText(srv.URL + "/events")
+	test.Tap(f.test)
+	// The probe reports through fyne.Do, inline on its goroutine here.
+	x.recs.wg.Wait()
+	if !strings.Contains(f.status.Text, "First event: type hello, id 1") || f.test.Disabled() {
+		t.Fatalf("status = %q (button disabled: %v)", f.status.Text, f.test.Disabled())
+	}
+	if len(x.mgr.Channels()) != 0 {
+		t.Fatal("testing a connection added a channel")
+	}
+}

@@ -281,14 +281,22 @@ func (f *channelForm) runTest() {
 	if f.cancelTest != nil {
 		f.cancelTest()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	// The probe belongs to the app's background work: Close cancels it
+	// and waits for it.
+	bg := f.x.recs
+	ctx, cancel := context.WithTimeout(bg.ctx, testTimeout)
 	f.cancelTest = cancel
 	f.status.Importance = widget.MediumImportance
 	f.status.SetText("Connecting to " + cfg.URL + " …")
 	f.test.Disable()
+	bg.wg.Add(1)
 	go func() {
+		defer bg.wg.Done()
 		res := testConnection(ctx, cfg, f.x.clk)
 		cancel()
+		if bg.ctx.Err() != nil {
+			return // the app is closing
+		}
 		fyne.Do(func() {
 			f.test.Enable()
 			if res.err != nil {
@@ -319,8 +327,6 @@ func testConnection(ctx context.Context, cfg client.ChannelConfig, clk clock.Clo
 	if err != nil {
 		return testResult{err: err}
 	}
-	tick := clk.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
 	var recs []client.Record
 	for {
 		st := ch.Status()
@@ -349,7 +355,7 @@ func testConnection(ctx context.Context, cfg client.ChannelConfig, clk clock.Clo
 				return testResult{text: "Connected: " + st.Detail + ", text/event-stream.\nNo event within " + testTimeout.String() + "."}
 			}
 			return testResult{err: errors.New("no answer within " + testTimeout.String() + " (state: " + st.State.String() + ")")}
-		case <-tick.C():
+		case <-ch.Changed():
 		}
 	}
 }

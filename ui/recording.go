@@ -30,7 +30,9 @@ const (
 const RecordingGroup = "recording: "
 
 // recordings tracks the channels opened from recordings: they never
-// connect, are not saved, and offer no stream actions.
+// connect, are not saved, and offer no stream actions. Its context and
+// wait group also hold the app's other background work (a connection
+// test): Close cancels and waits for all of it.
 type recordings struct {
 	mu    sync.Mutex
 	names map[*client.Channel]bool
