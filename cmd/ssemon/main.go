@@ -37,11 +37,23 @@ func main() {
 	workspace := fs.String("workspace", "", "workspace `file` to load and save (default: workspace.json in the user config dir)")
 	open := fs.String("open", "", "open a recording `file` (JSON Lines from ssemon-tail --record) for offline browsing")
 	present := fs.Bool("present", false, "start in presentation mode: full screen, large type, no chrome (F11 toggles)")
+	themeName := fs.String("theme", "", "`system`, light or dark (default: the choice saved from View → Theme, else system)")
 	verbose := fs.Bool("v", false, "log connection details to stderr")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
+		os.Exit(2)
+	}
+	var themeMode ui.ThemeMode
+	switch *themeName {
+	case "", "system":
+	case "light":
+		themeMode = ui.ThemeLight
+	case "dark":
+		themeMode = ui.ThemeDark
+	default:
+		fmt.Fprintf(os.Stderr, "ssemon: --theme %q: want system, light or dark\n", *themeName)
 		os.Exit(2)
 	}
 	level := slog.LevelWarn
@@ -60,6 +72,7 @@ func main() {
 		Workspace: *workspace,
 		Open:      *open,
 		Present:   *present,
+		Theme:     themeMode,
 		Logger:    logger,
 	})
 	if err != nil {
