@@ -16,6 +16,10 @@ FYNE_TOOLS  ?= fyne.io/tools/cmd/fyne@v1.7.4
 GOVULNCHECK ?= golang.org/x/vuln/cmd/govulncheck@v1.1.4
 GOBIN_DIR   := $(shell $(GO) env GOPATH)/bin
 
+# Fyne reads the locale from LANG and logs an error for "C"; tests and the
+# smoke run use a well-formed one (nothing needs generating).
+export LANG := en_US.UTF-8
+
 # Debian/Ubuntu packages. Build: cgo + GLFW. Test: the GUI smoke test under a
 # real X server, and the real peers the tests talk to (curl, nginx, Chromium).
 APT_BUILD := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev \
