@@ -1,0 +1,108 @@
+package soak
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/ssemon/ssemon/cmd/ssemon-chaos/internal/chaos"
+)
+
+var demoBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ssemon-soak-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	demoBin = filepath.Join(dir, "ssemon-demo")
+	build := exec.Command("go", "build", "-o", demoBin, "github.com/ssemon/ssemon/cmd/ssemon-demo")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build ssemon-demo:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// soakDuration is 2 minutes; SSEMON_SOAK_DURATION overrides it (a Go
+// duration), -short makes it 30 s.
+func soakDuration(t *testing.T) time.Duration {
+	if v := os.Getenv("SSEMON_SOAK_DURATION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("SSEMON_SOAK_DURATION: %v", err)
+		}
+		return d
+	}
+	if testing.Short() {
+		return 30 * time.Second
+	}
+	return 2 * time.Minute
+}
+
+// TestSoak: 100 channels, flaky ones included, for 2 minutes: no gap and
+// no duplicate on any channel (every server here can replay), RSS and
+// goroutines flat once the logs are full.
+func TestSoak(t *testing.T) {
+	dur := soakDuration(t)
+	ctx, cancel := context.WithTimeout(context.Background(), dur+2*time.Minute)
+	defer cancel()
+	channels := chaos.SoakScenarios(100)
+	d, err := chaos.StartDemo(ctx, chaos.DemoConfig{Bin: demoBin, Scenarios: channels, Dir: t.TempDir(), Stderr: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	sample := 10 * time.Second
+	if dur < time.Minute {
+		sample = dur / 6
+	}
+	res, err := chaos.RunSoak(ctx, chaos.SoakConfig{Demo: d, Channels: channels, Duration: dur, Sample: sample})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Samples {
+		t.Logf("%6v rss %s demo %s heap %s goroutines %d events %d reconnects %d records %d evicted %d",
+			s.At.Round(time.Second), chaos.MiB(s.RSS), chaos.MiB(s.DemoRSS), chaos.MiB(s.Heap), s.Goroutines, s.Events, s.Reconnects, s.Records, s.Evicted)
+	}
+	t.Logf("logs full after %v; gaps %d, missed %d, duplicates %d, stalls %d", res.FilledAt, res.Gaps, res.Missed, res.Duplicates, res.Stalls)
+	for _, b := range res.Bad {
+		t.Error(b)
+	}
+	last := res.Samples[len(res.Samples)-1]
+	if last.Reconnects == 0 {
+		t.Error("no reconnection: the flaky channels did not drop")
+	}
+	// Flat after the logs filled (or after the first third).
+	from := max(res.FilledAt, dur/3)
+	rss, gr, ok := res.Growth(from)
+	if !ok {
+		t.Fatal("no sample after the logs filled")
+	}
+	t.Logf("from %v: RSS %+d KiB, goroutines range %d", from.Round(time.Second), rss>>10, gr)
+	if rss > 48<<20 {
+		t.Errorf("RSS grew %s after the logs filled", chaos.MiB(rss))
+	}
+	// Each connection holds a few goroutines; flaky channels reconnect,
+	// all at the same moment.
+	if gr > 4*res.Flaky+20 {
+		t.Errorf("goroutine count moved by %d after the logs filled", gr)
+	}
+}
