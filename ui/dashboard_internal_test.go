@@ -198,3 +198,16 @@ func TestDashboard_TickCostsNoAllocationsWhenIdle(t *testing.T) {
 		t.Fatalf("an idle tick allocates %.1f times, want 0", allocs)
 	}
 }
+
+func TestDashboard_HeartbeatsShowLiveness(t *testing.T) {
+	h := newHarness(t)
+	q := h.src.add(t, "quiet", "")
+	q.HandleStatus(client.Status{State: client.Open, Since: testEpoch})
+	h.clk.Advance(time.Second)
+	q.HandleFrame(client.Frame{Kind: client.FrameComment, Comment: "heartbeat", Size: 12}, h.clk.Now())
+	h.clk.Advance(3 * time.Second)
+	h.bridge.Tick()
+	if got := h.tile(t, "quiet").Data().LastEvent; got != "no events yet · heartbeat 3 s ago" {
+		t.Fatalf("quiet tile says %q", got)
+	}
+}

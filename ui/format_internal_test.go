@@ -167,3 +167,34 @@ func TestSummarize(t *testing.T) {
 		}
 	}
 }
+
+func TestPreviewOf(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"channel":"deploy","timestamp":1,"progress":40,"message":"run 3: build 47 %"}`, "run 3: build 47 %"},
+		{`{"channel":"deploy","stage":"test","status":"running"}`, "running"},
+		{`{"channel":"metrics","cpu":43,"mem":61}`, "cpu 43 · mem 61"},
+		{"plain text line", "plain text line"},
+		{`{"message":""}`, `{"message":""}`},
+	} {
+		if got := previewOf(tc.in); got != tc.want {
+			t.Errorf("previewOf(%s) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLiveness(t *testing.T) {
+	now := testEpoch
+	for _, tc := range []struct {
+		event, beat time.Time
+		want        string
+	}{
+		{time.Time{}, time.Time{}, "no events yet"},
+		{time.Time{}, now.Add(-4 * time.Second), "no events yet · heartbeat 4 s ago"},
+		{now.Add(-2 * time.Second), now.Add(-30 * time.Second), "last event 2 s ago"},
+		{now.Add(-90 * time.Second), now.Add(-5 * time.Second), "last event 1 min 30 s ago · heartbeat 5 s ago"},
+	} {
+		if got := liveness(tc.event, tc.beat, now); got != tc.want {
+			t.Errorf("liveness(%v, %v) = %q, want %q", tc.event, tc.beat, got, tc.want)
+		}
+	}
+}

@@ -15,8 +15,9 @@ import (
 
 // LogRow is one line of a channel's event log: arrival time, time since the
 // previous record, event id, type (or the kind of a non-event record), a
-// gap/duplicate marker and a one-line preview of the data. All rows have
-// the same height, as widget.List wants.
+// gap/duplicate marker and a one-line preview: a JSON event's message, else
+// a summary of its fields, else the text (the inspector shows the data as
+// it came). All rows have the same height, as widget.List wants.
 type LogRow struct {
 	widget.BaseWidget
 
@@ -138,7 +139,11 @@ func (lr *logRowRenderer) fit() {
 	r := lr.r
 	r.id.Text = fitText(r.rec.ID, lr.widths[2], r.id.TextSize, r.id.TextStyle)
 	r.typ.Text = fitText(recordType(r.rec), lr.widths[3], r.typ.TextSize, r.typ.TextStyle)
-	r.preview.Text = fitText(r.rec.Data, lr.widths[5], r.preview.TextSize, r.preview.TextStyle)
+	data := r.rec.Data
+	if r.rec.Kind == client.RecordEvent {
+		data = previewOf(data)
+	}
+	r.preview.Text = fitText(data, lr.widths[5], r.preview.TextSize, r.preview.TextStyle)
 }
 
 // recordType is the type column: the event type, or the record's kind.

@@ -63,6 +63,17 @@ func lastEventText(at, now time.Time) string {
 	return "last event " + formatAge(at, now)
 }
 
+// liveness is a tile's "last event 2 s ago", with the last heartbeat
+// (comment) when it is newer: a quiet stream that only sends heartbeats is
+// alive, and says so ("no events yet · heartbeat 4 s ago").
+func liveness(event, beat, now time.Time) string {
+	s := lastEventText(event, now)
+	if !beat.IsZero() && beat.Sub(event) >= time.Second {
+		s += " · heartbeat " + formatAge(beat, now)
+	}
+	return s
+}
+
 // chanView is the UI goroutine's copy of one channel's state.
 type chanView struct {
 	ch   *client.Channel
@@ -76,6 +87,8 @@ type chanView struct {
 	taken bool
 	// lastSeq is the newest record message was taken from.
 	lastSeq uint64
+	// lastBeat is when the newest comment (heartbeat) seen arrived.
+	lastBeat time.Time
 	// alert is the notification state.
 	alert chanAlert
 	// recBuf is reused to read the newest record.
@@ -101,6 +114,11 @@ func (v *chanView) refresh(force bool) {
 		from := v.snap.LastSeq - min(v.snap.LastSeq-v.snap.FirstSeq, 7)
 		v.recBuf = v.ch.Records(v.recBuf[:0], from)
 		for i := len(v.recBuf) - 1; i >= 0; i-- {
+			if r := &v.recBuf[i]; r.Kind == client.RecordComment && r.At.After(v.lastBeat) {
+				v.lastBeat = r.At
+			}
+		}
+		for i := len(v.recBuf) - 1; i >= 0; i-- {
 			if v.recBuf[i].Kind == client.RecordEvent {
 				v.message = summarize(v.recBuf[i].Data)
 				break
@@ -124,7 +142,7 @@ func (v *chanView) tileData(now time.Time) TileData {
 		Message:     v.message,
 		Rate:        s.Stats.PerSecond,
 		History:     s.Stats.Sparkline,
-		LastEvent:   lastEventText(s.Stats.LastEventAt, now),
+		LastEvent:   liveness(s.Stats.LastEventAt, v.lastBeat, now),
 		Reconnects:  s.Stats.Reconnects,
 		Gaps:        s.Stats.Gaps,
 		Duplicates:  s.Stats.Duplicates,
@@ -136,6 +154,25 @@ func (v *chanView) tileData(now time.Time) TileData {
 		d.Name = v.ch.Name()
 	}
 	return d
+}
+
+// messageFields are the JSON fields that carry a human message, in order of
+// preference (as the engine's default message paths).
+var messageFields = [...]string{"message", "msg", "status", "stage"}
+
+// previewOf is a log row's preview of an event's data: the message of a
+// JSON event if it has one, else its summary (see summarize), else the text.
+func previewOf(data string) string {
+	trim := strings.TrimSpace(data)
+	if len(trim) == 0 || trim[0] != '{' {
+		return data
+	}
+	for _, f := range messageFields {
+		if v := gjson.Get(trim, f); v.Type == gjson.String && v.Str != "" {
+			return v.Str
+		}
+	}
+	return summarize(data)
 }
 
 // summaryFields caps the fields a summary lists.
@@ -180,7 +217,9 @@ func summarizeObject(trim string, skipNoise bool) string {
 		var val string
 		switch v.Type {
 		case gjson.String:
-			val = v.String()
+			if val = v.String(); val == "" {
+				return true
+			}
 		case gjson.Number:
 			val = strconv.FormatFloat(v.Float(), 'f', -1, 64)
 			if len(val) > 8 {
