@@ -1,0 +1,409 @@
+package relay
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runChild())
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// wait is the generous deadline for anything a test waits for.
+const wait = 20 * time.Second
+
+// requireBinary returns the path of an external program the test needs:
+// missing, the test is skipped, or fails when $CI is set (make test
+// installs it).
+func requireBinary(t testing.TB, name, pkg string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/bin", "/usr/local/bin"} {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("%s not installed (apt-get install -y %s)", name, pkg)
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// redisServer is a real redis-server child on a loopback port, with its
+// files in a temporary directory. It keeps an append-only file, so a
+// restart keeps the streams.
+type redisServer struct {
+	t      testing.TB
+	bin    string
+	dir    string
+	port   int
+	URL    string
+	cmd    *exec.Cmd
+	exited chan error
+}
+
+func startRedis(t testing.TB) *redisServer {
+	t.Helper()
+	rs := &redisServer{t: t, bin: requireBinary(t, "redis-server", "redis-server"), dir: t.TempDir(), port: freePort(t)}
+	rs.URL = fmt.Sprintf("redis://127.0.0.1:%d/0", rs.port)
+	rs.start()
+	t.Cleanup(rs.stop)
+	return rs
+}
+
+func (rs *redisServer) start() {
+	t := rs.t
+	t.Helper()
+	cmd := exec.Command(rs.bin,
+		"--port", fmt.Sprint(rs.port), "--bind", "127.0.0.1", "--dir", rs.dir,
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always",
+		"--daemonize", "no", "--logfile", filepath.Join(rs.dir, "redis.log"), "--databases", "4")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	rs.cmd = cmd
+	rs.exited = make(chan error, 1)
+	go func() { rs.exited <- cmd.Wait() }()
+	addr := fmt.Sprintf("127.0.0.1:%d", rs.port)
+	deadline := time.Now().Add(wait)
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, MaxRetries: -1})
+	defer c.Close()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return
+		}
+		select {
+		case err := <-rs.exited:
+			log, _ := os.ReadFile(filepath.Join(rs.dir, "redis.log"))
+			t.Fatalf("redis-server exited: %v\n%s", err, log)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not answer PING: %v", err)
+		}
+	}
+}
+
+// stop ends the server (SIGTERM, SIGKILL after a while); a no-op once
+// stopped.
+func (rs *redisServer) stop() {
+	if rs.cmd == nil {
+		return
+	}
+	_ = rs.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-rs.exited:
+	case <-time.After(10 * time.Second):
+		_ = rs.cmd.Process.Kill()
+		<-rs.exited
+	}
+	rs.cmd = nil
+}
+
+// client returns a plain go-redis client of the server.
+func (rs *redisServer) client(t testing.TB) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", rs.port), Protocol: 2, DisableIdentity: true})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testRelay is a Relay behind an httptest.Server.
+type testRelay struct {
+	*Relay
+	ts *httptest.Server
+	tr *http.Transport
+}
+
+func newTestRelay(t testing.TB, cfg Config) *testRelay {
+	t.Helper()
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ts := httptest.NewServer(r.Handler())
+	tr := &http.Transport{}
+	t.Cleanup(func() {
+		tr.CloseIdleConnections()
+		ts.Close()
+	})
+	t.Cleanup(func() { _ = r.Close() }) // runs first: ends streams so ts.Close does not wait
+	return &testRelay{Relay: r, ts: ts, tr: tr}
+}
+
+// publish publishes through a Publisher of the relay and returns the id.
+func (tr *testRelay) publish(t testing.TB, ch, typ, data string) ID {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	id, err := tr.Publish(ctx, ch, typ, []byte(data))
+	if err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	return id
+}
+
+// frame is one parsed block of the event stream.
+type frame struct {
+	ID       string
+	HasID    bool
+	Event    string
+	Data     string
+	HasData  bool
+	Retry    string
+	Comments []string
+}
+
+// sseConn reads frames from one stream response.
+type sseConn struct {
+	resp   *http.Response
+	frames chan frame
+	end    chan error // the read error: io.EOF for a clean end of stream
+	cancel context.CancelFunc
+}
+
+func (tr *testRelay) dial(t testing.TB, path string, hdr map[string]string) *sseConn {
+	t.Helper()
+	c, resp := tryDial(t, tr.tr, tr.ts.URL+path, hdr)
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		t.Fatalf("GET %s: %s %s", path, resp.Status, body)
+	}
+	return c
+}
+
+// tryDial connects and, for a 200, starts reading frames.
+func tryDial(t testing.TB, rt http.RoundTripper, url string, hdr map[string]string) (*sseConn, *http.Response) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		cancel()
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		cancel()
+		return nil, resp
+	}
+	c := &sseConn{resp: resp, frames: make(chan frame, 100000), end: make(chan error, 1), cancel: cancel}
+	go c.read(resp.Body)
+	t.Cleanup(func() {
+		cancel()
+		resp.Body.Close()
+		<-c.end
+	})
+	return c, resp
+}
+
+func (c *sseConn) read(r io.Reader) {
+	br := bufio.NewReader(r)
+	var f frame
+	empty := true
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			c.end <- err
+			close(c.frames)
+			return
+		}
+		line = strings.TrimSuffix(line, "\n")
+		if line == "" {
+			if !empty {
+				c.frames <- f
+			}
+			f, empty = frame{}, true
+			continue
+		}
+		empty = false
+		if strings.HasPrefix(line, ":") {
+			f.Comments = append(f.Comments, strings.TrimPrefix(strings.TrimPrefix(line, ":"), " "))
+			continue
+		}
+		name, value, _ := strings.Cut(line, ":")
+		value = strings.TrimPrefix(value, " ")
+		switch name {
+		case "id":
+			f.ID, f.HasID = value, true
+		case "event":
+			f.Event = value
+		case "data":
+			if f.HasData {
+				f.Data += "\n"
+			}
+			f.Data += value
+			f.HasData = true
+		case "retry":
+			f.Retry = value
+		}
+	}
+}
+
+// next returns the next frame, failing the test after the deadline or at
+// the end of the stream.
+func (c *sseConn) next(t testing.TB) frame {
+	t.Helper()
+	select {
+	case f, ok := <-c.frames:
+		if !ok {
+			err := <-c.end
+			c.end <- err
+			t.Fatalf("stream ended: %v", err)
+		}
+		return f
+	case <-time.After(wait):
+		t.Fatalf("no frame within %v", wait)
+	}
+	return frame{}
+}
+
+// nextEvent returns the next frame that carries data, skipping comments
+// and retry-only frames.
+func (c *sseConn) nextEvent(t testing.TB) frame {
+	t.Helper()
+	for {
+		if f := c.next(t); f.HasData {
+			return f
+		}
+	}
+}
+
+// expectIDs reads the next events and checks their ids, in order.
+func (c *sseConn) expectIDs(t testing.TB, ids ...ID) {
+	t.Helper()
+	for i, id := range ids {
+		f := c.nextEvent(t)
+		if f.ID != id.String() {
+			t.Fatalf("event %d: id %q type %q data %q, want id %s", i, f.ID, f.Event, f.Data, id)
+		}
+	}
+}
+
+// expectEnd waits for the end of the stream and returns its error (io.EOF
+// for a clean end), with the frames that came before it.
+func (c *sseConn) expectEnd(t testing.TB) ([]frame, error) {
+	t.Helper()
+	var rest []frame
+	deadline := time.After(wait)
+	for {
+		select {
+		case f, ok := <-c.frames:
+			if !ok {
+				err := <-c.end
+				c.end <- err // for the cleanup
+				return rest, err
+			}
+			rest = append(rest, f)
+		case <-deadline:
+			t.Fatalf("stream did not end within %v", wait)
+		}
+	}
+}
+
+// noEvent checks that no event arrives for d (comments are allowed).
+func (c *sseConn) noEvent(t testing.TB, d time.Duration) {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case f, ok := <-c.frames:
+			if !ok {
+				return
+			}
+			if f.HasData {
+				t.Fatalf("unexpected event: %+v", f)
+			}
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// waitFor polls cond (it must be cheap) until it holds or the deadline
+// passes; used for state that has no event to wait on.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func isCleanEnd(err error) bool { return errors.Is(err, io.EOF) }
+
+// subscribers returns the number of subscribers of channel name.
+func (r *Relay) subscribers(name string) int64 {
+	r.mu.Lock()
+	ch := r.channels[name]
+	r.mu.Unlock()
+	if ch == nil {
+		return 0
+	}
+	return ch.subs.Load()
+}
+
+// readerAt returns the reader's position on channel name.
+func (r *Relay) readerAt(name string) ID {
+	r.mu.Lock()
+	ch := r.channels[name]
+	r.mu.Unlock()
+	if ch == nil {
+		return ID{}
+	}
+	last, _, _ := ch.position()
+	return last
+}

@@ -1,0 +1,463 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrClosed is returned by Serve and Publish after Close.
+var ErrClosed = errors.New("relay: closed")
+
+// Relay serves Redis streams as Server-Sent-Events channels. Create it with
+// New, serve it with Serve (or mount Handler) and stop it with Close.
+type Relay struct {
+	cfg     Config
+	log     *slog.Logger
+	rdb     *redis.Client // commands: discovery, catch-up reads, XINFO, XADD
+	readers *redis.Client // one connection per channel reader (XREAD BLOCK)
+	handler http.Handler
+	source  string // Config.Source without its password
+
+	ctx    context.Context // ends when Close is called
+	cancel context.CancelFunc
+	bg     sync.WaitGroup // readers, discovery, heartbeats
+
+	mu       sync.Mutex
+	channels map[string]*channel
+	closed   bool // Close called
+	draining bool // Shutdown or Close: new streams refused
+	subs     map[*subscriber]struct{}
+	conns    sync.WaitGroup // running stream handlers
+	warned   map[string]bool
+	skipName int // stream keys skipped in the last discovery: invalid name
+	skipCap  int // ... over MaxChannels
+
+	hbMu sync.Mutex
+	hb   chan struct{} // closed and replaced on every heartbeat tick
+
+	endOnce    sync.Once
+	endCh      chan struct{} // closed when every stream must end
+	endComment string
+
+	closeOnce sync.Once
+
+	discoverFailing atomic.Bool
+	redisErrs       atomic.Uint64
+	lastErr         atomic.Pointer[string]
+	rejectedFull    atomic.Uint64
+	rejectedClosed  atomic.Uint64
+	lookups         atomic.Uint64
+}
+
+// New validates cfg, connects to Redis, discovers the streams and starts
+// one reader per channel. Redis being unreachable is not an error: the
+// relay reports degraded health and keeps trying. Errors are *ConfigError.
+func New(cfg Config) (*Relay, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Relay{
+		cfg:      c,
+		log:      c.Logger,
+		rdb:      redis.NewClient(c.redisOptions(64)),
+		readers:  redis.NewClient(c.redisOptions(c.MaxChannels + 1)),
+		source:   redactSource(c.Source),
+		ctx:      ctx,
+		cancel:   cancel,
+		channels: make(map[string]*channel),
+		subs:     make(map[*subscriber]struct{}),
+		warned:   make(map[string]bool),
+		hb:       make(chan struct{}),
+		endCh:    make(chan struct{}),
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/stream/{channel}", r.handleStream)
+	mux.HandleFunc("GET /api/channels", r.handleChannels)
+	mux.HandleFunc("GET /healthz", r.handleHealth)
+	mux.HandleFunc("GET /metrics", r.handleMetrics)
+	r.handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		// A stream bounds its writes with deadlines; clear any left on a
+		// reused connection.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		mux.ServeHTTP(w, req)
+	})
+
+	dctx, dcancel := context.WithTimeout(ctx, c.RedisTimeout)
+	err = r.discover(dctx)
+	dcancel()
+	if err != nil {
+		r.discoverFailed(err)
+	} else {
+		r.log.Info("streams discovered", "source", r.source, "pattern", c.Streams, "channels", len(r.Channels()))
+	}
+	r.bg.Add(1)
+	go r.discoverLoop()
+	if c.Heartbeat > 0 {
+		r.bg.Add(1)
+		go r.heartbeatLoop()
+	}
+	return r, nil
+}
+
+// Handler returns the HTTP surface: GET /api/stream/{channel},
+// /api/channels, /healthz and /metrics. It does no authentication; mount
+// it behind your own (package server does).
+func (r *Relay) Handler() http.Handler { return r.handler }
+
+// Source returns Config.Source with its password masked.
+func (r *Relay) Source() string { return r.source }
+
+// Channels returns the channels found so far, sorted by name.
+func (r *Relay) Channels() []ChannelInfo {
+	chs := r.snapshotChannels()
+	out := make([]ChannelInfo, len(chs))
+	for i, ch := range chs {
+		out[i] = ch.info
+	}
+	return out
+}
+
+func (r *Relay) snapshotChannels() []*channel {
+	r.mu.Lock()
+	out := make([]*channel, 0, len(r.channels))
+	for _, ch := range r.channels {
+		out = append(out, ch)
+	}
+	r.mu.Unlock()
+	slices.SortFunc(out, func(a, b *channel) int { return strings.Compare(a.name, b.name) })
+	return out
+}
+
+// Serve serves HTTP on ln until ctx is done, then shuts down gracefully:
+// new streams are refused, every stream gets a final comment and a clean
+// end, and the HTTP server is shut down; connections still open after
+// Config.ShutdownTimeout are cut. It returns nil after a shutdown caused by
+// ctx, ErrClosed if the Relay was closed, or the listener's error. Serve
+// does not stop the readers: call Close.
+func (r *Relay) Serve(ctx context.Context, ln net.Listener) error {
+	r.mu.Lock()
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	hs := &http.Server{
+		Handler:           r.handler,
+		ReadHeaderTimeout: r.cfg.ReadHeaderTimeout,
+		MaxHeaderBytes:    r.cfg.MaxHeaderBytes,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(r.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	r.log.Info("serving", "addr", ln.Addr().String(), "source", r.source, "pattern", r.cfg.Streams)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	r.log.Info("shutting down", "timeout", r.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownTimeout)
+	defer cancel()
+	shut := make(chan error, 1)
+	go func() { shut <- hs.Shutdown(sctx) }()
+	_ = r.Shutdown(sctx)
+	if err := <-shut; err != nil {
+		r.log.Warn("graceful shutdown incomplete; closing connections", "err", err)
+		_ = hs.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown refuses new streams, ends every stream cleanly after a final
+// ": server shutting down" comment and waits until their handlers have
+// returned or ctx is done; then the streams left are cut (no clean end)
+// and ctx's error is returned. The readers keep running until Close.
+func (r *Relay) Shutdown(ctx context.Context) error {
+	return r.endStreams(ctx, "server shutting down")
+}
+
+func (r *Relay) endStreams(ctx context.Context, comment string) error {
+	r.mu.Lock()
+	r.draining = true
+	r.mu.Unlock()
+	r.endOnce.Do(func() {
+		r.endComment = comment
+		close(r.endCh)
+	})
+	done := make(chan struct{})
+	go func() {
+		r.conns.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	left := r.snapshotSubs()
+	r.log.Warn("cutting streams that did not end in time", "count", len(left))
+	for _, sub := range left {
+		sub.ch.stats.droppedS.Add(1)
+		sub.abort()
+	}
+	t := time.NewTimer(r.cfg.ShutdownTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		r.log.Error("stream handlers still running after being cut", "count", len(r.snapshotSubs()))
+	}
+	return ctx.Err()
+}
+
+// Close ends every stream (a final comment, then a clean end; streams
+// still open after Config.ShutdownTimeout are cut), stops the readers and
+// the discovery, closes the Redis connections and waits until every
+// goroutine the Relay started has returned. It is safe to call more than
+// once.
+func (r *Relay) Close() error {
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownTimeout)
+		_ = r.endStreams(ctx, "server closing")
+		cancel()
+		r.cancel()
+		// A blocked XREAD returns when its connection closes.
+		_ = r.readers.Close()
+		r.bg.Wait()
+		_ = r.rdb.Close()
+		r.log.Info("closed")
+	})
+	return nil
+}
+
+func (r *Relay) snapshotSubs() []*subscriber {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*subscriber, 0, len(r.subs))
+	for sub := range r.subs {
+		out = append(out, sub)
+	}
+	return out
+}
+
+// noteRedisErr records the latest Redis error, for /healthz.
+func (r *Relay) noteRedisErr(err error) {
+	r.redisErrs.Add(1)
+	s := err.Error()
+	r.lastErr.Store(&s)
+}
+
+// heartbeat returns the channel closed at the next heartbeat tick (nil
+// when heartbeats are off: it never fires).
+func (r *Relay) heartbeat() <-chan struct{} {
+	if r.cfg.Heartbeat <= 0 {
+		return nil
+	}
+	r.hbMu.Lock()
+	defer r.hbMu.Unlock()
+	return r.hb
+}
+
+func (r *Relay) heartbeatLoop() {
+	defer r.bg.Done()
+	t := r.cfg.Clock.NewTicker(r.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C():
+			r.hbMu.Lock()
+			close(r.hb)
+			r.hb = make(chan struct{})
+			r.hbMu.Unlock()
+		}
+	}
+}
+
+// discoverLoop runs discover every Config.Discover, or retries it with
+// backoff while Redis is unavailable.
+func (r *Relay) discoverLoop() {
+	defer r.bg.Done()
+	bo := r.newBackoff()
+	for {
+		if r.discoverFailing.Load() {
+			if !bo.wait(r.ctx) {
+				return
+			}
+		} else {
+			if r.cfg.Discover < 0 {
+				<-r.ctx.Done()
+				return
+			}
+			t := r.cfg.Clock.NewTimer(r.cfg.Discover)
+			select {
+			case <-r.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C():
+			}
+		}
+		ctx, cancel := context.WithTimeout(r.ctx, r.cfg.RedisTimeout)
+		err := r.discover(ctx)
+		cancel()
+		switch {
+		case r.ctx.Err() != nil:
+			return
+		case err != nil:
+			r.discoverFailed(err)
+		default:
+			bo.reset()
+			if r.discoverFailing.Swap(false) {
+				r.log.Info("Redis reachable again: streams discovered", "channels", len(r.Channels()))
+			}
+		}
+	}
+}
+
+func (r *Relay) discoverFailed(err error) {
+	r.noteRedisErr(err)
+	if !r.discoverFailing.Swap(true) {
+		r.log.Warn("Redis unavailable: cannot discover streams; retrying", "source", r.source, "err", err)
+	}
+}
+
+// discover runs SCAN MATCH pattern TYPE stream over the whole keyspace and
+// adds a channel for every new stream key.
+func (r *Relay) discover(ctx context.Context) error {
+	var cursor uint64
+	badName, overCap := 0, 0
+	for {
+		keys, next, err := r.rdb.ScanType(ctx, cursor, r.cfg.Streams, 1000, "stream").Result()
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if !globMatch(r.cfg.Streams, k) {
+				continue // SCAN MATCH already filtered; guard against a differing glob
+			}
+			switch _, reason := r.addChannel(k); reason {
+			case skipName:
+				badName++
+			case skipCap:
+				overCap++
+			}
+		}
+		if next == 0 {
+			break
+		}
+		cursor = next
+	}
+	r.mu.Lock()
+	r.skipName, r.skipCap = badName, overCap
+	r.mu.Unlock()
+	return nil
+}
+
+type skipReason int
+
+const (
+	skipNone skipReason = iota
+	skipName
+	skipCap
+	skipClosed
+)
+
+// addChannel returns the channel of stream key name, creating it and
+// starting its reader if needed.
+func (r *Relay) addChannel(name string) (*channel, skipReason) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ch := r.channels[name]; ch != nil {
+		return ch, skipNone
+	}
+	if r.closed {
+		return nil, skipClosed
+	}
+	reason := skipNone
+	switch {
+	case !validName(name):
+		reason = skipName
+	case len(r.channels) >= r.cfg.MaxChannels:
+		reason = skipCap
+	}
+	if reason != skipNone {
+		if !r.warned[name] && len(r.warned) < 1000 {
+			r.warned[name] = true
+			if reason == skipName {
+				r.log.Warn("stream not served: its key is not a valid channel name (1–128 of A-Z a-z 0-9 . _ - :)", "key", name)
+			} else {
+				r.log.Warn("stream not served: MaxChannels reached", "key", name, "max_channels", r.cfg.MaxChannels)
+			}
+		}
+		return nil, reason
+	}
+	ch := newChannel(r, name)
+	r.channels[name] = ch
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		ch.run(r.ctx)
+	}()
+	r.log.Debug("channel added", "channel", name)
+	return ch, skipNone
+}
+
+// errUnknown is returned by lookup for a name that is not a served stream.
+var errUnknown = errors.New("relay: unknown channel")
+
+// lookup returns the channel called name; a stream key matching the
+// pattern but not discovered yet is looked up in Redis at once.
+func (r *Relay) lookup(ctx context.Context, name string) (*channel, error) {
+	r.mu.Lock()
+	ch := r.channels[name]
+	r.mu.Unlock()
+	if ch != nil {
+		return ch, nil
+	}
+	if !validName(name) || !globMatch(r.cfg.Streams, name) {
+		return nil, errUnknown
+	}
+	r.lookups.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.RedisTimeout)
+	defer cancel()
+	typ, err := r.rdb.Type(ctx, name).Result()
+	if err != nil {
+		r.noteRedisErr(err)
+		return nil, err
+	}
+	if typ != "stream" {
+		return nil, errUnknown
+	}
+	ch, reason := r.addChannel(name)
+	switch reason {
+	case skipCap:
+		return nil, errTooManyChannels
+	case skipClosed:
+		return nil, ErrClosed
+	case skipName:
+		return nil, errUnknown
+	}
+	return ch, nil
+}
+
+var errTooManyChannels = errors.New("relay: MaxChannels reached")

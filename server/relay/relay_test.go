@@ -1,0 +1,390 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ssemon/ssemon/client/clock"
+)
+
+// quick is a relay configuration for tests: fast discovery and backoff.
+func quick(rs *redisServer) Config {
+	return Config{
+		Source:     rs.URL,
+		Discover:   50 * time.Millisecond,
+		Heartbeat:  -1,
+		Retry:      100 * time.Millisecond,
+		MinBackoff: 10 * time.Millisecond,
+		MaxBackoff: 100 * time.Millisecond,
+		Block:      time.Second,
+	}
+}
+
+func getJSON(t testing.TB, rt http.RoundTripper, url string, v any) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v: %s", url, err, body)
+	}
+	return resp.StatusCode
+}
+
+func TestPublishDelivery(t *testing.T) {
+	rs := startRedis(t)
+	tr := newTestRelay(t, quick(rs))
+	first := tr.publish(t, "deploy", "", "created")
+
+	c := tr.dial(t, "/api/stream/deploy", nil)
+	if f := c.next(t); f.Retry != "100" || f.HasData {
+		t.Fatalf("first frame %+v, want retry: 100 alone", f)
+	}
+	if h := c.resp.Header; h.Get("Content-Type") != "text/event-stream; charset=utf-8" ||
+		h.Get("Cache-Control") != "no-cache, no-transform" || h.Get("X-Accel-Buffering") != "no" {
+		t.Fatalf("headers %v", h)
+	}
+	waitFor(t, "subscriber", func() bool { return tr.subscribers("deploy") == 1 })
+	c.noEvent(t, 100*time.Millisecond) // live only: the entry before it connected is not sent
+
+	id1 := tr.publish(t, "deploy", "stage", `{"progress":40}`)
+	id2 := tr.publish(t, "deploy", "", "two\nlines")
+	rdb := rs.client(t)
+	id3s, err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: "deploy", Values: []any{"progress", "90", "message", "tests passed"}}).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id3, _ := ParseID(id3s)
+	if !first.Less(id1) || !id1.Less(id2) || !id2.Less(id3) {
+		t.Fatalf("ids not increasing: %v %v %v %v", first, id1, id2, id3)
+	}
+	want := []frame{
+		{ID: id1.String(), Event: "stage", Data: `{"progress":40}`},
+		{ID: id2.String(), Data: "two\nlines"},
+		{ID: id3.String(), Data: `{"message":"tests passed","progress":90}`},
+	}
+	for i, w := range want {
+		f := c.nextEvent(t)
+		if f.ID != w.ID || f.Event != w.Event || f.Data != w.Data {
+			t.Fatalf("event %d: %+v, want %+v", i, f, w)
+		}
+	}
+}
+
+func TestChannelsIndexAndLookup(t *testing.T) {
+	rs := startRedis(t)
+	rdb := rs.client(t)
+	ctx := context.Background()
+	rdb.XAdd(ctx, &redis.XAddArgs{Stream: "team:deploy", Values: []any{"data", "x"}})
+	rdb.XAdd(ctx, &redis.XAddArgs{Stream: "other", Values: []any{"data", "x"}})
+	rdb.XAdd(ctx, &redis.XAddArgs{Stream: "team:bad/name", Values: []any{"data", "x"}})
+	rdb.Set(ctx, "team:not-a-stream", "v", 0)
+	cfg := quick(rs)
+	cfg.Streams = "team:*"
+	cfg.Discover = -1 // only at start: later streams are found on demand
+	tr := newTestRelay(t, cfg)
+
+	var idx struct {
+		Channels []struct {
+			Name, Path, URL, Scenario string
+			LastID                    string `json:"last_id"`
+			OldestID                  string `json:"oldest_id"`
+			Length                    int64
+		}
+		Pattern string
+	}
+	getJSON(t, tr.tr, tr.ts.URL+"/api/channels", &idx)
+	if len(idx.Channels) != 1 || idx.Channels[0].Name != "team:deploy" || idx.Channels[0].Path != "/api/stream/team:deploy" ||
+		idx.Channels[0].Scenario != "redis" || idx.Channels[0].Length != 1 || idx.Channels[0].LastID == "" ||
+		idx.Channels[0].LastID != idx.Channels[0].OldestID || idx.Pattern != "team:*" {
+		t.Fatalf("index %+v", idx)
+	}
+
+	rdb.XAdd(ctx, &redis.XAddArgs{Stream: "team:late", Values: []any{"data", "x"}})
+	tests := []struct {
+		path   string
+		status int
+	}{
+		{"/api/stream/team:deploy", 200},
+		{"/api/stream/team:late", 200}, // not discovered yet: looked up
+		{"/api/stream/other", 404},     // outside the pattern
+		{"/api/stream/team:not-a-stream", 404},
+		{"/api/stream/team:missing", 404},
+		{"/api/stream/team:deploy?history=x", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			c, resp := tryDial(t, tr.tr, tr.ts.URL+tt.path, nil)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			if c == nil {
+				var e struct{ Error string }
+				json.NewDecoder(resp.Body).Decode(&e)
+				resp.Body.Close()
+				if e.Error == "" {
+					t.Fatal("error without a JSON body")
+				}
+			}
+		})
+	}
+	if got := tr.Channels(); len(got) != 2 || got[1].Name != "team:late" {
+		t.Fatalf("channels after lookup: %+v", got)
+	}
+}
+
+func TestDiscovery(t *testing.T) {
+	rs := startRedis(t)
+	tr := newTestRelay(t, quick(rs))
+	if n := len(tr.Channels()); n != 0 {
+		t.Fatalf("%d channels in an empty Redis", n)
+	}
+	rdb := rs.client(t)
+	rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: "new-job", Values: []any{"data", "x"}})
+	waitFor(t, "discovery of new-job", func() bool { return len(tr.Channels()) == 1 })
+}
+
+func TestResume(t *testing.T) {
+	rs := startRedis(t)
+	cfg := quick(rs)
+	cfg.CacheSize = 5
+	tr := newTestRelay(t, cfg)
+	var ids []ID
+	for i := range 12 {
+		ids = append(ids, tr.publish(t, "job", "step", fmt.Sprintf(`{"n":%d}`, i)))
+	}
+	waitFor(t, "reader at the last entry", func() bool { return tr.readerAt("job") == ids[11] })
+
+	tests := []struct {
+		name string
+		from int // index of the Last-Event-ID in ids
+	}{
+		{"within the cache", 8},
+		{"older than the cache: from Redis", 1},
+		{"exactly at the cache start", 6},
+		{"up to date", 11},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tr.dial(t, "/api/stream/job", map[string]string{"Last-Event-ID": ids[tt.from].String()})
+			c.expectIDs(t, ids[tt.from+1:]...)
+			c.noEvent(t, 50*time.Millisecond)
+		})
+	}
+	t.Run("query parameter, then live", func(t *testing.T) {
+		c := tr.dial(t, "/api/stream/job?lastEventId="+ids[0].String(), nil)
+		c.expectIDs(t, ids[1:]...)
+		id := tr.publish(t, "job", "", "live")
+		c.expectIDs(t, id)
+		ids = append(ids, id)
+	})
+	t.Run("history", func(t *testing.T) {
+		for _, n := range []int{3, 9} { // from the cache, from Redis
+			c := tr.dial(t, fmt.Sprintf("/api/stream/job?history=%d", n), nil)
+			c.expectIDs(t, ids[len(ids)-n:]...)
+			c.noEvent(t, 50*time.Millisecond)
+		}
+	})
+	t.Run("invalid id: reset notice, then live", func(t *testing.T) {
+		c := tr.dial(t, "/api/stream/job", map[string]string{"Last-Event-ID": "42"})
+		f := c.nextEvent(t)
+		last := ids[len(ids)-1].String()
+		if f.Event != "lost" || f.ID != last || !strings.Contains(f.Data, `"reason":"invalid"`) || !strings.Contains(f.Data, `"from":"42"`) {
+			t.Fatalf("frame %+v", f)
+		}
+		id := tr.publish(t, "job", "", "after")
+		c.expectIDs(t, id)
+		ids = append(ids, id)
+	})
+	t.Run("id ahead of the stream: reset notice", func(t *testing.T) {
+		c := tr.dial(t, "/api/stream/job", map[string]string{"Last-Event-ID": "99999999999999-0"})
+		f := c.nextEvent(t)
+		if f.Event != "lost" || f.ID != ids[len(ids)-1].String() || !strings.Contains(f.Data, `"reason":"ahead"`) {
+			t.Fatalf("frame %+v", f)
+		}
+	})
+}
+
+func TestResumeOnAnotherRelay(t *testing.T) {
+	rs := startRedis(t)
+	a := newTestRelay(t, quick(rs))
+	b := newTestRelay(t, quick(rs))
+	var ids []ID
+	for i := range 5 {
+		ids = append(ids, a.publish(t, "ch", "", fmt.Sprint(i)))
+	}
+	ca := a.dial(t, "/api/stream/ch?history=5", nil)
+	ca.expectIDs(t, ids...)
+	// The same id means the same entry on every relay.
+	cb := b.dial(t, "/api/stream/ch", map[string]string{"Last-Event-ID": ids[2].String()})
+	cb.expectIDs(t, ids[3:]...)
+	id := b.publish(t, "ch", "", "x")
+	ca.expectIDs(t, id)
+	cb.expectIDs(t, id)
+}
+
+func TestTrimmedHistoryLost(t *testing.T) {
+	rs := startRedis(t)
+	cfg := quick(rs)
+	cfg.CacheSize = 3
+	tr := newTestRelay(t, cfg)
+	var ids []ID
+	for i := range 20 {
+		ids = append(ids, tr.publish(t, "trim", "", fmt.Sprint(i)))
+	}
+	rdb := rs.client(t)
+	if err := rdb.XTrimMaxLen(context.Background(), "trim", 5).Err(); err != nil { // keeps ids[15:]
+		t.Fatal(err)
+	}
+	waitFor(t, "reader at the last entry", func() bool { return tr.readerAt("trim") == ids[19] })
+
+	c := tr.dial(t, "/api/stream/trim", map[string]string{"Last-Event-ID": ids[3].String()})
+	f := c.nextEvent(t)
+	var lost struct {
+		Missed  int
+		From    string
+		Oldest  string
+		Through string
+		Exact   bool
+	}
+	if err := json.Unmarshal([]byte(f.Data), &lost); err != nil {
+		t.Fatalf("%+v: %v", f, err)
+	}
+	if f.Event != "lost" || f.ID != ids[14].String() || lost.Through != ids[14].String() || lost.From != ids[3].String() ||
+		lost.Oldest != ids[15].String() || lost.Missed < 1 || lost.Exact {
+		t.Fatalf("lost notice %+v %+v", f, lost)
+	}
+	c.expectIDs(t, ids[15:]...)
+
+	// Reconnecting from the notice's id resumes without a second notice.
+	c2 := tr.dial(t, "/api/stream/trim", map[string]string{"Last-Event-ID": f.ID})
+	c2.expectIDs(t, ids[15:]...)
+
+	// From an id that is still kept, no notice at all.
+	c3 := tr.dial(t, "/api/stream/trim", map[string]string{"Last-Event-ID": ids[16].String()})
+	c3.expectIDs(t, ids[17:]...)
+}
+
+func TestOneReaderPerChannel(t *testing.T) {
+	rs := startRedis(t)
+	tr := newTestRelay(t, quick(rs))
+	tr.publish(t, "a", "", "x")
+	tr.publish(t, "b", "", "x")
+	waitFor(t, "discovery", func() bool { return len(tr.Channels()) == 2 })
+	var conns []*sseConn
+	for i := range 60 {
+		conns = append(conns, tr.dial(t, "/api/stream/"+[]string{"a", "b"}[i%2], nil))
+	}
+	waitFor(t, "subscribers", func() bool { return tr.subscribers("a") == 30 && tr.subscribers("b") == 30 })
+	id := tr.publish(t, "a", "", "fan-out")
+	for i := 0; i < len(conns); i += 2 {
+		conns[i].expectIDs(t, id)
+	}
+	// Every blocking XREAD holds a connection: count them in Redis.
+	list, err := rs.client(t).ClientList(context.Background()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	xreads := strings.Count(list, "cmd=xread")
+	if xreads != 2 {
+		t.Fatalf("%d connections in XREAD for 2 channels and 60 subscribers, want 2:\n%s", xreads, list)
+	}
+}
+
+func TestHeartbeat(t *testing.T) {
+	rs := startRedis(t)
+	clk := clock.NewFake(time.Date(2025, 11, 25, 12, 0, 0, 0, time.UTC))
+	cfg := quick(rs)
+	cfg.Heartbeat = 15 * time.Second
+	cfg.Discover = -1
+	cfg.Clock = clk
+	tr := newTestRelay(t, cfg)
+	tr.publish(t, "hb", "", "x")
+	c := tr.dial(t, "/api/stream/hb", nil)
+	c.next(t) // retry
+	waitFor(t, "subscriber", func() bool { return tr.subscribers("hb") == 1 })
+	// The handler waits on the heartbeat broadcast of the ticker: advance
+	// the fake clock once the ticker exists.
+	clk.BlockUntil(1)
+	clk.Advance(15 * time.Second)
+	if f := c.next(t); len(f.Comments) != 1 || f.Comments[0] != "heartbeat" {
+		t.Fatalf("frame %+v, want a heartbeat", f)
+	}
+}
+
+func TestLimitsAndShutdown(t *testing.T) {
+	rs := startRedis(t)
+	cfg := quick(rs)
+	cfg.MaxSubscribers = 2
+	tr := newTestRelay(t, cfg)
+	tr.publish(t, "x", "", "1")
+	c1 := tr.dial(t, "/api/stream/x", nil)
+	c2 := tr.dial(t, "/api/stream/x", nil)
+	_, resp := tryDial(t, tr.tr, tr.ts.URL+"/api/stream/x", nil)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("third subscriber: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := tr.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*sseConn{c1, c2} {
+		rest, err := c.expectEnd(t)
+		if !isCleanEnd(err) || len(rest) == 0 || !strings.Contains(strings.Join(rest[len(rest)-1].Comments, ","), "server shutting down") {
+			t.Fatalf("end %v after %+v", err, rest)
+		}
+	}
+	var h struct{ Status string }
+	if st := getJSON(t, tr.tr, tr.ts.URL+"/healthz", &h); st != http.StatusServiceUnavailable || h.Status != "shutting down" {
+		t.Fatalf("healthz %d %+v", st, h)
+	}
+}
+
+func TestOversizeAndRepairedEntries(t *testing.T) {
+	rs := startRedis(t)
+	cfg := quick(rs)
+	cfg.MaxEventBytes = 100
+	tr := newTestRelay(t, cfg)
+	tr.publish(t, "o", "", "x")
+	c := tr.dial(t, "/api/stream/o", nil)
+	waitFor(t, "subscriber", func() bool { return tr.subscribers("o") == 1 })
+	rdb := rs.client(t)
+	ctx := context.Background()
+	big := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "o", Values: []any{"event", "blob", "data", strings.Repeat("x", 101)}}).Val()
+	bad := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "o", Values: []any{"event", "two\nlines", "data", "ok"}}).Val()
+	f := c.nextEvent(t)
+	if f.ID != big || f.Event != OversizeEventType || !strings.Contains(f.Data, `"bytes":101`) || !strings.Contains(f.Data, `"type":"blob"`) {
+		t.Fatalf("oversize %+v", f)
+	}
+	if f := c.nextEvent(t); f.ID != bad || f.Event != "two lines" || f.Data != "ok" {
+		t.Fatalf("repaired %+v", f)
+	}
+	var m strings.Builder
+	req, _ := http.NewRequest(http.MethodGet, tr.ts.URL+"/metrics", nil)
+	resp, err := tr.tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(&m, resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`ssemon_relay_entries_oversize_total{channel="o"} 1`, `ssemon_relay_entries_repaired_total{channel="o"} 1`,
+		`ssemon_demo_subscribers{channel="o"} 1`, `ssemon_relay_reader_up{channel="o"} 1`} {
+		if !strings.Contains(m.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
