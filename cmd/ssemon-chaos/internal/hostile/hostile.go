@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,8 +59,8 @@ var cases = [...]Case{
 	{"comment-flood", "/comment-flood", "200 event stream, endless comments, no event"},
 }
 
-// Cases returns every behaviour, in presentation order.
-func Cases() []Case { return cases[:] }
+// Cases returns every behaviour, in presentation order (a copy).
+func Cases() []Case { return slices.Clone(cases[:]) }
 
 // Config configures a Server. Zero fields take the default written next to
 // them; New copies it.
