@@ -27,7 +27,7 @@ export LANG := en_US.UTF-8
 APT_BUILD := gcc libc6-dev pkg-config libgl-dev libx11-dev libxcursor-dev \
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 APT_RUN   := xvfb xauth
-APT_TEST  := $(APT_BUILD) xvfb xauth imagemagick xdotool curl nginx-light \
+APT_TEST  := $(APT_BUILD) xvfb xauth imagemagick xdotool curl nginx-light redis-server \
              chromium fonts-dejavu-core
 
 .PHONY: chaos vulncheck
