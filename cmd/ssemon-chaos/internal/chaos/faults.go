@@ -338,6 +338,9 @@ func (r *faultRun) refuse() FaultResult {
 	refused := 0
 	for _, tr := range r.ch.Snapshot().History {
 		if tr.State == client.Retrying && !tr.At.Before(t0) && strings.Contains(tr.Detail, "connection refused") {
+			if refused == 0 {
+				res.Err = errText(tr) // what the user reads while refused
+			}
 			refused++
 		}
 	}

@@ -178,7 +178,7 @@ func expectations() map[string]expectation {
 				return fmt.Sprintf("want a connection error or a connect timeout, got %v", s.Status.Err)
 			}
 			return ""
-		}, note: func(s client.Snapshot, _ hostile.Stats) string { return s.Status.Err.Error() }},
+		}},
 		"retry-zero": {state: client.Retrying, check: func(s client.Snapshot, _ hostile.Stats) string {
 			if s.Status.Retry != 0 {
 				return fmt.Sprintf("retry in effect %v, want the server's 0", s.Status.Retry)
