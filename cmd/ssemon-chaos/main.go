@@ -55,6 +55,7 @@ type options struct {
 	loris    int
 	resumes  int
 	phase    time.Duration
+	hold     time.Duration
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
@@ -72,7 +73,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.abandon, "abandon", 10000, "pressure: connections opened and abandoned (at most 100000)")
 	fs.IntVar(&o.loris, "loris", 200, "pressure: slow-loris clients (at most 5000)")
 	fs.IntVar(&o.resumes, "resumes", 1000, "pressure: simultaneous resumes (at most 5000)")
-	fs.DurationVar(&o.phase, "phase", 5*time.Second, "pressure: length of the quiet phases and the slow-loris hold")
+	fs.DurationVar(&o.phase, "phase", 5*time.Second, "pressure: length of the quiet phases")
+	fs.DurationVar(&o.hold, "loris-hold", 15*time.Second, "pressure: how long slow-loris clients hold (the server cuts them after 10 s)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -95,8 +97,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 			return o, fmt.Errorf("-%s: %d is not between 1 and %d", c.name, c.v, c.max)
 		}
 	}
-	if o.duration <= 0 || o.duration > 24*time.Hour || o.sample <= 0 || o.phase <= 0 {
-		return o, errors.New("-duration, -sample and -phase must be positive (duration at most 24h)")
+	if o.duration <= 0 || o.duration > 24*time.Hour || o.sample <= 0 || o.phase <= 0 || o.hold <= 0 {
+		return o, errors.New("-duration, -sample, -phase and -loris-hold must be positive (duration at most 24h)")
 	}
 	return o, nil
 }
@@ -229,7 +231,7 @@ func runScenario(ctx context.Context, name string, o options, w, stderr io.Write
 			return false, err
 		}
 		defer d.Stop()
-		res, err := chaos.RunPressure(ctx, chaos.PressureConfig{Demo: d, Abandon: o.abandon, Loris: o.loris, Resumes: o.resumes, Phase: o.phase})
+		res, err := chaos.RunPressure(ctx, chaos.PressureConfig{Demo: d, Abandon: o.abandon, Loris: o.loris, Resumes: o.resumes, Phase: o.phase, LorisHold: o.hold})
 		if err != nil {
 			return false, err
 		}

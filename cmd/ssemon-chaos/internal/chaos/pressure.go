@@ -39,9 +39,12 @@ type PressureConfig struct {
 	Resumes int
 	// ResumeBack is how far back the resumes start, in events. Default 900.
 	ResumeBack int
-	// Phase is the length of the quiet phases and of the slow-loris hold.
-	// Default 5 s.
+	// Phase is the length of the quiet phases. Default 5 s.
 	Phase time.Duration
+	// LorisHold is how long the slow-loris clients keep sending header
+	// lines; past the server's ReadHeaderTimeout (10 s) it cuts them.
+	// Default 15 s.
+	LorisHold time.Duration
 	// Workers bounds the concurrent dials of the abandon phase.
 	// Default 64.
 	Workers int
@@ -159,6 +162,9 @@ func RunPressure(ctx context.Context, cfg PressureConfig) (PressureResult, error
 	if cfg.Phase <= 0 {
 		cfg.Phase = 5 * time.Second
 	}
+	if cfg.LorisHold <= 0 {
+		cfg.LorisHold = 15 * time.Second
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 64
 	}
@@ -226,7 +232,7 @@ func RunPressure(ctx context.Context, cfg PressureConfig) (PressureResult, error
 	phase(fmt.Sprintf("%d connections opened and abandoned", cfg.Abandon), func(ctx context.Context) string {
 		return abandon(ctx, cfg)
 	})
-	phase(fmt.Sprintf("%d slow-loris clients for %v", cfg.Loris, cfg.Phase), func(ctx context.Context) string {
+	phase(fmt.Sprintf("%d slow-loris clients for %v", cfg.Loris, cfg.LorisHold), func(ctx context.Context) string {
 		return loris(ctx, cfg)
 	})
 	phase(fmt.Sprintf("%d simultaneous resumes from %d events back", cfg.Resumes, cfg.ResumeBack), func(ctx context.Context) string {
@@ -314,7 +320,7 @@ func loris(ctx context.Context, cfg PressureConfig) string {
 	}
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	end := time.NewTimer(cfg.Phase)
+	end := time.NewTimer(cfg.LorisHold)
 	defer end.Stop()
 	cut := 0
 	for done := false; !done; {

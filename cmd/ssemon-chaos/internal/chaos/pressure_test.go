@@ -13,7 +13,7 @@ import (
 func TestPressure(t *testing.T) {
 	d := startDemo(t, []ScenarioSpec{{Channel: "pulse", Scenario: "firehose", Rate: 100}},
 		"--max-subscribers", "2000", "--ring", "1000", "--heartbeat", "1s")
-	res, err := RunPressure(testCtx(t, 3*time.Minute), PressureConfig{Demo: d, Phase: 2 * time.Second})
+	res, err := RunPressure(testCtx(t, 3*time.Minute), PressureConfig{Demo: d, Phase: 2 * time.Second, LorisHold: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
