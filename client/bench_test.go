@@ -5,9 +5,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,30 +28,113 @@ const engineBenchEvents = 200_000
 // engineBlockEvents is the size of the pre-built block the server repeats.
 const engineBlockEvents = 1000
 
-// newEngineBenchServer serves engineBenchEvents events of exactly size
-// bytes each (id and data lines) and then ends the response. The bytes are
-// pre-built: the server costs almost nothing per event.
-func newEngineBenchServer(b *testing.B, size int) *httptest.Server {
-	b.Helper()
+// engineServerEnv, set to an event size in bytes, makes the test binary
+// run TestEngineBenchServerProcess as the benchmark's stream server.
+const engineServerEnv = "SSEMON_ENGINE_BENCH_SERVER"
+
+// engineBenchBlock returns engineBlockEvents events of exactly size bytes
+// each (id and data lines).
+func engineBenchBlock(size int) ([]byte, error) {
+	if size < len("id: 000000\ndata: \n\n") {
+		return nil, fmt.Errorf("event size %d is too small", size)
+	}
 	var block bytes.Buffer
 	pad := strings.Repeat("x", size-len("id: 000000\ndata: \n\n"))
 	for i := 1; i <= engineBlockEvents; i++ {
 		fmt.Fprintf(&block, "id: %06d\ndata: %s\n\n", i, pad)
 	}
 	if block.Len() != size*engineBlockEvents {
-		b.Fatalf("block is %d bytes, want %d", block.Len(), size*engineBlockEvents)
+		return nil, fmt.Errorf("block is %d bytes, want %d", block.Len(), size*engineBlockEvents)
 	}
-	data := block.Bytes()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return block.Bytes(), nil
+}
+
+// engineBenchHandler serves engineBenchEvents events of the block and then
+// ends the response. The bytes are pre-built: the server costs almost
+// nothing per event.
+func engineBenchHandler(block []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		for i := 0; i < engineBenchEvents/engineBlockEvents; i++ {
-			if _, err := w.Write(data); err != nil {
+			if _, err := w.Write(block); err != nil {
 				return
 			}
 		}
-	}))
-	b.Cleanup(srv.Close)
-	return srv
+	})
+}
+
+// TestEngineBenchServerProcess is the stream server of BenchmarkEngine when
+// the test binary is started with engineServerEnv set: it prints its URL,
+// serves until its standard input ends, and fails on any error. Without
+// the variable it checks that the server's stream is what the benchmark
+// counts on.
+func TestEngineBenchServerProcess(t *testing.T) {
+	size, err := strconv.Atoi(os.Getenv(engineServerEnv))
+	if err != nil {
+		for _, size := range []int{100, 4096} {
+			block, err := engineBenchBlock(size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := NewDecoder(bytes.NewReader(block), DecoderConfig{})
+			n := 0
+			for {
+				f, err := d.Next()
+				if err != nil {
+					break
+				}
+				if f.Kind != FrameEvent || f.Size != size {
+					t.Fatalf("size %d: frame %d is %v of %d bytes", size, n, f.Kind, f.Size)
+				}
+				n++
+			}
+			if n != engineBlockEvents {
+				t.Fatalf("size %d: %d events in the block, want %d", size, n, engineBlockEvents)
+			}
+		}
+		return
+	}
+	block, err := engineBenchBlock(size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(engineBenchHandler(block))
+	defer srv.Close()
+	if _, err := fmt.Println(srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// startEngineBenchServer runs the stream server for events of size bytes
+// in a child process (this test binary), so that the benchmark's CPU and
+// allocation figures are the clients' alone. It returns the server's URL;
+// the child ends with the benchmark.
+func startEngineBenchServer(b *testing.B, size int) string {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestEngineBenchServerProcess$")
+	cmd.Env = append(os.Environ(), engineServerEnv+"="+strconv.Itoa(size))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	})
+	url, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("benchmark server: %v", err)
+	}
+	return strings.TrimSpace(url)
 }
 
 // benchSink feeds a Channel and stops the stream after the last event.
@@ -145,9 +232,9 @@ func runBufio(b *testing.B, url string) int {
 }
 
 // BenchmarkEngine streams 200k events over loopback through each client,
-// side by side on the identical byte stream. Metrics: events/s (wall
-// clock), cpu-ns/event and allocs/event (whole process: client and
-// server together).
+// side by side on the identical byte stream served by a child process.
+// Metrics: events/s (wall clock), cpu-ns/event and allocs/event of this
+// process, i.e. of the client alone.
 func BenchmarkEngine(b *testing.B) {
 	clients := []struct {
 		name string
@@ -162,7 +249,7 @@ func BenchmarkEngine(b *testing.B) {
 		name  string
 		bytes int
 	}{{"100B", 100}, {"4KiB", 4096}} {
-		srv := newEngineBenchServer(b, size.bytes)
+		url := startEngineBenchServer(b, size.bytes)
 		for _, c := range clients {
 			b.Run(size.name+"/"+c.name, func(b *testing.B) {
 				b.SetBytes(int64(engineBenchEvents * size.bytes))
@@ -173,7 +260,7 @@ func BenchmarkEngine(b *testing.B) {
 				b.ResetTimer()
 				start := time.Now()
 				for range b.N {
-					if n := c.run(b, srv.URL); n != engineBenchEvents {
+					if n := c.run(b, url); n != engineBenchEvents {
 						b.Fatalf("%s received %d events, want %d", c.name, n, engineBenchEvents)
 					}
 				}
