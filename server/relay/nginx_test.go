@@ -1,0 +1,337 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ssemon/ssemon/client"
+)
+
+// relayProc is a relay in a child process (the test binary in child
+// mode), on a fixed loopback port.
+type relayProc struct {
+	t      *testing.T
+	source string
+	port   int
+	log    string
+	cmd    *exec.Cmd
+	exited chan error
+}
+
+func startRelayProc(t *testing.T, source string, port int) *relayProc {
+	p := &relayProc{t: t, source: source, port: port, log: filepath.Join(t.TempDir(), "relay.log")}
+	p.start()
+	t.Cleanup(func() {
+		if p.cmd != nil {
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.exited:
+			case <-time.After(10 * time.Second):
+				_ = p.cmd.Process.Kill()
+				<-p.exited
+			}
+		}
+	})
+	return p
+}
+
+func (p *relayProc) start() {
+	t := p.t
+	t.Helper()
+	logf, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "SSEMON_RELAY_SOURCE="+p.source,
+		fmt.Sprintf("SSEMON_RELAY_LISTEN=127.0.0.1:%d", p.port))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd = cmd
+	p.exited = make(chan error, 1)
+	go func() { p.exited <- cmd.Wait() }()
+	deadline := time.Now().Add(wait)
+	for p.subscribers() < 0 {
+		select {
+		case err := <-p.exited:
+			log, _ := os.ReadFile(p.log)
+			t.Fatalf("relay exited: %v\n%s", err, log)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("relay did not start")
+		}
+	}
+}
+
+// kill sends SIGKILL and waits for the process to end.
+func (p *relayProc) kill() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.exited
+	p.cmd = nil
+}
+
+// subscribers asks the relay's /healthz for its subscriber count; -1 when
+// it does not answer.
+func (p *relayProc) subscribers() int {
+	c := http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", p.port))
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	var h struct{ Subscribers int }
+	if json.NewDecoder(resp.Body).Decode(&h) != nil {
+		return -1
+	}
+	return h.Subscribers
+}
+
+// startNginx runs nginx as a child, round-robin over upstreams with
+// nginx's defaults (proxy_buffering on, HTTP/1.0 to the upstream), and
+// returns its base URL.
+func startNginx(t *testing.T, upstreams ...int) string {
+	t.Helper()
+	nginx := requireBinary(t, "nginx", "nginx-light")
+	dir := t.TempDir()
+	port := freePort(t)
+	servers := ""
+	for _, u := range upstreams {
+		// max_fails=0: a killed relay is tried again as soon as it is back.
+		servers += fmt.Sprintf("        server 127.0.0.1:%d max_fails=0;\n", u)
+	}
+	conf := fmt.Sprintf(`daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path %[1]s/body;
+    proxy_temp_path %[1]s/proxy;
+    fastcgi_temp_path %[1]s/fastcgi;
+    uwsgi_temp_path %[1]s/uwsgi;
+    scgi_temp_path %[1]s/scgi;
+    upstream relays {
+%[3]s    }
+    server {
+        listen 127.0.0.1:%[2]d;
+        location / {
+            proxy_pass http://relays;
+            proxy_read_timeout 1h;
+        }
+    }
+}
+`, dir, port, servers)
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(nginx, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "error.log"))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGQUIT) // graceful: the master stops its workers
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			<-exited
+		}
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(wait)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return "http://" + addr
+		}
+		select {
+		case err := <-exited:
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Fatalf("nginx exited: %v\n%s", err, log)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nginx did not start")
+		}
+	}
+}
+
+// collector is a client.Handler keeping the ids of the events received.
+type collector struct {
+	mu     sync.Mutex
+	ids    []string
+	opens  int
+	notify chan struct{}
+}
+
+func (c *collector) HandleFrame(f client.Frame, _ time.Time) {
+	if f.Kind != client.FrameEvent {
+		return
+	}
+	c.mu.Lock()
+	c.ids = append(c.ids, f.Event.ID)
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (c *collector) HandleStatus(s client.Status) {
+	if s.State == client.Open {
+		c.mu.Lock()
+		c.opens++
+		c.mu.Unlock()
+	}
+}
+
+func (c *collector) count() (events, opens int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.ids), c.opens
+}
+
+// TestNginxTwoRelaysKill runs the SSE engine through nginx in front of two
+// relay processes and SIGKILLs the relay serving it, again and again,
+// while a job publishes: every published id must arrive exactly once, in
+// order.
+func TestNginxTwoRelaysKill(t *testing.T) {
+	const kills = 10
+	rs := startRedis(t)
+	relays := []*relayProc{startRelayProc(t, rs.URL, freePort(t)), startRelayProc(t, rs.URL, freePort(t))}
+	base := startNginx(t, relays[0].port, relays[1].port)
+
+	rdb := rs.client(t)
+	ctx := context.Background()
+	if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "kill", Values: []any{"data", "start"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	col := &collector{notify: make(chan struct{}, 1)}
+	st, err := client.NewStream(client.StreamConfig{URL: base + "/api/stream/kill", MaxBackoff: 500 * time.Millisecond}, col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, scancel := context.WithCancel(ctx)
+	runDone := make(chan error, 1)
+	go func() { runDone <- st.Run(sctx) }()
+	t.Cleanup(func() {
+		scancel()
+		<-runDone
+	})
+	serving := func() *relayProc {
+		for _, p := range relays {
+			if p.subscribers() == 1 {
+				return p
+			}
+		}
+		return nil
+	}
+	waitFor(t, "the client connected through nginx", func() bool { return serving() != nil })
+
+	// The job: one entry every 2 ms until stopped.
+	var (
+		pubMu     sync.Mutex
+		published []string
+	)
+	pctx, pcancel := context.WithCancel(ctx)
+	pubDone := make(chan error, 1)
+	go func() {
+		defer close(pubDone)
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for n := 0; ; n++ {
+			select {
+			case <-pctx.Done():
+				return
+			case <-tick.C:
+			}
+			id, err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "kill", Values: []any{"event", "step", "data", fmt.Sprintf(`{"n":%d}`, n)}}).Result()
+			if err != nil {
+				pubDone <- err
+				return
+			}
+			pubMu.Lock()
+			published = append(published, id)
+			pubMu.Unlock()
+		}
+	}()
+	defer pcancel()
+
+	for i := range kills {
+		// Let some events through, then kill the relay serving the client.
+		n0, _ := col.count()
+		waitFor(t, "events flowing", func() bool { n, _ := col.count(); return n >= n0+20 })
+		victim := serving()
+		if victim == nil {
+			t.Fatalf("kill %d: no relay serving the client", i)
+		}
+		_, opens := col.count()
+		victim.kill()
+		// The client reconnects through nginx to the other relay, with
+		// Last-Event-ID.
+		waitFor(t, "the client reconnected", func() bool {
+			_, o := col.count()
+			return o > opens && serving() != nil
+		})
+		victim.start()
+	}
+	pcancel()
+	if err := <-pubDone; err != nil {
+		t.Fatal(err)
+	}
+	pubMu.Lock()
+	want := published
+	pubMu.Unlock()
+	last := want[len(want)-1]
+	waitFor(t, "the last id", func() bool {
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		return len(col.ids) > 0 && col.ids[len(col.ids)-1] == last
+	})
+	col.mu.Lock()
+	got := append([]string(nil), col.ids...)
+	col.mu.Unlock()
+	seen := make(map[string]int, len(got))
+	for _, id := range got {
+		seen[id]++
+	}
+	for _, id := range want {
+		if seen[id] != 1 {
+			t.Errorf("id %s received %d times", id, seen[id])
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("received %d events, published %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("event %d: id %s, want %s (order)", i, got[i], want[i])
+		}
+	}
+	_, opens := col.count()
+	t.Logf("%d events published and received exactly once, in order, over %d kills (%d connections)", len(want), kills, opens)
+}
