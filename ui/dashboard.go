@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssemon/ssemon/client"
@@ -28,12 +30,15 @@ type dashboard struct {
 	group string
 	query string
 
-	grid     *widget.GridWrap
-	groups   *widget.Select
-	summary  *widget.Label
-	empty    fyne.CanvasObject
-	body     *fyne.Container
-	lastSumm string
+	grid *widget.GridWrap
+	// tileWidth is the width tiles are stretched to, so that the columns
+	// fill the dashboard.
+	tileWidth float32
+	groups    *widget.Select
+	summary   *widget.Label
+	empty     fyne.CanvasObject
+	body      *fyne.Container
+	lastSumm  string
 }
 
 func newDashboard(now func() time.Time, onOpen func(*chanView), emptyHint fyne.CanvasObject) *dashboard {
@@ -47,7 +52,9 @@ func newDashboard(now func() time.Time, onOpen func(*chanView), emptyHint fyne.C
 	d.grid = widget.NewGridWrap(
 		func() int { return len(d.items) },
 		func() fyne.CanvasObject {
-			return NewTile(TileData{Name: "channel name", StateText: "retrying 10 — next in 10 s"})
+			t := NewTile(TileData{Name: "channel name", StateText: "retrying 10 — next in 10 s"})
+			t.minWidth = d.tileWidth
+			return t
 		},
 		d.updateItem,
 	)
@@ -68,7 +75,7 @@ func newDashboard(now func() time.Time, onOpen func(*chanView), emptyHint fyne.C
 	})
 	d.groups.Selected = allGroups
 	d.summary = widget.NewLabel("")
-	d.body = container.NewStack(d.grid, d.empty)
+	d.body = container.NewStack(container.New(fillLayout{d}, d.grid), d.empty)
 	d.empty.Show()
 	d.grid.Hide()
 	return d
@@ -212,6 +219,29 @@ func (d *dashboard) updateSummary() bool {
 	d.summary.SetText(text)
 	return true
 }
+
+// fillLayout gives the grid all the room and stretches the tiles so that
+// their columns fill the width, instead of leaving a band on the right.
+type fillLayout struct{ d *dashboard }
+
+func (l fillLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	g := l.d.grid
+	g.Move(fyne.NewPos(0, 0))
+	g.Resize(size)
+	th := g.Theme()
+	pad := th.Size(theme.SizeNamePadding)
+	natural := TileNaturalWidth(th)
+	cols := max(int((size.Width+pad)/(natural+pad)), 1)
+	w := float32(math.Floor(float64((size.Width+pad)/float32(cols) - pad)))
+	w = max(w, natural)
+	if math.Abs(float64(w-l.d.tileWidth)) >= 1 {
+		l.d.tileWidth = w
+		g.Refresh()    // takes the new width from a fresh template tile
+		g.Resize(size) // and recounts the columns with it
+	}
+}
+
+func (l fillLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return l.d.grid.MinSize() }
 
 // view returns the view of ch, if ch is on the dashboard.
 func (d *dashboard) view(ch *client.Channel) *chanView { return d.views[ch] }

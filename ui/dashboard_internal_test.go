@@ -211,3 +211,22 @@ func TestDashboard_HeartbeatsShowLiveness(t *testing.T) {
 		t.Fatalf("quiet tile says %q", got)
 	}
 }
+
+func TestDashboard_TilesStretchToFillTheWidth(t *testing.T) {
+	h := newHarness(t)
+	for _, n := range []string{"a", "b", "c", "d"} {
+		h.src.add(t, n, "")
+	}
+	h.bridge.Tick()
+	for _, width := range []float32{1000, 1237, 700} {
+		h.win.Resize(fyne.NewSize(width, 700))
+		size := h.dash.grid.Size()
+		cols := h.dash.grid.ColumnCount()
+		pad := h.dash.grid.Theme().Size("padding")
+		tile := h.tile(t, "a")
+		used := float32(cols)*tile.Size().Width + float32(cols-1)*pad
+		if cols < 1 || size.Width-used > float32(cols)+1 || used > size.Width {
+			t.Fatalf("width %v: %d columns of %v use %v of %v", width, cols, tile.Size().Width, used, size.Width)
+		}
+	}
+}

@@ -61,6 +61,9 @@ type Tile struct {
 
 	data TileData
 	r    *tileRenderer
+	// minWidth widens the tile beyond its natural width (the dashboard
+	// stretches its tiles to fill the window).
+	minWidth float32
 
 	stripe, bg *canvas.Rectangle
 	name       *canvas.Text
@@ -247,8 +250,17 @@ func (r *tileRenderer) metrics() tileMetrics {
 		text:    th.Size(theme.SizeNameText),
 		caption: th.Size(theme.SizeNameCaptionText),
 	}
-	m.width = m.text * 23
+	m.width = tileContentWidth(m.text)
 	return m
+}
+
+// tileContentWidth is the natural width of a tile's content at text size ts.
+func tileContentWidth(ts float32) float32 { return ts * 23 }
+
+// TileNaturalWidth returns a tile's natural width under theme th; the
+// dashboard stretches tiles from there to fill its width.
+func TileNaturalWidth(th fyne.Theme) float32 {
+	return tileContentWidth(th.Size(theme.SizeNameText)) + th.Size(theme.SizeNamePadding) + 2*th.Size(theme.SizeNameInnerPadding)
 }
 
 func (r *tileRenderer) MinSize() fyne.Size {
@@ -261,7 +273,7 @@ func (r *tileRenderer) MinSize() fyne.Size {
 	h += 2*m.text + m.pad/2
 	h += r.t.footer.MinSize().Height
 	h += m.pad // bottom
-	return fyne.NewSize(m.width+m.stripe+2*m.pad, h)
+	return fyne.NewSize(max(m.width+m.stripe+2*m.pad, r.t.minWidth), h)
 }
 
 func (r *tileRenderer) Layout(size fyne.Size) {
@@ -374,6 +386,7 @@ func (r *tileRenderer) Refresh() {
 	}
 	t.badge.Refresh()
 	t.progress.Refresh()
+	t.spark.Refresh()
 	t.anomalies.Refresh()
 }
 
