@@ -146,7 +146,7 @@ CHAOS_FLAGS ?= -duration 30m -channels 100 -sample 10s
 chaos:
 	$(GO) build -o $(BIN)/ssemon-demo ./cmd/ssemon-demo
 	$(GO) build -o $(BIN)/ssemon-chaos ./cmd/ssemon-chaos
-	./$(BIN)/ssemon-chaos -demo $(BIN)/ssemon-demo $(CHAOS_FLAGS) | tee $(BIN)/chaos.md
+	set -o pipefail; ./$(BIN)/ssemon-chaos -demo $(BIN)/ssemon-demo $(CHAOS_FLAGS) | tee $(BIN)/chaos.md
 
 # govulncheck at a pinned version. It needs the vulnerability database
 # (vuln.go.dev): where it cannot be reached, say so and succeed, so that an
