@@ -116,6 +116,9 @@ func New(cfg Config) (*Relay, error) {
 // it behind your own (package server does).
 func (r *Relay) Handler() http.Handler { return r.handler }
 
+// Logger returns the relay's logger (Config.Logger).
+func (r *Relay) Logger() *slog.Logger { return r.log }
+
 // Source returns Config.Source with its password masked.
 func (r *Relay) Source() string { return r.source }
 

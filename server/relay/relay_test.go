@@ -262,7 +262,8 @@ func TestTrimmedHistoryLost(t *testing.T) {
 	if err := json.Unmarshal([]byte(f.Data), &lost); err != nil {
 		t.Fatalf("%+v: %v", f, err)
 	}
-	if f.Event != "lost" || f.ID != ids[14].String() || lost.Through != ids[14].String() || lost.From != ids[3].String() ||
+	// The notice positions the client right before the oldest entry kept.
+	if through := ids[15].Prev().String(); f.Event != "lost" || f.ID != through || lost.Through != through || lost.From != ids[3].String() ||
 		lost.Oldest != ids[15].String() || lost.Missed < 1 || lost.Exact {
 		t.Fatalf("lost notice %+v %+v", f, lost)
 	}
