@@ -123,10 +123,15 @@ type message struct {
 }
 
 // publish assigns ids to msgs, stores them in the ring and hands them to
-// every subscriber that is caught up. It returns the last id assigned.
+// every subscriber that is caught up. It returns the last id assigned
+// (with Config.Source, the messages go to Redis instead and it returns 0).
 // Messages with empty data are refused (they would end every connection in
 // the streaming layer): their data becomes "{}".
 func (c *channel) publish(msgs ...message) uint64 {
+	if c.srv.source != nil {
+		c.srv.source.publish(c.info.Name, msgs)
+		return 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range msgs {

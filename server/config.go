@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/server/relay"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -112,6 +113,25 @@ type Config struct {
 	// ("*" allows any). Default none: no CORS headers are sent.
 	CORSOrigins []string
 
+	// Source, when set, serves the channels from Redis Streams instead of
+	// memory: "redis://HOST:PORT[/DB]" (package server/relay). Every
+	// stream key matching Streams is a channel of the same name, its
+	// event ids are the Redis entry ids, so any number of servers on the
+	// same Redis serve the same channels and a client resumes on any of
+	// them. The scenarios run only with PublishScenarios; faults act on
+	// in-memory connections only. Default "": in memory.
+	Source string
+
+	// Streams is the pattern (Redis glob, as SCAN MATCH) of the stream
+	// keys served with Source. Default "*".
+	Streams string
+
+	// PublishScenarios, with Source, runs the Scenarios and publishes
+	// their events into Redis (XADD, trimmed to about 10000 entries per
+	// stream), where every server on that Redis relays them. Default
+	// false: a Source server only relays what others publish.
+	PublishScenarios bool
+
 	// Clock drives scenarios, heartbeats and stall timers. Default
 	// clock.Real(); tests pass a clock.Fake.
 	Clock clock.Clock
@@ -214,6 +234,13 @@ func (c Config) withDefaults() (Config, error) {
 			return Config{}, configErr(fmt.Sprintf("CORSOrigins[%d]", i), "invalid origin %q", o)
 		}
 		out.CORSOrigins[i] = strings.TrimRight(o, "/")
+	}
+	if out.Source != "" {
+		if _, err := relay.ParseSource(out.Source); err != nil {
+			return Config{}, &ConfigError{Field: "Source", Err: err}
+		}
+	} else if out.Streams != "" || out.PublishScenarios {
+		return Config{}, configErr("Source", "Streams and PublishScenarios need a Source")
 	}
 	if out.Clock == nil {
 		out.Clock = clock.Real()

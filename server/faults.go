@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssemon/ssemon/server/relay"
 )
 
 // targets returns the channels a fault applies to: every channel for "",
@@ -347,7 +350,20 @@ const MaxEventBytes = 1 << 20
 // most MaxEventBytes; CR and CRLF line breaks become LF (each line is sent
 // as its own data: line); eventType must be a single line. Errors wrap
 // ErrInvalidEvent, or ErrNoSuchChannel for an unknown channel.
+//
+// With Config.Source the event is appended to the Redis stream channel
+// (created if needed) instead, and the id returned is 0: Redis ids are not
+// numbers (they are sent as the SSE id).
 func (s *Server) Publish(channel, eventType string, data []byte) (uint64, error) {
+	if s.source != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), relay.DefaultRedisTimeout)
+		defer cancel()
+		_, err := s.source.pub.Publish(ctx, channel, eventType, data)
+		if errors.Is(err, relay.ErrInvalidEvent) {
+			return 0, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+		}
+		return 0, err
+	}
 	ch := s.byName[channel]
 	if ch == nil {
 		return 0, fmt.Errorf("%w %q", ErrNoSuchChannel, channel)

@@ -41,6 +41,7 @@ type Server struct {
 	byName   map[string]*channel
 	handler  http.Handler
 	started  time.Time
+	source   *source // Config.Source: channels served from Redis
 
 	stop chan struct{} // closed by Close: scenarios, heartbeats and stall timers end
 	bg   sync.WaitGroup
@@ -91,15 +92,28 @@ func New(cfg Config) (*Server, error) {
 		s.byName[sc.Channel] = ch
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/stream/{channel}", s.handleStream)
-	mux.HandleFunc("GET /api/channels", s.handleChannels)
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	if c.Source != "" {
+		if s.source, err = newSource(c); err != nil {
+			return nil, err
+		}
+		rh := s.source.relay.Handler()
+		for _, p := range []string{"GET /api/stream/{channel}", "GET /api/channels", "GET /healthz", "GET /metrics"} {
+			mux.Handle(p, rh)
+		}
+	} else {
+		mux.HandleFunc("GET /api/stream/{channel}", s.handleStream)
+		mux.HandleFunc("GET /api/channels", s.handleChannels)
+		mux.HandleFunc("GET /healthz", s.handleHealth)
+		mux.HandleFunc("GET /metrics", s.handleMetrics)
+	}
 	mux.HandleFunc("POST /admin/fault", s.handleFault)
 	mux.HandleFunc("GET /{$}", s.handlePage)
 	s.handler = s.middleware(mux)
 
 	for _, ch := range s.channels {
+		if c.Source != "" && !c.PublishScenarios {
+			break
+		}
 		s.bg.Add(1)
 		go func() {
 			defer s.bg.Done()
@@ -119,6 +133,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Channels returns the channels in configuration order.
 func (s *Server) Channels() []ChannelInfo {
+	if s.source != nil {
+		return s.source.channels()
+	}
 	out := make([]ChannelInfo, len(s.channels))
 	for i, ch := range s.channels {
 		out[i] = ch.info
@@ -152,7 +169,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	s.log.Info("serving", "addr", ln.Addr().String(), "channels", len(s.channels))
+	s.log.Info("serving", "addr", ln.Addr().String(), "channels", len(s.Channels()))
 	select {
 	case err := <-errc:
 		return err
@@ -166,6 +183,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	shut := make(chan error, 1)
 	go func() { shut <- hs.Shutdown(sctx) }()
+	if s.source != nil {
+		_ = s.source.relay.Shutdown(sctx)
+	}
 	s.endStreams("server shutting down", s.cfg.ShutdownTimeout)
 	if err := <-shut; err != nil {
 		s.log.Warn("graceful shutdown incomplete; closing connections", "err", err)
@@ -189,6 +209,9 @@ func (s *Server) Close() error {
 		s.mu.Unlock()
 		close(s.stop)
 		s.bg.Wait()
+		if s.source != nil {
+			_ = s.source.relay.Close()
+		}
 		s.endStreams("server closing", s.cfg.ShutdownTimeout)
 		s.rs.Close()
 		s.log.Info("closed")
