@@ -20,23 +20,35 @@ import (
 	"time"
 
 	"github.com/ssemon/ssemon/server"
+	"github.com/ssemon/ssemon/server/relay"
 	"github.com/ssemon/ssemon/server/replay"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "ssemon-demo:", err)
-			os.Exit(1)
+	args := os.Args[1:]
+	var err error
+	if len(args) > 0 && args[0] == "publish" {
+		err = relay.RunPublish(ctx, args[1:], os.Stdin, os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, args, os.Stdout, os.Stderr)
+	}
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "ssemon-demo:", err)
+		var ue *relay.UsageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
 		}
+		os.Exit(1)
 	}
 }
 
 const usageText = `Usage: ssemon-demo [flags]
 
-Serves the SSE Monitor demo channels on http://127.0.0.1:8080/ by default:
+Serves the SSE Monitor demo channels on http://127.0.0.1:8080/ by default
+(or, with --source, the Redis streams matching --streams; "ssemon-demo publish
+--help" tells how jobs publish to them):
   GET  /                      live page (EventSource per channel)
   GET  /api/stream/{channel}  the event stream (Last-Event-ID, ?lastEventId=, ?history=N)
   GET  /api/channels          channel index (JSON)
@@ -50,6 +62,9 @@ Examples:
   ssemon-demo --fail-next flaky=503 --set-retry flaky=1s
   ssemon-demo --replay session.jsonl --speed 2 --loop     serve a recording (ssemon-tail --record)
   ssemon-demo --replay session.jsonl --drops              … with its connection drops reproduced
+  ssemon-demo --source redis://127.0.0.1:6379 --streams 'team:*'   relay Redis streams (run several behind a proxy)
+  ssemon-demo --source redis://127.0.0.1:6379/1 --publish-scenarios   the demo channels, through Redis
+  ssemon-demo publish --source redis://127.0.0.1:6379 team:deploy --event stage '{"progress":40}'
   SSEMON_DEMO_TOKEN=s3cret ssemon-demo --listen 0.0.0.0:8080 --cors-origin https://example.test
   curl -sN http://127.0.0.1:8080/api/stream/deploy
   curl -s -d action=drop -d channel=flaky http://127.0.0.1:8080/admin/fault
@@ -110,6 +125,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		speed        = fs.Float64("speed", 1, "with --replay: playback speed (2 = twice as fast, 0.5 = half)")
 		loop         = fs.Bool("loop", false, "with --replay: start each channel over when it ends")
 		drops        = fs.Bool("drops", false, "with --replay: end each connection where the recorded one ended (the client reconnects as it did then)")
+		source       = fs.String("source", "", "serve the Redis streams of redis://HOST:PORT[/DB] instead of the scenarios (event ids are Redis entry ids)")
+		streams      = fs.String("streams", "", "with --source: pattern of the stream keys served (Redis glob, default *)")
+		pubScen      = fs.Bool("publish-scenarios", false, "with --source: also run the scenarios, publishing into Redis")
 	)
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "scenario seed: the same seed plays the same demo")
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", server.DefaultHeartbeat, "heartbeat comment interval (negative disables)")
@@ -154,6 +172,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if set(fs, "speed", "loop", "drops") {
 		return errors.New("--speed, --loop and --drops need --replay")
 	}
+	cfg.Source = *source
+	if cfg.Source == "" && (*streams != "" || *pubScen) {
+		return errors.New("--streams and --publish-scenarios need --source")
+	}
+	if cfg.Source != "" && !*pubScen && set(fs, "scenarios", "firehose-rate", "seed") {
+		return errors.New("with --source, --scenarios, --firehose-rate and --seed need --publish-scenarios")
+	}
+	if cfg.Source != "" && set(fs, "fail-next", "set-retry") {
+		return errors.New("--fail-next and --set-retry act on in-memory channels, not with --source")
+	}
+	cfg.Streams, cfg.PublishScenarios = *streams, *pubScen
 	cfg.Token = *token
 	if cfg.Token == "" {
 		cfg.Token = os.Getenv("SSEMON_DEMO_TOKEN")
@@ -212,7 +241,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		names = append(names, c.Name)
 	}
 	url := "http://" + ln.Addr().String() + "/"
-	fmt.Fprintf(stdout, "ssemon-demo: serving %s (channels: %s)\n", url, strings.Join(names, ", "))
+	if cfg.Source != "" {
+		fmt.Fprintf(stdout, "ssemon-demo: relaying Redis streams on %s (channels now: %s)\n", url, strings.Join(names, ", "))
+	} else {
+		fmt.Fprintf(stdout, "ssemon-demo: serving %s (channels: %s)\n", url, strings.Join(names, ", "))
+	}
 	if cfg.Token != "" {
 		fmt.Fprintf(stdout, "ssemon-demo: token required: open %s?token=<token>\n", url)
 	}
@@ -228,7 +261,8 @@ func set(fs *flag.FlagSet, names ...string) bool {
 
 // runReplay serves a recording instead of the scenarios.
 func runReplay(ctx context.Context, fs *flag.FlagSet, listen string, cfg replay.Config, stdout io.Writer) error {
-	if set(fs, "scenarios", "firehose-rate", "fail-next", "set-retry", "seed", "ring", "queue", "retry", "token", "cors-origin") ||
+	if set(fs, "scenarios", "firehose-rate", "fail-next", "set-retry", "seed", "ring", "queue", "retry", "token", "cors-origin",
+		"source", "streams", "publish-scenarios") ||
 		os.Getenv("SSEMON_DEMO_TOKEN") != "" {
 		return errors.New("--replay serves the recording as recorded: scenario, fault, token and CORS flags do not apply")
 	}
