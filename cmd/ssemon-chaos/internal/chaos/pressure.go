@@ -369,7 +369,7 @@ func resumes(ctx context.Context, cfg PressureConfig) string {
 		go func() {
 			defer wg.Done()
 			<-start
-			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			rctx, cancel := context.WithTimeout(ctx, time.Minute)
 			defer cancel()
 			req, _ := http.NewRequestWithContext(rctx, http.MethodGet, cfg.Demo.StreamURL(cfg.Channel), nil)
 			req.Header.Set("Last-Event-ID", strconv.FormatInt(max(from, 0), 10))
