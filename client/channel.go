@@ -47,7 +47,9 @@ type Stats struct {
 	Evicted uint64
 	// Filtered counts events not logged because of the type filter.
 	Filtered uint64
-	// Gaps counts detected gaps; Missed sums the events they lost.
+	// Gaps counts detected gaps; Missed sums the events they lost. A
+	// server's notice that it lost its history ("lost" with "reset":true,
+	// after a restart) is a gap of unknown size: counted in Gaps only.
 	Gaps, Missed uint64
 	// Duplicates counts events whose numeric id did not advance.
 	Duplicates uint64
@@ -356,9 +358,13 @@ func (c *Channel) onEvent(f *Frame, at time.Time) {
 	c.stats.LastEventID = ev.ID
 	c.rate.add(at.Unix())
 	r := Record{At: at, Kind: RecordEvent, ID: ev.ID, Type: ev.Type, Data: ev.Data, Size: f.Size}
+	lost := ev.Type == LostEventType
 	if n, ok := parseNumericID(ev.ID); ok {
 		switch {
 		case !c.haveNum:
+		case lost:
+			// A server's lost notice repositions the ids: its own data
+			// says what was missed, and it is never a duplicate.
 		case n == c.lastNum && !c.newConn:
 			// An event without an id field inherits the last one.
 		case n <= c.lastNum:
@@ -369,9 +375,13 @@ func (c *Channel) onEvent(f *Frame, at time.Time) {
 		}
 		c.lastNum, c.haveNum, c.newConn = n, true, false
 	}
-	if ev.Type == LostEventType {
+	if lost {
 		if m := gjson.Get(ev.Data, "missed").Int(); m > 0 {
 			r.Gap += m
+		} else if gjson.Get(ev.Data, "reset").Bool() {
+			// The server lost its history (it restarted): a gap of
+			// unknown size, counted in Gaps but not in Missed.
+			c.stats.Gaps++
 		}
 	}
 	if r.Gap > 0 {

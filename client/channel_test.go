@@ -51,6 +51,14 @@ func TestChannelGapsAndDuplicates(t *testing.T) {
 		{"non numeric ids ignored", []step{{true, "a1", "", "", 0, false}, {false, "a0", "", "", 0, false}, {false, "-3", "", "", 0, false}}, 0, 0, 0},
 		{"lost notice", []step{{true, "1", "", "", 0, false}, {false, "", "lost", `{"missed":7}`, 7, false}}, 1, 7, 0},
 		{"lost notice without count", []step{{true, "", "lost", `{}`, 0, false}}, 0, 0, 0},
+		// The demo server's notice carries the id before its oldest kept
+		// event: the ids jump, the notice's count is what was missed.
+		{"lost notice with the server's id", []step{{true, "10", "", "", 0, false},
+			{true, "99", "lost", `{"missed":89,"from":"10","oldest":"100"}`, 89, false}, {false, "100", "", "", 0, false}}, 1, 89, 0},
+		// A restarted server's ids start over: history lost, not a duplicate.
+		{"history lost", []step{{true, "5210", "", "", 0, false},
+			{true, "80", "lost", `{"missed":0,"reset":true,"from":"5210","last":"80","reason":"ahead"}`, 0, false},
+			{false, "81", "", "", 0, false}}, 1, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
