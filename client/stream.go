@@ -35,6 +35,9 @@ const (
 	DefaultMaxRedirects   = 10
 	// MaxRetryAfter caps a server's Retry-After.
 	MaxRetryAfter = time.Hour
+	// MaxResponseHeaderBytes caps the response headers read by the
+	// stream's own transport (net/http's default is 10 MiB).
+	MaxResponseHeaderBytes = 256 << 10
 )
 
 // Handler receives what a Stream reads and how its connection fares.
@@ -161,6 +164,8 @@ type Stream struct {
 	wake     chan struct{}
 	running  atomic.Bool
 	hostDesc string
+	logURL   string // the URL without user info, query or fragment, for logs
+	idNote   string // why the last attempt sent no Last-Event-ID (Run goroutine only)
 
 	mu           sync.Mutex
 	status       Status
@@ -198,6 +203,7 @@ func NewStream(cfg StreamConfig, h Handler) (*Stream, error) {
 	}
 	u, _ := url.Parse(cfg.URL)
 	s.hostDesc = u.Host
+	s.logURL = redactURL(u)
 	if err := s.buildClient(); err != nil {
 		return nil, err
 	}
@@ -342,6 +348,7 @@ func (s *Stream) buildClient() error {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.Proxy = http.ProxyFromEnvironment
 		tr.ResponseHeaderTimeout = 0 // the stream's own connect timeout applies
+		tr.MaxResponseHeaderBytes = MaxResponseHeaderBytes
 		if s.cfg.CAFile != "" || s.cfg.Insecure {
 			tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.cfg.Insecure} //nolint:gosec // explicit, reported opt-in
 			if s.cfg.CAFile != "" {
@@ -591,7 +598,7 @@ func (s *Stream) terminate(out outcome) (error, bool) {
 		s.transition(Status{State: Closed, HTTPStatus: out.httpStatus, Detail: "closed by server (HTTP 204 No Content)"})
 		return nil, true
 	}
-	s.log.Warn("stream failed", "url", s.cfg.URL, "err", out.err)
+	s.log.Warn("stream failed", "url", s.logURL, "err", out.err)
 	s.transition(Status{State: Failed, Err: out.err, HTTPStatus: out.httpStatus, BodyPreview: out.body, Detail: out.err.Error()})
 	return out.err, true
 }
@@ -675,7 +682,7 @@ func (s *Stream) transition(st Status) {
 	s.status = st
 	s.hist.add(Transition{At: now, State: st.State, Detail: st.Detail})
 	s.mu.Unlock()
-	s.log.Debug("stream state", "url", s.cfg.URL, "state", st.State.String(), "detail", st.Detail)
+	s.log.Debug("stream state", "url", s.logURL, "state", st.State.String(), "detail", st.Detail)
 	s.h.HandleStatus(st)
 }
 
@@ -690,11 +697,13 @@ func (s *Stream) newRequest(ctx context.Context) (*http.Request, error) {
 		return nil, &ConfigError{Field: "URL", Msg: "cannot build request", Err: err}
 	}
 	req.Header = s.headers.Clone()
+	s.idNote = ""
 	if id := s.dec.LastEventID(); id != "" {
 		if validHeaderValue(id) {
 			req.Header.Set("Last-Event-ID", id)
 		} else {
-			s.log.Warn("last event id not sent: it contains a control character", "url", s.cfg.URL)
+			s.idNote = "resumed without Last-Event-ID: the last id contains a control character"
+			s.log.Warn("last event id not sent: it contains a control character", "url", s.logURL)
 		}
 	}
 	return req, nil
@@ -765,7 +774,11 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 	}
 
 	opened := s.clk.Now()
-	s.transition(Status{State: Open, Attempt: n, HTTPStatus: resp.StatusCode, Detail: resp.Proto + " " + resp.Status})
+	detail := resp.Proto + " " + resp.Status
+	if s.idNote != "" {
+		detail += " · " + s.idNote
+	}
+	s.transition(Status{State: Open, Attempt: n, HTTPStatus: resp.StatusCode, Detail: detail})
 	body := &activityReader{r: resp.Body, s: s, last: &last, at: opened}
 	s.dec.Reset(body)
 	gotEvent := false
@@ -977,6 +990,20 @@ func readPreview(r io.Reader) string {
 		}
 	}
 	return truncateUTF8(strings.ToValidUTF8(string(buf[:n]), "\uFFFD"), BodyPreviewBytes)
+}
+
+// redactURL returns u without user info, query or fragment, which may hold
+// credentials; "?…" marks a removed query.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.Fragment, c.RawFragment = "", ""
+	query := c.RawQuery != "" || c.ForceQuery
+	c.RawQuery, c.ForceQuery = "", false
+	if query {
+		return c.String() + "?…"
+	}
+	return c.String()
 }
 
 // truncateUTF8 cuts valid UTF-8 s to at most n bytes on a rune boundary.
