@@ -24,9 +24,6 @@ func TestFaults(t *testing.T) {
 		t.Run(f.Fault, func(t *testing.T) {
 			t.Logf("%v %q after %v; open %v after recovery (%s); %s", f.Shown, f.Err, f.ToState, f.ToOpen, f.Bound, f.Note)
 			if f.Problem != "" {
-				if strings.HasPrefix(f.Fault, "server SIGKILL") && strings.Contains(f.Problem, "duplicate") {
-					t.Skip("known: client/channel.go counts a server-restart lost notice as a duplicate: " + f.Problem)
-				}
 				if strings.HasPrefix(f.Fault, "slow drip") && strings.Contains(f.Problem, "stalled") {
 					t.Skip("known: the stall watchdog sees a body read only when a whole HTTP chunk has arrived, so a drip shows as a stall: " + f.Problem)
 				}

@@ -123,6 +123,10 @@ func expectations() map[string]expectation {
 					return fmt.Sprintf("a request carried Last-Event-ID %q", id)
 				}
 			}
+			// The resume point could not be sent: the user is told.
+			if !strings.Contains(s.Status.Detail, "without Last-Event-ID") {
+				return fmt.Sprintf("open detail %q does not say the resume point was not sent", s.Status.Detail)
+			}
 			return ""
 		}, note: func(s client.Snapshot, st hostile.Stats) string {
 			return fmt.Sprintf("last id %q; Last-Event-ID sent on reconnects: %q", s.Stats.LastEventID, st.LastEventIDs[1:])
@@ -169,8 +173,9 @@ func expectations() map[string]expectation {
 			}
 			return ""
 		}},
-		// net/http's client refuses headers past 10 MiB (a connection
-		// error); on a slow machine the connect timeout may end it first.
+		// The stream's transport refuses headers past
+		// client.MaxResponseHeaderBytes (a connection error); on a slow
+		// machine the connect timeout may end it first.
 		"huge-header": {state: client.Retrying, check: func(s client.Snapshot, _ hostile.Stats) string {
 			_, ce := errIs[*client.ConnectError](s.Status.Err)
 			_, te := errIs[*client.TimeoutError](s.Status.Err)
