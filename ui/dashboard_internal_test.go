@@ -207,8 +207,21 @@ func TestDashboard_HeartbeatsShowLiveness(t *testing.T) {
 	q.HandleFrame(client.Frame{Kind: client.FrameComment, Comment: "heartbeat", Size: 12}, h.clk.Now())
 	h.clk.Advance(3 * time.Second)
 	h.bridge.Tick()
-	if got := h.tile(t, "quiet").Data().LastEvent; got != "no events yet · heartbeat 3 s ago" {
+	if got := h.tile(t, "quiet").Data().LastEvent; got != "no events yet · heartbeat < 30 s ago" {
 		t.Fatalf("quiet tile says %q", got)
+	}
+	// While heartbeats keep coming the text stays put (nothing to redraw).
+	before := h.bridge.Stats().Applied
+	h.clk.Advance(10 * time.Second)
+	q.HandleFrame(client.Frame{Kind: client.FrameComment, Comment: "heartbeat", Size: 12}, h.clk.Now())
+	h.bridge.Tick()
+	if got := h.tile(t, "quiet").Data().LastEvent; got != "no events yet · heartbeat < 30 s ago" || h.bridge.Stats().Applied != before+1 {
+		t.Fatalf("after another heartbeat: %q", got)
+	}
+	h.clk.Advance(recentBeat + time.Minute)
+	h.bridge.Tick()
+	if got := h.tile(t, "quiet").Data().LastEvent; got != "no events yet · heartbeat 1 min ago" {
+		t.Fatalf("silent quiet tile says %q", got)
 	}
 }
 

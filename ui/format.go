@@ -40,17 +40,23 @@ func formatDuration(d time.Duration) string {
 }
 
 // formatAge renders how long ago t was, relative to now: "just now" under a
-// second, else "4 s ago", "2 min ago". A zero t gives "never".
+// second, "4 s ago" under a minute, then whole minutes, hours and days
+// ("2 min ago", "3 h 20 min ago"), so that an old age does not change
+// (and redraw) every second. A zero t gives "never".
 func formatAge(t, now time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
 	d := now.Sub(t)
-	if d < time.Second {
+	switch {
+	case d < time.Second:
 		return "just now"
+	case d < time.Minute:
+		// Ages count whole elapsed seconds (a countdown rounds up instead).
+		return formatDuration(d.Truncate(time.Second)) + " ago"
+	default:
+		return formatDuration(d.Truncate(time.Minute)) + " ago"
 	}
-	// Ages count whole elapsed seconds (a countdown rounds up instead).
-	return formatDuration(d.Truncate(time.Second)) + " ago"
 }
 
 // formatRate renders an events-per-second rate: "0/s", "4.5/s", "87/s",

@@ -32,6 +32,8 @@ func TestFormatAgeRateCountBytesDelta(t *testing.T) {
 		{formatAge(now.Add(-300*time.Millisecond), now), "just now"},
 		{formatAge(now.Add(-2500*time.Millisecond), now), "2 s ago"},
 		{formatAge(now.Add(-3*time.Minute), now), "3 min ago"},
+		{formatAge(now.Add(-3*time.Minute-59*time.Second), now), "3 min ago"},
+		{formatAge(now.Add(-125*time.Minute), now), "2 h 5 min ago"},
 		{formatRate(0), "0/s"}, {formatRate(4.25), "4.2/s"}, {formatRate(87), "87/s"},
 		{formatRate(1234), "1.2k/s"}, {formatRate(15000), "15k/s"},
 		{formatCount(999), "999"}, {formatCount(1234), "1.2k"}, {formatCount(34_567), "34k"}, {formatCount(5_600_000), "5.6M"},
@@ -189,9 +191,10 @@ func TestLiveness(t *testing.T) {
 		want        string
 	}{
 		{time.Time{}, time.Time{}, "no events yet"},
-		{time.Time{}, now.Add(-4 * time.Second), "no events yet · heartbeat 4 s ago"},
+		{time.Time{}, now.Add(-4 * time.Second), "no events yet · heartbeat < 30 s ago"},
+		{time.Time{}, now.Add(-150 * time.Second), "no events yet · heartbeat 2 min ago"},
 		{now.Add(-2 * time.Second), now.Add(-30 * time.Second), "last event 2 s ago"},
-		{now.Add(-90 * time.Second), now.Add(-5 * time.Second), "last event 1 min 30 s ago · heartbeat 5 s ago"},
+		{now.Add(-90 * time.Second), now.Add(-5 * time.Second), "last event 1 min ago · heartbeat < 30 s ago"},
 	} {
 		if got := liveness(tc.event, tc.beat, now); got != tc.want {
 			t.Errorf("liveness(%v, %v) = %q, want %q", tc.event, tc.beat, got, tc.want)

@@ -63,13 +63,23 @@ func lastEventText(at, now time.Time) string {
 	return "last event " + formatAge(at, now)
 }
 
+// recentBeat is the heartbeat age below which a tile just says the stream
+// is beating ("heartbeat < 30 s ago"): servers send one every 15–30 s, and
+// a text that does not change with every second costs no redraw.
+const recentBeat = 30 * time.Second
+
 // liveness is a tile's "last event 2 s ago", with the last heartbeat
 // (comment) when it is newer: a quiet stream that only sends heartbeats is
-// alive, and says so ("no events yet · heartbeat 4 s ago").
+// alive, and says so ("no events yet · heartbeat < 30 s ago"); one whose
+// heartbeats stopped says for how long ("heartbeat 3 min ago").
 func liveness(event, beat, now time.Time) string {
 	s := lastEventText(event, now)
 	if !beat.IsZero() && beat.Sub(event) >= time.Second {
-		s += " · heartbeat " + formatAge(beat, now)
+		if now.Sub(beat) < recentBeat {
+			s += " · heartbeat < 30 s ago"
+		} else {
+			s += " · heartbeat " + formatAge(beat, now)
+		}
 	}
 	return s
 }
