@@ -143,23 +143,35 @@ type Decoder struct {
 	// to hold no line end. lf and cr cache where the next LF and CR are.
 	buf              []byte
 	start, scan, end int
-	lf, cr           nextByte
-	rerr             error // error from the reader, returned once buffered lines are done
-	err              error // sticky error returned by Next
-	bom              bool  // a BOM at the current position is still to be stripped
-	skipLF           bool  // the last line ended in CR: an LF right after it belongs to it
-	size             int   // bytes consumed since the last frame was returned
-	utf8buf          []byte
+	lineAt           int // where the line readLine returned starts in buf
+	// buf[start:valid] is known to be valid UTF-8 when valid > start: the
+	// lines in it need no check of their own. It is extended once per read
+	// (see validate); bad stops that at an ill-formed sequence at valid
+	// until the line holding it is consumed.
+	valid   int
+	bad     bool
+	lf, cr  nextByte
+	rerr    error // error from the reader, returned once buffered lines are done
+	err     error // sticky error returned by Next
+	bom     bool  // a BOM at the current position is still to be stripped
+	skipLF  bool  // the last line ended in CR: an LF right after it belongs to it
+	size    int   // bytes consumed since the last frame was returned
+	utf8buf []byte
 
-	// Event being built.
-	data     []byte // data buffer: each data value followed by LF
-	typ      []byte // event type buffer
-	idBuf    []byte // last event ID buffer
-	idSet    bool   // idBuf was written since the last dispatch
-	extra    int    // id and event value bytes read for this event, for MaxEventBytes
-	lastID   string // last event ID string
-	lastType string
-	types    map[string]string
+	// Event being built. While the event has a single data line, its value
+	// stays in the read buffer (dataRef, buf[dataStart:dataEnd]) and is
+	// copied only into the dispatched string; a second data line, or any
+	// move of the buffer's contents, first copies it into data.
+	dataRef            bool
+	dataStart, dataEnd int
+	data               []byte // data buffer: each data value followed by LF
+	typ                []byte // event type buffer
+	idBuf              []byte // last event ID buffer
+	idSet              bool   // idBuf was written since the last dispatch
+	extra              int    // id and event value bytes read for this event, for MaxEventBytes
+	lastID             string // last event ID string
+	lastType           string
+	types              map[string]string
 }
 
 // NewDecoder returns a Decoder that reads the event stream from r.
@@ -195,6 +207,7 @@ func NewDecoder(r io.Reader, cfg DecoderConfig) *Decoder {
 func (d *Decoder) Reset(r io.Reader) {
 	d.r = r
 	d.start, d.scan, d.end = 0, 0, 0
+	d.valid, d.bad = 0, false
 	d.lf = nextByte{c: '\n', at: -1}
 	d.cr = nextByte{c: '\r', at: -1}
 	d.rerr, d.err = nil, nil
@@ -229,6 +242,7 @@ func (d *Decoder) SetLastEventID(id string) {
 // discardEvent drops the event being built; the id buffer goes back to the
 // last event ID string.
 func (d *Decoder) discardEvent() {
+	d.dataRef = false
 	d.data = d.data[:0]
 	d.typ = d.typ[:0]
 	d.extra = 0
@@ -245,25 +259,37 @@ func (d *Decoder) discardEvent() {
 // as is. A line or an event over the limits gives a *LimitError. Every
 // error is returned again by later calls until Reset.
 func (d *Decoder) Next() (Frame, error) {
+	var f Frame
+	err := d.next(&f)
+	return f, err
+}
+
+// next is Next writing the frame into *f, which it overwrites: the
+// supervisor's read loop reuses one Frame rather than copying it out.
+func (d *Decoder) next(f *Frame) error {
 	if d.err != nil {
-		return Frame{}, d.err
+		*f = Frame{}
+		return d.err
 	}
 	for {
 		line, err := d.readLine()
 		if err != nil {
-			return d.fail(err)
+			*f = Frame{}
+			return d.failErr(err)
 		}
-		if !utf8.Valid(line) {
+		repaired := false
+		if d.lineAt+len(line) > d.valid && !utf8.Valid(line) {
 			// Each input byte gives at most 3 bytes (a U+FFFD).
 			if cap(d.utf8buf) < 3*len(line) {
 				d.utf8buf = make([]byte, 0, 3*len(line))
 			}
 			d.utf8buf = appendUTF8Decode(d.utf8buf[:0], line)
 			line = d.utf8buf
+			repaired = true
 		}
 		if len(line) == 0 {
-			if f, ok := d.dispatch(); ok {
-				return f, nil
+			if d.dispatch(f) {
+				return nil
 			}
 			continue
 		}
@@ -272,7 +298,8 @@ func (d *Decoder) Next() (Frame, error) {
 			if len(c) > 0 && c[0] == ' ' {
 				c = c[1:]
 			}
-			return d.frame(Frame{Kind: FrameComment, Comment: string(c)}), nil
+			*f = Frame{Kind: FrameComment, Comment: string(c), Size: d.takeSize()}
+			return nil
 		}
 		var name, value []byte
 		if i := colon(line); i >= 0 {
@@ -286,16 +313,26 @@ func (d *Decoder) Next() (Frame, error) {
 		switch string(name) {
 		case "data":
 			n := len(value)
-			if len(d.data) > 0 {
+			if d.hasData() {
 				n++ // the LF that joins it to the previous line
 			}
 			if !d.fits(n) {
-				return d.fail(&LimitError{What: "event", Limit: d.maxEvent})
+				*f = Frame{}
+				return d.failErr(&LimitError{What: "event", Limit: d.maxEvent})
 			}
+			if !d.hasData() && !repaired {
+				// The first data line stays where it is.
+				d.dataRef = true
+				d.dataEnd = d.lineAt + len(line)
+				d.dataStart = d.dataEnd - len(value)
+				break
+			}
+			d.ownData()
 			d.appendData(value)
 		case "event":
 			if !d.fits(len(value)) {
-				return d.fail(&LimitError{What: "event", Limit: d.maxEvent})
+				*f = Frame{}
+				return d.failErr(&LimitError{What: "event", Limit: d.maxEvent})
 			}
 			d.extra += len(value)
 			d.typ = append(d.typ[:0], value...)
@@ -304,17 +341,42 @@ func (d *Decoder) Next() (Frame, error) {
 				break
 			}
 			if !d.fits(len(value)) {
-				return d.fail(&LimitError{What: "event", Limit: d.maxEvent})
+				*f = Frame{}
+				return d.failErr(&LimitError{What: "event", Limit: d.maxEvent})
 			}
 			d.extra += len(value)
 			d.idBuf = append(d.idBuf[:0], value...)
 			d.idSet = true
 		case "retry":
 			if ms, ok := parseRetry(value); ok {
-				return d.frame(Frame{Kind: FrameRetry, Retry: ms}), nil
+				*f = Frame{Kind: FrameRetry, Retry: ms, Size: d.takeSize()}
+				return nil
 			}
 		}
 	}
+}
+
+// hasData reports whether the event being built has a data line.
+func (d *Decoder) hasData() bool { return d.dataRef || len(d.data) > 0 }
+
+// dataLen returns the length of the event's data with one LF after each
+// line, as the data buffer holds it.
+func (d *Decoder) dataLen() int {
+	if d.dataRef {
+		return d.dataEnd - d.dataStart + 1
+	}
+	return len(d.data)
+}
+
+// ownData copies a data value still in the read buffer into the data
+// buffer, before the read buffer's contents move or another data line is
+// added.
+func (d *Decoder) ownData() {
+	if !d.dataRef {
+		return
+	}
+	d.dataRef = false
+	d.appendData(d.buf[d.dataStart:d.dataEnd])
 }
 
 // appendData appends a data value and LF to the data buffer, which grows by
@@ -355,41 +417,49 @@ func colon(line []byte) int {
 // with n more bytes: its data as it would be dispatched (without the
 // trailing LF) plus the id and event values read so far.
 func (d *Decoder) fits(n int) bool {
-	size := len(d.data) + d.extra
-	if len(d.data) > 0 {
+	size := d.dataLen() + d.extra
+	if d.hasData() {
 		size-- // the trailing LF is removed at dispatch
 	}
 	return size+n <= d.maxEvent
 }
 
-func (d *Decoder) fail(err error) (Frame, error) {
+// failErr makes err sticky and drops the event being built.
+func (d *Decoder) failErr(err error) error {
 	d.err = err
 	d.discardEvent()
-	return Frame{}, err
+	return err
 }
 
-// frame stamps f with the bytes consumed since the previous frame.
-func (d *Decoder) frame(f Frame) Frame {
-	f.Size = d.size
+// takeSize returns the bytes consumed since the previous frame, for the
+// frame being returned.
+func (d *Decoder) takeSize() int {
+	n := d.size
 	d.size = 0
-	return f
+	return n
 }
 
-// dispatch handles an empty line. It reports false when there is no event
-// to return (the data buffer is empty).
-func (d *Decoder) dispatch() (Frame, bool) {
+// dispatch handles an empty line: it writes the event into *f and reports
+// true, or reports false when there is no event (no data line).
+func (d *Decoder) dispatch(f *Frame) bool {
 	// The spec sets the last event ID string first, event or not.
 	newID := d.idSet && string(d.idBuf) != d.lastID
 	d.idSet = false
 	d.extra = 0
-	if len(d.data) == 0 {
+	if !d.hasData() {
 		d.typ = d.typ[:0]
 		if newID {
 			d.lastID = string(d.idBuf)
 		}
-		return Frame{}, false
+		return false
 	}
-	data := d.data[:len(d.data)-1]
+	var data []byte
+	if d.dataRef {
+		data = d.buf[d.dataStart:d.dataEnd]
+		d.dataRef = false
+	} else {
+		data = d.data[:len(d.data)-1]
+	}
 	var ev Event
 	if newID && len(data) > shareIDMax {
 		d.lastID = string(d.idBuf)
@@ -410,7 +480,8 @@ func (d *Decoder) dispatch() (Frame, bool) {
 	ev.Type = d.eventType()
 	d.data = d.data[:0]
 	d.typ = d.typ[:0]
-	return d.frame(Frame{Kind: FrameEvent, Event: ev}), true
+	*f = Frame{Kind: FrameEvent, Event: ev, Size: d.takeSize()}
+	return true
 }
 
 // eventType returns the type buffer as a string, reusing earlier strings.
@@ -482,7 +553,9 @@ func (d *Decoder) readLine() ([]byte, error) {
 		var i int
 		if d.cr.at < 0 && d.cr.none >= d.end {
 			// Fast path: no CR is buffered, so the next LF ends the line.
-			if i = bytes.IndexByte(d.buf[d.scan:d.end], '\n'); i >= 0 {
+			if d.scan < d.end && d.buf[d.scan] == '\n' {
+				i = d.scan // an empty line (or an LF left to scan): no call
+			} else if i = bytes.IndexByte(d.buf[d.scan:d.end], '\n'); i >= 0 {
 				i += d.scan
 			} else {
 				d.scan = d.end
@@ -492,6 +565,7 @@ func (d *Decoder) readLine() ([]byte, error) {
 		}
 		if i >= 0 {
 			line := d.buf[d.start:i]
+			d.lineAt = d.start
 			if len(line) > d.maxLine {
 				return nil, &LimitError{What: "line", Limit: d.maxLine}
 			}
@@ -595,6 +669,7 @@ func (d *Decoder) fill() error {
 		return d.rerr
 	}
 	if d.start == d.end || d.end == len(d.buf) {
+		d.ownData() // the buffer's contents move
 		if d.start > 0 {
 			d.shift()
 		} else if d.end == len(d.buf) {
@@ -622,6 +697,9 @@ func (d *Decoder) fill() error {
 			return nil
 		}
 		d.end += n
+		if n > 0 {
+			d.validate()
+		}
 		if err != nil {
 			d.rerr = err
 			return nil
@@ -643,4 +721,27 @@ func (d *Decoder) shift() {
 	d.start = 0
 	d.lf.shift(s)
 	d.cr.shift(s)
+	if d.valid < s {
+		// What was checked, and an ill-formed sequence, was consumed.
+		d.valid, d.bad = 0, false
+	} else {
+		d.valid -= s
+	}
+}
+
+// validate extends the known-valid UTF-8 region over the bytes just read,
+// so that lines in it skip their own check: one pass per read instead of
+// one call per line. Each byte is looked at here at most once (plus up to
+// three bytes of a character cut by the end of a read).
+func (d *Decoder) validate() {
+	if d.bad {
+		if d.start <= d.valid {
+			return // the line with the ill-formed sequence is still unread
+		}
+		d.bad = false
+	}
+	from := max(d.valid, d.start)
+	n, bad := utf8Prefix(d.buf[from:d.end])
+	d.valid = from + n
+	d.bad = bad
 }

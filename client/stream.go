@@ -782,9 +782,9 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 	body := &activityReader{r: resp.Body, s: s, last: &last, at: opened}
 	s.dec.Reset(body)
 	gotEvent := false
+	var f Frame
 	for {
-		f, err := s.dec.Next()
-		if err != nil {
+		if err := s.dec.next(&f); err != nil {
 			healthy := gotEvent || s.clk.Now().Sub(opened) >= s.cfg.HealthyAfter
 			if o, ok := s.interrupted(ctx, actx); ok {
 				o.healthy = healthy

@@ -66,3 +66,35 @@ func appendUTF8Decode(dst, src []byte) []byte {
 	}
 	return dst
 }
+
+// utf8Prefix returns the length of the longest prefix of b that is valid
+// UTF-8 made of whole characters, and whether what follows it starts with
+// an ill-formed sequence (rather than being empty or a character cut short
+// by the end of b).
+func utf8Prefix(b []byte) (int, bool) {
+	// Fast path: all valid but for a character cut short at the end.
+	k := len(b)
+	for j := len(b) - 1; j >= 0 && j >= len(b)-utf8.UTFMax; j-- {
+		if utf8.RuneStart(b[j]) {
+			if !utf8.FullRune(b[j:]) {
+				k = j
+			}
+			break
+		}
+	}
+	if utf8.Valid(b[:k]) {
+		return k, false
+	}
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i, utf8.FullRune(b[i:])
+		}
+		i += size
+	}
+	return len(b), false
+}
