@@ -88,26 +88,47 @@ func newRing(capacity int, maxBytes int64) ring {
 // push stores r (its Seq is assigned) and evicts the oldest records while a
 // cap is exceeded. It returns the assigned Seq.
 func (g *ring) push(r Record) uint64 {
-	r.Seq = g.nextSeq
+	seq := g.nextSeq
 	g.nextSeq++
 	c := r.cost()
 	for g.n > 0 && (g.n >= g.capacity || g.bytes+c > g.maxBytes) {
+		if g.n >= g.capacity && g.bytes-g.buf[g.start].cost()+c <= g.maxBytes {
+			// The common case of a full ring: the newest record takes
+			// the oldest one's slot, one write instead of two.
+			old := &g.buf[g.start]
+			g.bytes += c - old.cost()
+			r.Seq = seq
+			*old = r
+			g.start = g.wrap(g.start + 1)
+			g.evicted++
+			return seq
+		}
 		g.evictOldest()
 	}
 	if g.n == len(g.buf) {
 		g.grow()
 	}
-	g.buf[(g.start+g.n)%len(g.buf)] = r
+	r.Seq = seq
+	g.buf[g.wrap(g.start+g.n)] = r
 	g.n++
 	g.bytes += c
-	return r.Seq
+	return seq
+}
+
+// wrap maps i, in [0, 2*len(buf)), to an index of buf: a compare instead
+// of a division on the ingest path.
+func (g *ring) wrap(i int) int {
+	if i >= len(g.buf) {
+		i -= len(g.buf)
+	}
+	return i
 }
 
 func (g *ring) evictOldest() {
 	old := &g.buf[g.start]
 	g.bytes -= old.cost()
 	*old = Record{} // release the strings
-	g.start = (g.start + 1) % len(g.buf)
+	g.start = g.wrap(g.start + 1)
 	g.n--
 	g.evicted++
 }
