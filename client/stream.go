@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -90,7 +91,10 @@ type StreamConfig struct {
 	// 0 means DefaultHealthyAfter (10 s).
 	HealthyAfter time.Duration
 	// StallTimeout closes an open connection that received no byte at all
-	// (no event, no comment) for this long, and reconnects. 0 means
+	// (no event, no comment) for this long, and reconnects. With the
+	// stream's own transport, bytes count as they reach the socket, even
+	// in the middle of an HTTP chunk; with an injected Transport or
+	// HTTPClient, as body reads return them. 0 means
 	// DefaultStallTimeout (45 s); negative disables the watchdog.
 	StallTimeout time.Duration
 	// ConnectTimeout bounds the time from the start of an attempt to the
@@ -164,8 +168,9 @@ type Stream struct {
 	wake     chan struct{}
 	running  atomic.Bool
 	hostDesc string
-	logURL   string // the URL without user info, query or fragment, for logs
-	idNote   string // why the last attempt sent no Last-Event-ID (Run goroutine only)
+	wire     atomic.Int64 // when bytes last came in on the own transport's connection (offset from base)
+	logURL   string       // the URL without user info, query or fragment, for logs
+	idNote   string       // why the last attempt sent no Last-Event-ID (Run goroutine only)
 
 	mu           sync.Mutex
 	status       Status
@@ -346,6 +351,17 @@ func (s *Stream) buildClient() error {
 	rt := s.cfg.Transport
 	if rt == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
+		dial := tr.DialContext
+		if dial == nil {
+			dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		}
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dial(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &wireConn{Conn: c, s: s}, nil
+		}
 		tr.Proxy = http.ProxyFromEnvironment
 		tr.ResponseHeaderTimeout = 0 // the stream's own connect timeout applies
 		tr.MaxResponseHeaderBytes = MaxResponseHeaderBytes
@@ -709,6 +725,24 @@ func (s *Stream) newRequest(ctx context.Context) (*http.Request, error) {
 	return req, nil
 }
 
+// wireConn records when bytes arrive on a connection of the stream's own
+// transport. The watchdog needs it: net/http's chunked body reader returns
+// only once a chunk ends or the caller's buffer is full, so a server (or a
+// proxy) that drips a chunk slowly brings bytes that no body read has
+// returned yet — that connection is slow, not stalled.
+type wireConn struct {
+	net.Conn
+	s *Stream
+}
+
+func (c *wireConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.s.wire.Store(int64(c.s.clk.Now().Sub(c.s.base)))
+	}
+	return n, err
+}
+
 // activityReader records when bytes last arrived: for the watchdog, as an
 // offset from Stream.base; for the frames, as a time. A frame is complete
 // when the read that brought its last byte returns, so that read's time is
@@ -877,7 +911,7 @@ func (s *Stream) watch(actx context.Context, cancel context.CancelCauseFunc, hea
 				cancel(&TimeoutError{Limit: s.cfg.ConnectTimeout})
 				return
 			}
-			idle := s.clk.Now().Sub(s.base) - time.Duration(last.Load())
+			idle := s.clk.Now().Sub(s.base) - time.Duration(max(last.Load(), s.wire.Load()))
 			if idle >= stall {
 				cancel(&StallError{Timeout: stall})
 				return
