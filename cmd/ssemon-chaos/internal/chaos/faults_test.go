@@ -1,7 +1,6 @@
 package chaos
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -24,9 +23,6 @@ func TestFaults(t *testing.T) {
 		t.Run(f.Fault, func(t *testing.T) {
 			t.Logf("%v %q after %v; open %v after recovery (%s); %s", f.Shown, f.Err, f.ToState, f.ToOpen, f.Bound, f.Note)
 			if f.Problem != "" {
-				if strings.HasPrefix(f.Fault, "slow drip") && strings.Contains(f.Problem, "stalled") {
-					t.Skip("known: the stall watchdog sees a body read only when a whole HTTP chunk has arrived, so a drip shows as a stall: " + f.Problem)
-				}
 				t.Fatal(f.Problem)
 			}
 		})
