@@ -392,7 +392,7 @@ func (c *Channel) onEvent(f *Frame, at time.Time) {
 		c.stats.Filtered++
 		return
 	}
-	c.newestEv = c.push(r)
+	c.newestEv = c.pushRef(&r)
 }
 
 func (c *Channel) accepts(typ string) bool {
@@ -407,9 +407,12 @@ func (c *Channel) accepts(typ string) bool {
 	return false
 }
 
-func (c *Channel) push(r Record) uint64 {
+func (c *Channel) push(r Record) uint64 { return c.pushRef(&r) }
+
+// pushRef stores *r in the log, counting evictions.
+func (c *Channel) pushRef(r *Record) uint64 {
 	before := c.ring.evicted
-	seq := c.ring.push(r)
+	seq := c.ring.pushRef(r)
 	c.stats.Evicted += c.ring.evicted - before
 	return seq
 }

@@ -87,7 +87,11 @@ func newRing(capacity int, maxBytes int64) ring {
 
 // push stores r (its Seq is assigned) and evicts the oldest records while a
 // cap is exceeded. It returns the assigned Seq.
-func (g *ring) push(r Record) uint64 {
+func (g *ring) push(r Record) uint64 { return g.pushRef(&r) }
+
+// pushRef is push without copying the record on the way in: the ingest
+// path builds its record once and it is copied only into its slot.
+func (g *ring) pushRef(r *Record) uint64 {
 	seq := g.nextSeq
 	g.nextSeq++
 	c := r.cost()
@@ -97,8 +101,8 @@ func (g *ring) push(r Record) uint64 {
 			// the oldest one's slot, one write instead of two.
 			old := &g.buf[g.start]
 			g.bytes += c - old.cost()
-			r.Seq = seq
-			*old = r
+			*old = *r
+			old.Seq = seq
 			g.start = g.wrap(g.start + 1)
 			g.evicted++
 			return seq
@@ -108,8 +112,9 @@ func (g *ring) push(r Record) uint64 {
 	if g.n == len(g.buf) {
 		g.grow()
 	}
-	r.Seq = seq
-	g.buf[g.wrap(g.start+g.n)] = r
+	slot := &g.buf[g.wrap(g.start+g.n)]
+	*slot = *r
+	slot.Seq = seq
 	g.n++
 	g.bytes += c
 	return seq
