@@ -460,7 +460,9 @@ func (d *Decoder) dispatch(f *Frame) bool {
 	} else {
 		data = d.data[:len(d.data)-1]
 	}
-	var ev Event
+	// The frame is written field by field: a composite assignment copies
+	// the whole Frame through the runtime's pointer-aware copy.
+	ev := &f.Event
 	if newID && len(data) > shareIDMax {
 		d.lastID = string(d.idBuf)
 		ev.Data = string(data)
@@ -480,7 +482,10 @@ func (d *Decoder) dispatch(f *Frame) bool {
 	ev.Type = d.eventType()
 	d.data = d.data[:0]
 	d.typ = d.typ[:0]
-	*f = Frame{Kind: FrameEvent, Event: ev, Size: d.takeSize()}
+	f.Kind = FrameEvent
+	f.Comment = ""
+	f.Retry = 0
+	f.Size = d.takeSize()
 	return true
 }
 
