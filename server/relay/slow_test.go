@@ -1,0 +1,67 @@
+package relay
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSlowSubscriberCatchesUpFromRedis stops reading while far more than
+// the cache is published: once it reads again it gets every entry, in
+// order, the older ones read back from Redis.
+func TestSlowSubscriberCatchesUpFromRedis(t *testing.T) {
+	rs := startRedis(t)
+	cfg := quick(rs)
+	cfg.CacheSize = 5
+	cfg.Batch = 16
+	tr := newTestRelay(t, cfg)
+	tr.publish(t, "slow", "", "start")
+
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	addr := strings.TrimPrefix(tr.ts.URL, "http://")
+	conn, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /api/stream/slow HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", addr)
+	waitFor(t, "subscriber", func() bool { return tr.subscribers("slow") == 1 })
+
+	// 300 entries of 32 KiB: far more than the socket buffers and the cache.
+	var ids []ID
+	payload := strings.Repeat("x", 32<<10)
+	for i := range 300 {
+		ids = append(ids, tr.publish(t, "slow", "", fmt.Sprintf("%d %s", i, payload)))
+	}
+
+	conn.SetReadDeadline(time.Now().Add(wait))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &sseConn{resp: resp, frames: make(chan frame, 1000), end: make(chan error, 1), cancel: func() {}}
+	go c.read(resp.Body)
+	defer func() { conn.Close(); <-c.end }()
+	c.expectIDs(t, ids...)
+	tr.mu.Lock()
+	fromRedis := tr.channels["slow"].stats.fromRedis.Load()
+	tr.mu.Unlock()
+	if fromRedis == 0 {
+		t.Fatal("nothing was read back from Redis: the test did not make the subscriber lag")
+	}
+	t.Logf("%d of %d entries read back from Redis", fromRedis, len(ids))
+}
