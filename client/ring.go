@@ -142,9 +142,8 @@ func (g *ring) evictOldest() {
 func (g *ring) grow() {
 	size := min(max(2*len(g.buf), 64), g.capacity)
 	nb := make([]Record, size)
-	for i := 0; i < g.n; i++ {
-		nb[i] = g.buf[(g.start+i)%len(g.buf)]
-	}
+	k := copy(nb, g.buf[g.start:min(g.start+g.n, len(g.buf))])
+	copy(nb[k:g.n], g.buf)
 	g.buf, g.start = nb, 0
 }
 
