@@ -25,6 +25,7 @@ type Relay struct {
 	log     *slog.Logger
 	rdb     *redis.Client // commands: discovery, catch-up reads, XINFO, XADD
 	readers *redis.Client // one connection per channel reader (XREAD BLOCK)
+	rconns  *connSet      // the readers' connections, cut by Close
 	handler http.Handler
 	source  string // Config.Source without its password
 
@@ -68,11 +69,15 @@ func New(cfg Config) (*Relay, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	ropts := c.redisOptions(c.MaxChannels + 1)
+	rconns := &connSet{conns: make(map[*trackedConn]struct{})}
+	ropts.Dialer = rconns.dialer(redis.NewDialer(ropts))
 	r := &Relay{
 		cfg:      c,
 		log:      c.Logger,
 		rdb:      redis.NewClient(c.redisOptions(64)),
-		readers:  redis.NewClient(c.redisOptions(c.MaxChannels + 1)),
+		readers:  redis.NewClient(ropts),
+		rconns:   rconns,
 		source:   redactSource(c.Source),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -243,7 +248,9 @@ func (r *Relay) Close() error {
 		_ = r.endStreams(ctx, "server closing")
 		cancel()
 		r.cancel()
-		// A blocked XREAD returns when its connection closes.
+		// A blocked XREAD returns only when its connection closes (go-redis
+		// does not watch the context while reading): cut them.
+		r.rconns.closeAll()
 		_ = r.readers.Close()
 		r.bg.Wait()
 		_ = r.rdb.Close()
@@ -464,3 +471,58 @@ func (r *Relay) lookup(ctx context.Context, name string) (*channel, error) {
 }
 
 var errTooManyChannels = errors.New("relay: MaxChannels reached")
+
+// connSet tracks open connections, so that they can all be cut at once.
+type connSet struct {
+	mu     sync.Mutex
+	conns  map[*trackedConn]struct{}
+	closed bool
+}
+
+type trackedConn struct {
+	net.Conn
+	set  *connSet
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.set.mu.Lock()
+		delete(c.set.conns, c)
+		c.set.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// dialer wraps base so that every connection it makes is tracked.
+func (s *connSet) dialer(base func(context.Context, string, string) (net.Conn, error)) func(context.Context, string, string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := base(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		tc := &trackedConn{Conn: conn, set: s}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			conn.Close()
+			return nil, ErrClosed
+		}
+		s.conns[tc] = struct{}{}
+		return tc, nil
+	}
+}
+
+// closeAll closes every tracked connection and refuses new ones.
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	s.closed = true
+	conns := make([]*trackedConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}

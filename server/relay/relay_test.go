@@ -389,3 +389,29 @@ func TestOversizeAndRepairedEntries(t *testing.T) {
 		}
 	}
 }
+
+func TestCloseCutsBlockedReads(t *testing.T) {
+	rs := startRedis(t)
+	cfg := quick(rs)
+	cfg.Block = time.Hour // a reader would wait this long without Close cutting its connection
+	rs.client(t).XAdd(context.Background(), &redis.XAddArgs{Stream: "idle", Values: []any{"data", "x"}})
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := rs.client(t)
+	waitFor(t, "the reader blocked in XREAD", func() bool {
+		list, err := rdb.ClientList(context.Background()).Result()
+		return err == nil && strings.Contains(list, "cmd=xread")
+	})
+	done := make(chan struct{})
+	go func() {
+		r.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(wait):
+		t.Fatal("Close did not return: a blocked XREAD was not cut")
+	}
+}
