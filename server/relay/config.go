@@ -300,7 +300,8 @@ func (c *Config) redisOptions(poolSize int) *redis.Options {
 	opts.DisableIdentity = true      // no CLIENT SETINFO (unknown before Redis 7.2)
 	opts.PoolSize = poolSize
 	opts.MinIdleConns = 0
-	opts.MaxRetries = -1 // the relay retries with its own backoff, and says so
+	opts.MaxRetries = -1   // the relay retries with its own backoff, and says so
+	opts.DialerRetries = 1 // (go-redis would dial 5 times per command)
 	opts.DialTimeout = c.RedisTimeout
 	opts.ReadTimeout = c.RedisTimeout
 	opts.WriteTimeout = c.RedisTimeout
