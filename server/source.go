@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 
 	"github.com/ssemon/ssemon/server/relay"
@@ -16,6 +17,7 @@ type source struct {
 	pub     *relay.Publisher
 	failing atomic.Bool // the last publish failed (logged once per streak)
 	errs    atomic.Uint64
+	watched sync.Map // channel names already served by the relay
 }
 
 func newSource(c Config) (*source, error) {
@@ -77,5 +79,11 @@ func (src *source) publish(channel string, msgs []message) {
 	}
 	if src.failing.Swap(false) {
 		src.relay.Logger().Info("publishing scenario events to Redis again", "channel", channel)
+	}
+	if _, ok := src.watched.Load(channel); !ok {
+		// Serve the stream at once rather than at the next discovery.
+		if src.relay.Watch(ctx, channel) == nil {
+			src.watched.Store(channel, true)
+		}
 	}
 }

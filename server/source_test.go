@@ -56,14 +56,14 @@ func TestSourceRedis(t *testing.T) {
 	}
 	// Scenario events (here a burst) go to Redis, and are served from it.
 	ts.Burst("q", 2)
-	if _, resp := ts.tryDial(t, "/api/stream/q", nil); resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("without the token: %d", resp.StatusCode)
-	}
-	// Not discovered yet (the fake clock holds the discovery): looked up.
-	c := ts.dial(t, "/api/stream/q?history=2&token=s3cret", nil)
+	// Served at once, although the fake clock holds the discovery.
 	if chs := ts.Channels(); len(chs) != 1 || chs[0].Name != "q" || chs[0].Scenario != "redis" || chs[0].Path != "/api/stream/q" {
 		t.Fatalf("channels %+v", chs)
 	}
+	if _, resp := ts.tryDial(t, "/api/stream/q", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without the token: %d", resp.StatusCode)
+	}
+	c := ts.dial(t, "/api/stream/q?history=2&token=s3cret", nil)
 	for range 2 {
 		f := c.nextEvent(t)
 		if _, err := relay.ParseID(f.ID); err != nil || f.Event != "burst" {

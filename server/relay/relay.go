@@ -432,6 +432,15 @@ func (r *Relay) addChannel(name string) (*channel, skipReason) {
 	return ch, skipNone
 }
 
+// Watch serves the stream key name as a channel now, without waiting for
+// the next discovery, if it matches Config.Streams and is a stream in
+// Redis; it is a no-op for a channel already served. Errors: the key is not
+// a stream (or does not match), Redis failed, or MaxChannels is reached.
+func (r *Relay) Watch(ctx context.Context, name string) error {
+	_, err := r.lookup(ctx, name)
+	return err
+}
+
 // errUnknown is returned by lookup for a name that is not a served stream.
 var errUnknown = errors.New("relay: unknown channel")
 
