@@ -25,7 +25,10 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(runChild())
 	}
-	goleak.VerifyTestMain(m)
+	// go-redis redials in the background once a pool's dials failed
+	// PoolSize times in a row (Redis stopped); that goroutine sleeps a
+	// second between attempts and ends at its next attempt after Close.
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"))
 }
 
 // wait is the generous deadline for anything a test waits for.

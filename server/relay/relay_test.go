@@ -317,11 +317,22 @@ func TestHeartbeat(t *testing.T) {
 	c.next(t) // retry
 	waitFor(t, "subscriber", func() bool { return tr.subscribers("hb") == 1 })
 	// The handler waits on the heartbeat broadcast of the ticker: advance
-	// the fake clock once the ticker exists.
+	// the fake clock once the ticker exists, again until the handler was
+	// waiting when it ticked.
 	clk.BlockUntil(1)
-	clk.Advance(15 * time.Second)
-	if f := c.next(t); len(f.Comments) != 1 || f.Comments[0] != "heartbeat" {
-		t.Fatalf("frame %+v, want a heartbeat", f)
+	deadline := time.After(wait)
+	for {
+		clk.Advance(15 * time.Second)
+		select {
+		case f := <-c.frames:
+			if len(f.Comments) != 1 || f.Comments[0] != "heartbeat" || f.HasData {
+				t.Fatalf("frame %+v, want a heartbeat", f)
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no heartbeat")
+		}
 	}
 }
 
