@@ -112,6 +112,8 @@ type Channel struct {
 	version  uint64
 	lastNum  int64
 	haveNum  bool
+	lastSID  streamID // last Redis-style id (relays of Redis Streams)
+	haveSID  bool
 	newConn  bool
 	newestEv uint64 // Seq of the newest stored event, for progress
 	gen      uint64 // incremented by reset
@@ -151,7 +153,7 @@ func (c *Channel) reset(raw, eff ChannelConfig) {
 		c.stats.Retry = DefaultRetry
 	}
 	c.rate = rateCounter{}
-	c.haveNum, c.newConn = false, false
+	c.haveNum, c.haveSID, c.newConn = false, false, false
 	c.newestEv = 0
 	c.gen++
 	c.progress = progressTracker{}
@@ -374,6 +376,17 @@ func (c *Channel) onEvent(f *Frame, at time.Time) {
 			r.Gap = n - c.lastNum - 1
 		}
 		c.lastNum, c.haveNum, c.newConn = n, true, false
+	} else if sid, ok := parseStreamID(ev.ID); ok {
+		// Ordered but not contiguous: duplicates are known, gaps only
+		// from the server's lost notice.
+		switch {
+		case !c.haveSID || lost:
+		case sid == c.lastSID && !c.newConn:
+		case !c.lastSID.less(sid):
+			r.Duplicate = true
+			c.stats.Duplicates++
+		}
+		c.lastSID, c.haveSID, c.newConn = sid, true, false
 	}
 	if lost {
 		if m := gjson.Get(ev.Data, "missed").Int(); m > 0 {

@@ -56,8 +56,9 @@ type Record struct {
 	// Gap is how many events were missed right before this one: a jump in
 	// numeric ids, or the count announced by a "lost" event.
 	Gap int64
-	// Duplicate marks an event whose numeric id is not above the previous
-	// one (a replay after reconnect, or a server restart).
+	// Duplicate marks an event whose numeric (or Redis-style ms-seq) id is
+	// not above the previous one (a replay after reconnect, or a server
+	// restart).
 	Duplicate bool
 }
 
