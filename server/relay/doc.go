@@ -45,11 +45,15 @@
 // some of the entries after the client's id (the stream was trimmed with
 // MAXLEN, or entries were deleted), the client first gets
 //
-//	id: <the newest id deleted>
+//	id: <T>
 //	event: lost
-//	data: {"missed":1,"from":"<its id>","oldest":"<oldest id kept>","through":"<the newest id deleted>","exact":false}
+//	data: {"missed":1,"from":"<its id>","oldest":"<oldest id kept>","through":"<T>","exact":false}
 //
-// — the shape of the in-memory demo server's notice. Redis keeps no count
+// — the shape of the in-memory demo server's notice. T is the newest id
+// that may have been removed: the id right before the oldest entry kept
+// after trimming, or the newest id deleted with XDEL; the entries still
+// kept up to T come before the notice, and a client reconnecting with T
+// is not told twice. Redis keeps no count
 // of what it removed between two ids, so "missed" is a lower bound
 // ("exact": false). Trimming removes the oldest entries: with Redis 7.0 or
 // later (XINFO STREAM's entries-added and max-deleted-entry-id) an id
