@@ -19,14 +19,27 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/ssemon/ssemon/server"
 	"github.com/ssemon/ssemon/server/relay"
 	"github.com/ssemon/ssemon/server/replay"
 )
 
+// redisLog routes go-redis' own messages (a failed dial every few hundred
+// milliseconds while Redis is down) into structured debug lines: the relay
+// already reports an unavailable Redis once, with what it is doing about it.
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// go-redis keeps its logger in a package variable: set it once, here.
+	redis.SetLogger(redisLog{slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	args := os.Args[1:]
 	var err error
 	if len(args) > 0 && args[0] == "publish" {
