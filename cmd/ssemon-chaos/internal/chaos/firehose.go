@@ -254,6 +254,10 @@ func RunFirehose(ctx context.Context, cfg FirehoseConfig) (FirehoseResult, error
 		if err != nil {
 			return res, fmt.Errorf("chaos: cut %d (%v, %v): %w", i+1, plan.at, plan.mode, err)
 		}
+		if n == 0 { // every connection ended before the cut landed: cut again
+			i--
+			continue
+		}
 		res.Cuts++
 		res.CutConns += n
 	}
