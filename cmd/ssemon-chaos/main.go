@@ -176,7 +176,7 @@ func runScenario(ctx context.Context, name string, o options, w, stderr io.Write
 		if err != nil {
 			return false, err
 		}
-		fmt.Fprintf(w, "\n## Faults between monitor and server (firehose %d/s through the proxy; stall timeout 1 s, retry 100 ms, backoff cap 1 s)\n\n", o.rate)
+		fmt.Fprintf(w, "\n## Faults between monitor and server (firehose %d/s through the proxy; stall timeout 2 s, retry 100 ms, backoff cap 1 s)\n\n", o.rate)
 		fmt.Fprintln(w, "| fault | state shown | error shown | fault → state | recovery → open | bound | note | holds |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 		ok = true

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,9 +125,10 @@ func StartDemo(ctx context.Context, cfg DemoConfig) (*Demo, error) {
 }
 
 // Start starts the process (again, after Kill or Stop) on the same address
-// and waits until it answers /healthz.
-func (d *Demo) Start(ctx context.Context) error {
-	cmd := exec.Command(d.cfg.Bin, d.args...)
+// and waits until it answers /healthz. Extra flags are added to the
+// configured ones for this start only (a later flag wins).
+func (d *Demo) Start(ctx context.Context, extra ...string) error {
+	cmd := exec.Command(d.cfg.Bin, append(slices.Clone(d.args), extra...)...)
 	cmd.Stdout = io.Discard
 	cmd.Stderr = d.cfg.Stderr
 	if err := cmd.Start(); err != nil {
