@@ -141,8 +141,9 @@ type Stats struct {
 	Cuts uint64
 	// Injections counts garbage injections written.
 	Injections uint64
-	// BytesDown counts bytes forwarded from the server to clients
-	// (garbage not included); BytesUp from clients to the server.
+	// BytesDown counts bytes forwarded (handed to the client's socket)
+	// from the server to clients, garbage not included; BytesUp from
+	// clients to the server.
 	BytesDown, BytesUp uint64
 	// WritesDown counts the writes that forwarded BytesDown (one per byte
 	// while dripping).
@@ -746,13 +747,15 @@ func (c *conn) apply(o op) bool {
 	return true
 }
 
+// write forwards b to the client. The counters move first, so that a
+// client that has read the bytes sees them counted.
 func (c *conn) write(b []byte) bool {
+	c.p.bytesDown.Add(uint64(len(b)))
+	c.p.writesDown.Add(1)
 	if _, err := c.client.Write(b); err != nil {
 		c.close(Reset)
 		return false
 	}
-	c.p.bytesDown.Add(uint64(len(b)))
-	c.p.writesDown.Add(1)
 	return true
 }
 
