@@ -97,7 +97,7 @@ run: build deps-run
 
 ## ---- tests -----------------------------------------------------------------
 
-test: deps-test check unit smoke vulncheck
+test: deps-test check vulncheck unit smoke
 
 check: fmt-check vet staticcheck
 
