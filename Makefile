@@ -54,8 +54,8 @@ define ensure_pkgs
 	  if [ -n "$$missing" ]; then \
 	    if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	    echo "==> installing:$$missing"; \
-	    $$sudo apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	    $$sudo env LC_ALL=C apt-get update -qq && \
+	    $$sudo env LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	  fi; \
 	else \
 	  echo "==> not a Debian/Ubuntu system: make sure these (or your system's equivalents) are installed:"; \
