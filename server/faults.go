@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssemon/ssemon/server/internal/httpjson"
 	"github.com/ssemon/ssemon/server/relay"
 )
 
@@ -219,7 +220,7 @@ func (s *Server) adminAllowed(r *http.Request) (bool, string) {
 // handleFault serves POST /admin/fault.
 func (s *Server) handleFault(w http.ResponseWriter, r *http.Request) {
 	if ok, why := s.adminAllowed(r); !ok {
-		writeError(w, http.StatusForbidden, why, "configure a token and send it, or call from 127.0.0.1")
+		httpjson.Error(w, http.StatusForbidden, why, "configure a token and send it, or call from 127.0.0.1")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -229,12 +230,12 @@ func (s *Server) handleFault(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(r.Body)
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error(), "")
+			httpjson.Error(w, http.StatusBadRequest, "invalid JSON body: "+err.Error(), "")
 			return
 		}
 	} else {
 		if err := r.ParseForm(); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid form body: "+err.Error(), "")
+			httpjson.Error(w, http.StatusBadRequest, "invalid form body: "+err.Error(), "")
 			return
 		}
 		req.Action, req.Channel = r.Form.Get("action"), r.Form.Get("channel")
@@ -246,7 +247,7 @@ func (s *Server) handleFault(w http.ResponseWriter, r *http.Request) {
 			if v := r.Form.Get(f.name); v != "" {
 				n, err := strconv.Atoi(v)
 				if err != nil {
-					writeError(w, http.StatusBadRequest, f.name+" must be an integer", "")
+					httpjson.Error(w, http.StatusBadRequest, f.name+" must be an integer", "")
 					return
 				}
 				*f.v = n
@@ -255,10 +256,10 @@ func (s *Server) handleFault(w http.ResponseWriter, r *http.Request) {
 	}
 	res, status, err := s.applyFault(req)
 	if err != nil {
-		writeError(w, status, err.Error(), "")
+		httpjson.Error(w, status, err.Error(), "")
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	httpjson.Write(w, http.StatusOK, res)
 }
 
 type faultResult struct {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"github.com/r3labs/sse/v2"
+
+	"github.com/ssemon/ssemon/server/internal/httpjson"
 )
 
 // ChannelInfo describes one channel of a Server.
@@ -327,7 +328,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if r.URL.Path != "/healthz" && !s.authorized(r) {
 			s.unauthorized.Add(1)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ssemon-demo"`)
-			writeError(w, http.StatusUnauthorized, "missing or wrong token",
+			httpjson.Error(w, http.StatusUnauthorized, "missing or wrong token",
 				`send "Authorization: Bearer <token>" or add ?token=<token>`)
 			return
 		}
@@ -392,30 +393,6 @@ func isLoopbackAddr(a net.Addr) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// writeError answers with a JSON error body.
-func writeError(w http.ResponseWriter, status int, msg, hint string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(struct {
-		Error  string `json:"error"`
-		Status int    `json:"status"`
-		Hint   string `json:"hint,omitempty"`
-	}{msg, status, hint})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
-
 // handleChannels serves GET /api/channels.
 func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 	type entry struct {
@@ -442,7 +419,7 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 			OldestID:    strconv.FormatUint(oldest, 10),
 		})
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 // handleHealth serves GET /healthz: 200 while serving, 503 once shutting down.
@@ -455,7 +432,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if down {
 		status, word = http.StatusServiceUnavailable, "shutting down"
 	}
-	writeJSON(w, status, struct {
+	httpjson.Write(w, status, struct {
 		Status      string `json:"status"`
 		Channels    int    `json:"channels"`
 		Subscribers int    `json:"subscribers"`

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/r3labs/sse/v2"
+
+	"github.com/ssemon/ssemon/server/internal/httpjson"
 )
 
 // subscriber is one stream connection. Its events travel through a private
@@ -317,7 +319,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("channel")
 	ch := s.byName[name]
 	if ch == nil {
-		writeError(w, http.StatusNotFound, "unknown channel "+strconv.Quote(name), "see /api/channels")
+		httpjson.Error(w, http.StatusNotFound, "unknown channel "+strconv.Quote(name), "see /api/channels")
 		return
 	}
 	if st := ch.takeFailNext(); st != 0 {
@@ -327,12 +329,12 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(st)
 			return
 		}
-		writeError(w, st, "injected failure", "fault injected with fail")
+		httpjson.Error(w, st, "injected failure", "fault injected with fail")
 		return
 	}
 	rs, err := parseResume(r, s.cfg.RingSize)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), "")
+		httpjson.Error(w, http.StatusBadRequest, err.Error(), "")
 		return
 	}
 	if r.Method == http.MethodHead {
@@ -347,7 +349,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	sub, reason := s.admit(ctx, ch, r, cancel, http.NewResponseController(w))
 	if sub == nil {
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.cfg.Retry.Seconds()))))
-		writeError(w, http.StatusServiceUnavailable, reason, "")
+		httpjson.Error(w, http.StatusServiceUnavailable, reason, "")
 		return
 	}
 	defer s.release(sub)

@@ -3,37 +3,14 @@ package relay
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/ssemon/ssemon/server/internal/httpjson"
 )
-
-// writeError answers with a JSON error body, as the demo server does.
-func writeError(w http.ResponseWriter, status int, msg, hint string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(struct {
-		Error  string `json:"error"`
-		Status int    `json:"status"`
-		Hint   string `json:"hint,omitempty"`
-	}{msg, status, hint})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
 
 // handleChannels serves GET /api/channels: the demo server's index, with
 // what Redis says about each stream (one pipelined XINFO STREAM per
@@ -86,7 +63,7 @@ func (r *Relay) handleChannels(w http.ResponseWriter, req *http.Request) {
 		}
 		out.Channels = append(out.Channels, e)
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 // pipelineInfo runs XINFO STREAM for every channel in one round trip.
@@ -157,7 +134,7 @@ func (r *Relay) handleHealth(w http.ResponseWriter, req *http.Request) {
 	case !ok:
 		word = "degraded"
 	}
-	writeJSON(w, status, struct {
+	httpjson.Write(w, status, struct {
 		Status      string `json:"status"`
 		Channels    int    `json:"channels"`
 		Subscribers int    `json:"subscribers"`

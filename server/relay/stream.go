@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ssemon/ssemon/server/internal/httpjson"
 )
 
 // LostEventType is the type of the event that tells a client what it
@@ -118,7 +120,7 @@ func (r *Relay) handleStream(w http.ResponseWriter, req *http.Request) {
 	ch, err := r.lookup(req.Context(), name)
 	switch {
 	case errors.Is(err, errUnknown):
-		writeError(w, http.StatusNotFound, "unknown channel "+strconv.Quote(name),
+		httpjson.Error(w, http.StatusNotFound, "unknown channel "+strconv.Quote(name),
 			"no Redis stream "+strconv.Quote(name)+" matching "+strconv.Quote(r.cfg.Streams)+"; see /api/channels")
 		return
 	case err != nil:
@@ -127,12 +129,12 @@ func (r *Relay) handleStream(w http.ResponseWriter, req *http.Request) {
 		if errors.Is(err, errTooManyChannels) {
 			hint = fmt.Sprintf("this relay serves at most %d channels", r.cfg.MaxChannels)
 		}
-		writeError(w, http.StatusServiceUnavailable, "channel not available", hint)
+		httpjson.Error(w, http.StatusServiceUnavailable, "channel not available", hint)
 		return
 	}
 	rs, err := parseResume(req, r.cfg.MaxHistory)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), "")
+		httpjson.Error(w, http.StatusBadRequest, err.Error(), "")
 		return
 	}
 	setStreamHeaders(w, req)
@@ -150,7 +152,7 @@ func (r *Relay) handleStream(w http.ResponseWriter, req *http.Request) {
 			h.Del(k)
 		}
 		h.Set("Retry-After", strconv.Itoa(max(1, int(r.cfg.Retry.Seconds()))))
-		writeError(w, http.StatusServiceUnavailable, reason, "")
+		httpjson.Error(w, http.StatusServiceUnavailable, reason, "")
 		return
 	}
 	defer r.release(sub)

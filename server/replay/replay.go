@@ -21,7 +21,6 @@ package replay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +40,7 @@ import (
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/clock"
 	"github.com/ssemon/ssemon/client/record"
+	"github.com/ssemon/ssemon/server/internal/httpjson"
 )
 
 // Defaults and caps of Config.
@@ -482,22 +482,6 @@ func (s *Server) release() {
 	s.conns.Done()
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, struct {
-		Error  string `json:"error"`
-		Status int    `json:"status"`
-	}{msg, status})
-}
-
 func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 	type entry struct {
 		ChannelInfo
@@ -517,7 +501,7 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 	for _, ch := range s.channels {
 		out.Channels = append(out.Channels, entry{ChannelInfo: ch.info, URL: scheme + "://" + r.Host + ch.info.Path, Subscribers: ch.serving.Load()})
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
@@ -528,7 +512,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if closed {
 		status, word = http.StatusServiceUnavailable, "shutting down"
 	}
-	writeJSON(w, status, struct {
+	httpjson.Write(w, status, struct {
 		Status      string `json:"status"`
 		Channels    int    `json:"channels"`
 		Subscribers int    `json:"subscribers"`
@@ -541,7 +525,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("channel")
 	ch := s.byName[name]
 	if ch == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown channel %q (see /api/channels)", name))
+		httpjson.Error(w, http.StatusNotFound, fmt.Sprintf("unknown channel %q", name), "see /api/channels")
 		return
 	}
 	if rf := ch.refuse; rf != nil {
@@ -581,7 +565,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.admit() {
 		s.refused.Add(1)
-		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("server closing or too many subscribers (limit %d)", s.cfg.MaxSubscribers))
+		httpjson.Error(w, http.StatusServiceUnavailable, fmt.Sprintf("server closing or too many subscribers (limit %d)", s.cfg.MaxSubscribers), "")
 		return
 	}
 	defer s.release()
