@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/ssemon/ssemon/cmd/internal/testbin"
 
 	"github.com/ssemon/ssemon/client/record"
 	"github.com/ssemon/ssemon/server"
@@ -30,28 +30,7 @@ var bin string
 // TestMain builds the binary once, runs the tests against it, and fails
 // the package if a goroutine outlives them.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ssemon-tail-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bin = filepath.Join(dir, "ssemon-tail")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	testbin.Main(m, testbin.Binary{Package: "github.com/ssemon/ssemon/cmd/ssemon-tail", Path: &bin})
 }
 
 // runLimit bounds every run of the binary.

@@ -2,14 +2,11 @@ package soak
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/ssemon/ssemon/cmd/internal/testbin"
 
 	"github.com/ssemon/ssemon/cmd/ssemon-chaos/internal/chaos"
 )
@@ -17,28 +14,7 @@ import (
 var demoBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ssemon-soak-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	demoBin = filepath.Join(dir, "ssemon-demo")
-	build := exec.Command("go", "build", "-o", demoBin, "github.com/ssemon/ssemon/cmd/ssemon-demo")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build ssemon-demo:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	testbin.Main(m, testbin.Binary{Package: "github.com/ssemon/ssemon/cmd/ssemon-demo", Path: &demoBin})
 }
 
 // soakDuration is 2 minutes; SSEMON_SOAK_DURATION overrides it (a Go
