@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssemon/ssemon/server/internal/ssetest"
+
 	"github.com/r3labs/sse/v2"
 
 	"github.com/ssemon/ssemon/client"
@@ -53,15 +55,15 @@ func TestCurlClient(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := newFrameReader(out)
-	if f := c.next(t); f.Retry != "3000" {
+	c := ssetest.NewReader(out)
+	if f := c.Next(t); f.Retry != "3000" {
 		t.Fatalf("first frame %+v", f)
 	}
 	readIDs(t, c, 3, 3) // replay of what curl missed, exactly once
 	ts.Burst("q", 2)
 	readIDs(t, c, 6, 2) // live
 	ts.Drop("q")
-	if _, err := c.expectEnd(t); err == nil {
+	if _, err := c.ExpectEnd(t); err == nil {
 		t.Fatal("no end")
 	}
 	err = cmd.Wait()
@@ -204,14 +206,14 @@ func TestBehindNginx(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		c := newFrameReader(resp.Body)
-		c.next(t) // retry: registered
+		c := ssetest.NewReader(resp.Body)
+		c.Next(t) // retry: registered
 		last, _, _, _ := ts.byName["q"].state()
 		var lat []time.Duration
 		for i := range 10 {
 			start := time.Now()
 			ts.Burst("q", 1)
-			f := c.nextEvent(t)
+			f := c.NextEvent(t)
 			lat = append(lat, time.Since(start))
 			if f.ID != strconv.FormatUint(last+uint64(i)+1, 10) {
 				t.Fatalf("id %s", f.ID)
@@ -235,7 +237,7 @@ func TestBehindNginx(t *testing.T) {
 				close(frames)
 				return
 			}
-			frames <- newFrameReader(resp.Body)
+			frames <- ssetest.NewReader(resp.Body)
 		}()
 		waitFor(t, "subscriber through nginx", func() bool { _, _, _, n := ch.state(); return n == before+1 })
 		for range 5 {
@@ -244,7 +246,7 @@ func TestBehindNginx(t *testing.T) {
 		select {
 		case c := <-frames:
 			select {
-			case f := <-c.frames:
+			case f := <-c.Frames:
 				t.Fatalf("frame arrived through a buffering nginx: %+v", f)
 			case <-time.After(time.Second):
 			}
@@ -262,9 +264,9 @@ func TestBehindNginx(t *testing.T) {
 		if c == nil {
 			t.Fatal("request failed")
 		}
-		c.next(t)
+		c.Next(t)
 		n := 0
-		for f := range c.frames {
+		for f := range c.Frames {
 			if f.Event == "burst" {
 				n++
 			}

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/server/internal/ssetest"
 )
 
 func TestMain(m *testing.M) {
@@ -66,24 +64,13 @@ func newTestServer(t *testing.T, cfg Config) *testServer {
 	return &testServer{Server: s, clk: clk, ts: ts, tr: tr}
 }
 
-// frame is one parsed block of the event stream.
-type frame struct {
-	ID       string
-	HasID    bool
-	Event    string
-	Data     string
-	HasData  bool
-	Retry    string
-	Comments []string
-	Unknown  []string
-}
+// sseConn is the independent wire reader of package ssetest.
+type sseConn = ssetest.Conn
 
-// sseConn reads frames from one stream response.
-type sseConn struct {
-	resp   *http.Response
-	frames chan frame
-	end    chan error // the read error: io.EOF for a clean end of stream
-	cancel context.CancelFunc
+// tryDial connects and, for a 200, starts reading frames.
+func (ts *testServer) tryDial(t *testing.T, path string, hdr map[string]string) (*sseConn, *http.Response) {
+	t.Helper()
+	return ssetest.Dial(t, ts.tr, ts.ts.URL+path, hdr)
 }
 
 func (ts *testServer) dial(t *testing.T, path string, hdr map[string]string) *sseConn {
@@ -95,134 +82,6 @@ func (ts *testServer) dial(t *testing.T, path string, hdr map[string]string) *ss
 		t.Fatalf("GET %s: %s %s", path, resp.Status, body)
 	}
 	return c
-}
-
-// tryDial connects and, for a 200, starts reading frames.
-func (ts *testServer) tryDial(t *testing.T, path string, hdr map[string]string) (*sseConn, *http.Response) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.ts.URL+path, nil)
-	req.Header.Set("Accept", "text/event-stream")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := ts.tr.RoundTrip(req)
-	if err != nil {
-		cancel()
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		cancel()
-		return nil, resp
-	}
-	c := newFrameReader(resp.Body)
-	c.resp, c.cancel = resp, cancel
-	t.Cleanup(func() {
-		cancel()
-		resp.Body.Close()
-		<-c.end
-	})
-	return c, resp
-}
-
-// newFrameReader reads frames from r until it ends.
-func newFrameReader(r io.Reader) *sseConn {
-	c := &sseConn{frames: make(chan frame, 100000), end: make(chan error, 1), cancel: func() {}}
-	go c.read(r)
-	return c
-}
-
-func (c *sseConn) read(r io.Reader) {
-	br := bufio.NewReader(r)
-	var f frame
-	empty := true
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			c.end <- err
-			close(c.frames)
-			return
-		}
-		line = strings.TrimSuffix(line, "\n")
-		if line == "" {
-			if !empty {
-				c.frames <- f
-			}
-			f, empty = frame{}, true
-			continue
-		}
-		empty = false
-		if strings.HasPrefix(line, ":") {
-			f.Comments = append(f.Comments, strings.TrimPrefix(strings.TrimPrefix(line, ":"), " "))
-			continue
-		}
-		name, value, _ := strings.Cut(line, ":")
-		value = strings.TrimPrefix(value, " ")
-		switch name {
-		case "id":
-			f.ID, f.HasID = value, true
-		case "event":
-			f.Event = value
-		case "data":
-			if f.HasData {
-				f.Data += "\n"
-			}
-			f.Data += value
-			f.HasData = true
-		case "retry":
-			f.Retry = value
-		default:
-			f.Unknown = append(f.Unknown, line)
-		}
-	}
-}
-
-// next returns the next frame, failing the test after the deadline or at
-// the end of the stream.
-func (c *sseConn) next(t *testing.T) frame {
-	t.Helper()
-	select {
-	case f, ok := <-c.frames:
-		if !ok {
-			t.Fatalf("stream ended: %v", <-c.end)
-		}
-		return f
-	case <-time.After(wait):
-		t.Fatalf("no frame within %v", wait)
-	}
-	return frame{}
-}
-
-// nextEvent returns the next frame that carries data, skipping comments
-// and retry-only frames.
-func (c *sseConn) nextEvent(t *testing.T) frame {
-	t.Helper()
-	for {
-		if f := c.next(t); f.HasData {
-			return f
-		}
-	}
-}
-
-// expectEnd waits for the end of the stream and returns its error (io.EOF
-// for a clean end), with the frames that came before it.
-func (c *sseConn) expectEnd(t *testing.T) ([]frame, error) {
-	t.Helper()
-	var rest []frame
-	deadline := time.After(wait)
-	for {
-		select {
-		case f, ok := <-c.frames:
-			if !ok {
-				err := <-c.end
-				c.end <- err // for the cleanup
-				return rest, err
-			}
-			rest = append(rest, f)
-		case <-deadline:
-			t.Fatalf("stream did not end within %v", wait)
-		}
-	}
 }
 
 // waitFor polls cond (it must be cheap) until it holds or the deadline

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssemon/ssemon/server/internal/ssetest"
+
 	"github.com/ssemon/ssemon/client/clock"
 )
 
@@ -198,7 +200,7 @@ func TestScenariosRunOnTheClock(t *testing.T) {
 	// deploy, exports, metrics, logs, firehose: 1 ticker each; flaky: 3.
 	clk.BlockUntil(8)
 	c := ts.dial(t, "/api/stream/flaky", nil)
-	c.next(t)
+	c.Next(t)
 	for range 20 {
 		clk.Advance(100 * time.Millisecond)
 	}
@@ -209,7 +211,7 @@ func TestScenariosRunOnTheClock(t *testing.T) {
 	}
 	// The flaky channel changes retry at 2 s…
 	for {
-		if f := c.nextEvent(t); f.Event == "retry" {
+		if f := c.NextEvent(t); f.Event == "retry" {
 			if f.Retry != "1000" {
 				t.Fatalf("retry event %+v", f)
 			}
@@ -220,7 +222,7 @@ func TestScenariosRunOnTheClock(t *testing.T) {
 	for range 10 {
 		clk.Advance(100 * time.Millisecond)
 	}
-	if _, err := c.expectEnd(t); isCleanEnd(err) {
+	if _, err := c.ExpectEnd(t); isCleanEnd(err) {
 		t.Errorf("flaky drop ended the stream cleanly")
 	}
 	if last, _, _, _ := ts.byName["quiet"].state(); last != 0 {
@@ -251,14 +253,14 @@ func TestServeGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newFrameReader(resp.Body)
+	c := ssetest.NewReader(resp.Body)
 	defer resp.Body.Close()
-	c.next(t)
+	c.Next(t)
 	s.Burst("q", 1)
 	readIDs(t, c, 1, 1)
 
 	cancel()
-	rest, err := c.expectEnd(t)
+	rest, err := c.ExpectEnd(t)
 	if !isCleanEnd(err) || len(rest) != 1 || rest[0].Comments[0] != "server shutting down" {
 		t.Fatalf("end %v after %+v", err, rest)
 	}
@@ -285,12 +287,12 @@ func TestServeGracefulShutdown(t *testing.T) {
 func TestPublishNeverSendsEmptyData(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.next(t)
+	c.Next(t)
 	ts.byName["q"].publish(message{typ: "x"}, message{data: []byte("a\nb")})
-	if f := c.nextEvent(t); f.Data != "{}" || f.ID != "1" {
+	if f := c.NextEvent(t); f.Data != "{}" || f.ID != "1" {
 		t.Fatalf("empty data published as %+v", f)
 	}
-	if f := c.nextEvent(t); f.Data != "a\nb" || f.ID != "2" {
+	if f := c.NextEvent(t); f.Data != "a\nb" || f.ID != "2" {
 		t.Fatalf("multi-line data: %+v", f)
 	}
 }

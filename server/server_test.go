@@ -26,12 +26,12 @@ func TestStreamHeaders(t *testing.T) {
 		"Connection":        "keep-alive",
 	}
 	for k, v := range want {
-		if got := c.resp.Header.Get(k); got != v {
+		if got := c.Resp.Header.Get(k); got != v {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
 	}
-	if c.resp.ProtoMajor != 1 || c.resp.ProtoMinor != 1 {
-		t.Errorf("proto %s", c.resp.Proto)
+	if c.Resp.ProtoMajor != 1 || c.Resp.ProtoMinor != 1 {
+		t.Errorf("proto %s", c.Resp.Proto)
 	}
 }
 
@@ -47,7 +47,7 @@ func TestRetryOnConnect(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := newTestServer(t, Config{Retry: tc.retry})
 			c := ts.dial(t, "/api/stream/q", nil)
-			f := c.next(t)
+			f := c.Next(t)
 			if f.Retry != tc.want || f.HasData || f.HasID {
 				t.Fatalf("first frame %+v, want retry %s only", f, tc.want)
 			}
@@ -59,7 +59,7 @@ func TestRetryOnConnect(t *testing.T) {
 func readIDs(t *testing.T, c *sseConn, from uint64, n int) {
 	t.Helper()
 	for i := range n {
-		f := c.nextEvent(t)
+		f := c.NextEvent(t)
 		want := strconv.FormatUint(from+uint64(i), 10)
 		if f.ID != want {
 			t.Fatalf("event %d: id %q (%s %s), want %s", i, f.ID, f.Event, f.Data, want)
@@ -70,10 +70,10 @@ func readIDs(t *testing.T, c *sseConn, from uint64, n int) {
 func TestIDsMonotonicAndDataShape(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.next(t) // retry
+	c.Next(t) // retry
 	ts.Burst("q", 500)
 	for i := 1; i <= 500; i++ {
-		f := c.nextEvent(t)
+		f := c.NextEvent(t)
 		if f.ID != strconv.Itoa(i) || f.Event != "burst" {
 			t.Fatalf("event %d: %+v", i, f)
 		}
@@ -88,9 +88,9 @@ func TestIDsMonotonicAndDataShape(t *testing.T) {
 	}
 	// Channels count ids separately.
 	c2 := ts.dial(t, "/api/stream/r", nil)
-	c2.next(t)
+	c2.Next(t)
 	ts.Burst("r", 1)
-	if f := c2.nextEvent(t); f.ID != "1" {
+	if f := c2.NextEvent(t); f.ID != "1" {
 		t.Fatalf("first id on r: %q", f.ID)
 	}
 }
@@ -98,15 +98,15 @@ func TestIDsMonotonicAndDataShape(t *testing.T) {
 func TestHeartbeat(t *testing.T) {
 	ts := newTestServer(t, Config{Heartbeat: 5 * time.Second})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.next(t) // retry: the subscriber is registered
+	c.Next(t) // retry: the subscriber is registered
 	ts.clk.BlockUntil(1)
 	ts.clk.Advance(5 * time.Second)
-	f := c.next(t)
+	f := c.Next(t)
 	if len(f.Comments) != 1 || f.Comments[0] != "heartbeat" || f.HasData {
 		t.Fatalf("frame %+v, want a heartbeat comment", f)
 	}
 	ts.Burst("q", 1)
-	if f := c.nextEvent(t); f.ID != "1" {
+	if f := c.NextEvent(t); f.ID != "1" {
 		t.Fatalf("after heartbeat: %+v", f)
 	}
 }
@@ -149,11 +149,11 @@ func TestResume(t *testing.T) {
 				hdr["Last-Event-ID"] = tc.header
 			}
 			c := ts.dial(t, path, hdr)
-			if f := c.next(t); f.Retry == "" {
+			if f := c.Next(t); f.Retry == "" {
 				t.Fatalf("first frame %+v", f)
 			}
 			if tc.wantLost != "" {
-				f := c.nextEvent(t)
+				f := c.NextEvent(t)
 				if f.Event != "lost" || f.Data != tc.wantLost || f.ID != tc.lostID {
 					t.Fatalf("got %+v, want lost %s with id %s", f, tc.wantLost, tc.lostID)
 				}
@@ -182,7 +182,7 @@ func TestHistory(t *testing.T) {
 			ts := newTestServer(t, Config{RingSize: 20})
 			ts.Burst("q", 30)
 			c := ts.dial(t, "/api/stream/q?"+tc.query, nil)
-			c.next(t)
+			c.Next(t)
 			ts.Burst("q", 1)
 			readIDs(t, c, tc.firstID, int(31-tc.firstID+1))
 		})
@@ -243,7 +243,7 @@ func TestMaxSubscribers(t *testing.T) {
 		t.Fatalf("third subscriber: %s %q", resp.Status, body)
 	}
 	// A slot frees when a subscriber leaves.
-	a.cancel()
+	a.Cancel()
 	waitFor(t, "subscriber to leave", func() bool { return len(ts.snapshotSubs()) == 1 })
 	ts.dial(t, "/api/stream/q", nil)
 	if got := ts.rejectedFull.Load(); got != 1 {
@@ -387,14 +387,14 @@ func TestFaultDrop(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c := ts.dial(t, "/api/stream/q", nil)
 	other := ts.dial(t, "/api/stream/r", nil)
-	c.next(t)
-	other.next(t)
+	c.Next(t)
+	other.Next(t)
 	ts.Burst("q", 3)
 	readIDs(t, c, 1, 3)
 	if n := ts.Drop("q"); n != 1 {
 		t.Fatalf("Drop returned %d", n)
 	}
-	_, err := c.expectEnd(t)
+	_, err := c.ExpectEnd(t)
 	if err == nil || isCleanEnd(err) {
 		t.Fatalf("dropped stream ended with %v, want a cut connection", err)
 	}
@@ -412,7 +412,7 @@ func TestFaultDrop(t *testing.T) {
 func TestFaultStall(t *testing.T) {
 	ts := newTestServer(t, Config{Heartbeat: time.Second})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.next(t)
+	c.Next(t)
 	ts.Burst("q", 1)
 	readIDs(t, c, 1, 1)
 	ts.clk.BlockUntil(1) // heartbeat ticker
@@ -421,13 +421,13 @@ func TestFaultStall(t *testing.T) {
 	ts.Burst("q", 200)   // more than the queue: the rest is caught up from the ring
 	ts.clk.Advance(5 * time.Second)
 	select {
-	case f := <-c.frames:
+	case f := <-c.Frames:
 		t.Fatalf("frame during the stall: %+v", f)
 	case <-time.After(200 * time.Millisecond): // nothing may arrive; a bounded look
 	}
 	ts.clk.Advance(5 * time.Second) // stall over
 	for i := uint64(2); i <= 201; {
-		f := c.next(t)
+		f := c.Next(t)
 		if !f.HasData {
 			continue // heartbeats queued before the stall
 		}
@@ -446,12 +446,12 @@ func TestFaultBurstOverflowsRing(t *testing.T) {
 	// explicit lost notice for what the ring no longer has, never silently.
 	ts := newTestServer(t, Config{RingSize: 50, QueueSize: 16})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.next(t)
+	c.Next(t)
 	ts.Burst("q", 1000)
 	var last uint64
 	lost := uint64(0)
 	for last < 1000 {
-		f := c.nextEvent(t)
+		f := c.NextEvent(t)
 		id, _ := strconv.ParseUint(f.ID, 10, 64)
 		switch {
 		case f.Event == "lost":
@@ -472,9 +472,9 @@ func TestFaultBurstOverflowsRing(t *testing.T) {
 func TestFaultMalformed(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.next(t)
+	c.Next(t)
 	ts.Malformed("q")
-	f := c.nextEvent(t)
+	f := c.NextEvent(t)
 	if f.Event != "status_update" || f.ID != "1" || json.Valid([]byte(f.Data)) {
 		t.Fatalf("malformed frame %+v", f)
 	}
@@ -488,18 +488,18 @@ func TestFaultMalformed(t *testing.T) {
 func TestFaultSetRetry(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.next(t)
+	c.Next(t)
 	ts.SetRetry("q", 1200*time.Millisecond)
-	f := c.nextEvent(t)
+	f := c.NextEvent(t)
 	if f.Event != "retry" || f.Retry != "1200" || !strings.Contains(f.Data, `"retry_ms":1200`) {
 		t.Fatalf("retry event %+v", f)
 	}
 	c2 := ts.dial(t, "/api/stream/q", nil)
-	if f := c2.next(t); f.Retry != "1200" {
+	if f := c2.Next(t); f.Retry != "1200" {
 		t.Fatalf("new connection retry %q", f.Retry)
 	}
 	c3 := ts.dial(t, "/api/stream/r", nil)
-	if f := c3.next(t); f.Retry != "3000" {
+	if f := c3.Next(t); f.Retry != "3000" {
 		t.Fatalf("other channel retry %q", f.Retry)
 	}
 }
@@ -552,7 +552,7 @@ func TestSlowSubscriberIsolated(t *testing.T) {
 	}
 	t.Cleanup(slow.close)
 	fast := ts.dial(t, "/api/stream/q", nil)
-	fast.next(t)
+	fast.Next(t)
 	waitFor(t, "both subscribers registered", func() bool { _, _, _, n := ts.byName["q"].state(); return n == 2 })
 
 	big := strings.Repeat("x", 16<<10)
@@ -587,13 +587,13 @@ func TestSlowSubscriberIsolated(t *testing.T) {
 func TestCloseEndsStreamsCleanly(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.next(t)
+	c.Next(t)
 	ts.Burst("q", 2)
 	readIDs(t, c, 1, 2)
 	if err := ts.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rest, err := c.expectEnd(t)
+	rest, err := c.ExpectEnd(t)
 	if !isCleanEnd(err) {
 		t.Fatalf("stream end %v, want a clean end", err)
 	}
@@ -771,7 +771,7 @@ func TestEndpointURLsAreURLSafe(t *testing.T) {
 func TestPublish(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.next(t)
+	c.Next(t)
 	for _, tc := range []struct {
 		name, channel, typ, data string
 		err                      error
@@ -793,7 +793,7 @@ func TestPublish(t *testing.T) {
 			if err != nil {
 				return
 			}
-			f := c.nextEvent(t)
+			f := c.NextEvent(t)
 			if f.ID != strconv.FormatUint(id, 10) || f.Data != tc.wantData || f.Event != tc.typ {
 				t.Fatalf("got %+v, want id %d data %q", f, id, tc.wantData)
 			}

@@ -65,7 +65,7 @@ func TestSourceRedis(t *testing.T) {
 	}
 	c := ts.dial(t, "/api/stream/q?history=2&token=s3cret", nil)
 	for range 2 {
-		f := c.nextEvent(t)
+		f := c.NextEvent(t)
 		if _, err := relay.ParseID(f.ID); err != nil || f.Event != "burst" {
 			t.Fatalf("event %+v: want a burst with a Redis id", f)
 		}
@@ -73,7 +73,7 @@ func TestSourceRedis(t *testing.T) {
 	if _, err := ts.Publish("q", "note", []byte(`{"message":"hi"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if f := c.nextEvent(t); f.Event != "note" || f.Data != `{"message":"hi"}` {
+	if f := c.NextEvent(t); f.Event != "note" || f.Data != `{"message":"hi"}` {
 		t.Fatalf("published event %+v", f)
 	}
 	if _, err := ts.Publish("q", "", nil); !errors.Is(err, ErrInvalidEvent) {

@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,10 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssemon/ssemon/server/internal/ssetest"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
@@ -187,23 +187,16 @@ func (tr *testRelay) publish(t testing.TB, ch, typ, data string) ID {
 	return id
 }
 
-// frame is one parsed block of the event stream.
-type frame struct {
-	ID       string
-	HasID    bool
-	Event    string
-	Data     string
-	HasData  bool
-	Retry    string
-	Comments []string
-}
+// frame and sseConn are the independent wire reader of package ssetest.
+type (
+	frame   = ssetest.Frame
+	sseConn = ssetest.Conn
+)
 
-// sseConn reads frames from one stream response.
-type sseConn struct {
-	resp   *http.Response
-	frames chan frame
-	end    chan error // the read error: io.EOF for a clean end of stream
-	cancel context.CancelFunc
+// tryDial connects and, for a 200, starts reading frames.
+func tryDial(t testing.TB, rt http.RoundTripper, url string, hdr map[string]string) (*sseConn, *http.Response) {
+	t.Helper()
+	return ssetest.Dial(t, rt, url, hdr)
 }
 
 func (tr *testRelay) dial(t testing.TB, path string, hdr map[string]string) *sseConn {
@@ -217,154 +210,13 @@ func (tr *testRelay) dial(t testing.TB, path string, hdr map[string]string) *sse
 	return c
 }
 
-// tryDial connects and, for a 200, starts reading frames.
-func tryDial(t testing.TB, rt http.RoundTripper, url string, hdr map[string]string) (*sseConn, *http.Response) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	req.Header.Set("Accept", "text/event-stream")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := rt.RoundTrip(req)
-	if err != nil {
-		cancel()
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		cancel()
-		return nil, resp
-	}
-	c := &sseConn{resp: resp, frames: make(chan frame, 100000), end: make(chan error, 1), cancel: cancel}
-	go c.read(resp.Body)
-	t.Cleanup(func() {
-		cancel()
-		resp.Body.Close()
-		<-c.end
-	})
-	return c, resp
-}
-
-func (c *sseConn) read(r io.Reader) {
-	br := bufio.NewReader(r)
-	var f frame
-	empty := true
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			c.end <- err
-			close(c.frames)
-			return
-		}
-		line = strings.TrimSuffix(line, "\n")
-		if line == "" {
-			if !empty {
-				c.frames <- f
-			}
-			f, empty = frame{}, true
-			continue
-		}
-		empty = false
-		if strings.HasPrefix(line, ":") {
-			f.Comments = append(f.Comments, strings.TrimPrefix(strings.TrimPrefix(line, ":"), " "))
-			continue
-		}
-		name, value, _ := strings.Cut(line, ":")
-		value = strings.TrimPrefix(value, " ")
-		switch name {
-		case "id":
-			f.ID, f.HasID = value, true
-		case "event":
-			f.Event = value
-		case "data":
-			if f.HasData {
-				f.Data += "\n"
-			}
-			f.Data += value
-			f.HasData = true
-		case "retry":
-			f.Retry = value
-		}
-	}
-}
-
-// next returns the next frame, failing the test after the deadline or at
-// the end of the stream.
-func (c *sseConn) next(t testing.TB) frame {
-	t.Helper()
-	select {
-	case f, ok := <-c.frames:
-		if !ok {
-			err := <-c.end
-			c.end <- err
-			t.Fatalf("stream ended: %v", err)
-		}
-		return f
-	case <-time.After(wait):
-		t.Fatalf("no frame within %v", wait)
-	}
-	return frame{}
-}
-
-// nextEvent returns the next frame that carries data, skipping comments
-// and retry-only frames.
-func (c *sseConn) nextEvent(t testing.TB) frame {
-	t.Helper()
-	for {
-		if f := c.next(t); f.HasData {
-			return f
-		}
-	}
-}
-
 // expectIDs reads the next events and checks their ids, in order.
-func (c *sseConn) expectIDs(t testing.TB, ids ...ID) {
+func expectIDs(t testing.TB, c *sseConn, ids ...ID) {
 	t.Helper()
 	for i, id := range ids {
-		f := c.nextEvent(t)
+		f := c.NextEvent(t)
 		if f.ID != id.String() {
 			t.Fatalf("event %d: id %q type %q data %q, want id %s", i, f.ID, f.Event, f.Data, id)
-		}
-	}
-}
-
-// expectEnd waits for the end of the stream and returns its error (io.EOF
-// for a clean end), with the frames that came before it.
-func (c *sseConn) expectEnd(t testing.TB) ([]frame, error) {
-	t.Helper()
-	var rest []frame
-	deadline := time.After(wait)
-	for {
-		select {
-		case f, ok := <-c.frames:
-			if !ok {
-				err := <-c.end
-				c.end <- err // for the cleanup
-				return rest, err
-			}
-			rest = append(rest, f)
-		case <-deadline:
-			t.Fatalf("stream did not end within %v", wait)
-		}
-	}
-}
-
-// noEvent checks that no event arrives for d (comments are allowed).
-func (c *sseConn) noEvent(t testing.TB, d time.Duration) {
-	t.Helper()
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	for {
-		select {
-		case f, ok := <-c.frames:
-			if !ok {
-				return
-			}
-			if f.HasData {
-				t.Fatalf("unexpected event: %+v", f)
-			}
-		case <-timer.C:
-			return
 		}
 	}
 }

@@ -49,15 +49,15 @@ func TestPublishDelivery(t *testing.T) {
 	first := tr.publish(t, "deploy", "", "created")
 
 	c := tr.dial(t, "/api/stream/deploy", nil)
-	if f := c.next(t); f.Retry != "100" || f.HasData {
+	if f := c.Next(t); f.Retry != "100" || f.HasData {
 		t.Fatalf("first frame %+v, want retry: 100 alone", f)
 	}
-	if h := c.resp.Header; h.Get("Content-Type") != "text/event-stream; charset=utf-8" ||
+	if h := c.Resp.Header; h.Get("Content-Type") != "text/event-stream; charset=utf-8" ||
 		h.Get("Cache-Control") != "no-cache, no-transform" || h.Get("X-Accel-Buffering") != "no" {
 		t.Fatalf("headers %v", h)
 	}
 	waitFor(t, "subscriber", func() bool { return tr.subscribers("deploy") == 1 })
-	c.noEvent(t, 100*time.Millisecond) // live only: the entry before it connected is not sent
+	c.NoEvent(t, 100*time.Millisecond) // live only: the entry before it connected is not sent
 
 	id1 := tr.publish(t, "deploy", "stage", `{"progress":40}`)
 	id2 := tr.publish(t, "deploy", "", "two\nlines")
@@ -76,7 +76,7 @@ func TestPublishDelivery(t *testing.T) {
 		{ID: id3.String(), Data: `{"message":"tests passed","progress":90}`},
 	}
 	for i, w := range want {
-		f := c.nextEvent(t)
+		f := c.NextEvent(t)
 		if f.ID != w.ID || f.Event != w.Event || f.Data != w.Data {
 			t.Fatalf("event %d: %+v, want %+v", i, f, w)
 		}
@@ -179,38 +179,38 @@ func TestResume(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tr.dial(t, "/api/stream/job", map[string]string{"Last-Event-ID": ids[tt.from].String()})
-			c.expectIDs(t, ids[tt.from+1:]...)
-			c.noEvent(t, 50*time.Millisecond)
+			expectIDs(t, c, ids[tt.from+1:]...)
+			c.NoEvent(t, 50*time.Millisecond)
 		})
 	}
 	t.Run("query parameter, then live", func(t *testing.T) {
 		c := tr.dial(t, "/api/stream/job?lastEventId="+ids[0].String(), nil)
-		c.expectIDs(t, ids[1:]...)
+		expectIDs(t, c, ids[1:]...)
 		id := tr.publish(t, "job", "", "live")
-		c.expectIDs(t, id)
+		expectIDs(t, c, id)
 		ids = append(ids, id)
 	})
 	t.Run("history", func(t *testing.T) {
 		for _, n := range []int{3, 9} { // from the cache, from Redis
 			c := tr.dial(t, fmt.Sprintf("/api/stream/job?history=%d", n), nil)
-			c.expectIDs(t, ids[len(ids)-n:]...)
-			c.noEvent(t, 50*time.Millisecond)
+			expectIDs(t, c, ids[len(ids)-n:]...)
+			c.NoEvent(t, 50*time.Millisecond)
 		}
 	})
 	t.Run("invalid id: reset notice, then live", func(t *testing.T) {
 		c := tr.dial(t, "/api/stream/job", map[string]string{"Last-Event-ID": "42"})
-		f := c.nextEvent(t)
+		f := c.NextEvent(t)
 		last := ids[len(ids)-1].String()
 		if f.Event != "lost" || f.ID != last || !strings.Contains(f.Data, `"reason":"invalid"`) || !strings.Contains(f.Data, `"from":"42"`) {
 			t.Fatalf("frame %+v", f)
 		}
 		id := tr.publish(t, "job", "", "after")
-		c.expectIDs(t, id)
+		expectIDs(t, c, id)
 		ids = append(ids, id)
 	})
 	t.Run("id ahead of the stream: reset notice", func(t *testing.T) {
 		c := tr.dial(t, "/api/stream/job", map[string]string{"Last-Event-ID": "99999999999999-0"})
-		f := c.nextEvent(t)
+		f := c.NextEvent(t)
 		if f.Event != "lost" || f.ID != ids[len(ids)-1].String() || !strings.Contains(f.Data, `"reason":"ahead"`) {
 			t.Fatalf("frame %+v", f)
 		}
@@ -226,13 +226,13 @@ func TestResumeOnAnotherRelay(t *testing.T) {
 		ids = append(ids, a.publish(t, "ch", "", fmt.Sprint(i)))
 	}
 	ca := a.dial(t, "/api/stream/ch?history=5", nil)
-	ca.expectIDs(t, ids...)
+	expectIDs(t, ca, ids...)
 	// The same id means the same entry on every relay.
 	cb := b.dial(t, "/api/stream/ch", map[string]string{"Last-Event-ID": ids[2].String()})
-	cb.expectIDs(t, ids[3:]...)
+	expectIDs(t, cb, ids[3:]...)
 	id := b.publish(t, "ch", "", "x")
-	ca.expectIDs(t, id)
-	cb.expectIDs(t, id)
+	expectIDs(t, ca, id)
+	expectIDs(t, cb, id)
 }
 
 func TestTrimmedHistoryLost(t *testing.T) {
@@ -251,7 +251,7 @@ func TestTrimmedHistoryLost(t *testing.T) {
 	waitFor(t, "reader at the last entry", func() bool { return tr.readerAt("trim") == ids[19] })
 
 	c := tr.dial(t, "/api/stream/trim", map[string]string{"Last-Event-ID": ids[3].String()})
-	f := c.nextEvent(t)
+	f := c.NextEvent(t)
 	var lost struct {
 		Missed  int
 		From    string
@@ -267,15 +267,15 @@ func TestTrimmedHistoryLost(t *testing.T) {
 		lost.Oldest != ids[15].String() || lost.Missed < 1 || lost.Exact {
 		t.Fatalf("lost notice %+v %+v", f, lost)
 	}
-	c.expectIDs(t, ids[15:]...)
+	expectIDs(t, c, ids[15:]...)
 
 	// Reconnecting from the notice's id resumes without a second notice.
 	c2 := tr.dial(t, "/api/stream/trim", map[string]string{"Last-Event-ID": f.ID})
-	c2.expectIDs(t, ids[15:]...)
+	expectIDs(t, c2, ids[15:]...)
 
 	// From an id that is still kept, no notice at all.
 	c3 := tr.dial(t, "/api/stream/trim", map[string]string{"Last-Event-ID": ids[16].String()})
-	c3.expectIDs(t, ids[17:]...)
+	expectIDs(t, c3, ids[17:]...)
 }
 
 func TestOneReaderPerChannel(t *testing.T) {
@@ -291,7 +291,7 @@ func TestOneReaderPerChannel(t *testing.T) {
 	waitFor(t, "subscribers", func() bool { return tr.subscribers("a") == 30 && tr.subscribers("b") == 30 })
 	id := tr.publish(t, "a", "", "fan-out")
 	for i := 0; i < len(conns); i += 2 {
-		conns[i].expectIDs(t, id)
+		expectIDs(t, conns[i], id)
 	}
 	// Every blocking XREAD holds a connection: count them in Redis.
 	list, err := rs.client(t).ClientList(context.Background()).Result()
@@ -314,7 +314,7 @@ func TestHeartbeat(t *testing.T) {
 	tr := newTestRelay(t, cfg)
 	tr.publish(t, "hb", "", "x")
 	c := tr.dial(t, "/api/stream/hb", nil)
-	c.next(t) // retry
+	c.Next(t) // retry
 	waitFor(t, "subscriber", func() bool { return tr.subscribers("hb") == 1 })
 	// The handler waits on the heartbeat broadcast of the ticker: advance
 	// the fake clock once the ticker exists, again until the handler was
@@ -324,7 +324,7 @@ func TestHeartbeat(t *testing.T) {
 	for {
 		clk.Advance(15 * time.Second)
 		select {
-		case f := <-c.frames:
+		case f := <-c.Frames:
 			if len(f.Comments) != 1 || f.Comments[0] != "heartbeat" || f.HasData {
 				t.Fatalf("frame %+v, want a heartbeat", f)
 			}
@@ -355,7 +355,7 @@ func TestLimitsAndShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []*sseConn{c1, c2} {
-		rest, err := c.expectEnd(t)
+		rest, err := c.ExpectEnd(t)
 		if !isCleanEnd(err) || len(rest) == 0 || !strings.Contains(strings.Join(rest[len(rest)-1].Comments, ","), "server shutting down") {
 			t.Fatalf("end %v after %+v", err, rest)
 		}
@@ -378,11 +378,11 @@ func TestOversizeAndRepairedEntries(t *testing.T) {
 	ctx := context.Background()
 	big := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "o", Values: []any{"event", "blob", "data", strings.Repeat("x", 101)}}).Val()
 	bad := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "o", Values: []any{"event", "two\nlines", "data", "ok"}}).Val()
-	f := c.nextEvent(t)
+	f := c.NextEvent(t)
 	if f.ID != big || f.Event != OversizeEventType || !strings.Contains(f.Data, `"bytes":101`) || !strings.Contains(f.Data, `"type":"blob"`) {
 		t.Fatalf("oversize %+v", f)
 	}
-	if f := c.nextEvent(t); f.ID != bad || f.Event != "two lines" || f.Data != "ok" {
+	if f := c.NextEvent(t); f.ID != bad || f.Event != "two lines" || f.Data != "ok" {
 		t.Fatalf("repaired %+v", f)
 	}
 	var m strings.Builder

@@ -20,7 +20,7 @@ func TestRedisRestart(t *testing.T) {
 		ids = append(ids, tr.publish(t, "job", "", fmt.Sprint(i)))
 	}
 	c := tr.dial(t, "/api/stream/job", map[string]string{"Last-Event-ID": ids[0].String()})
-	c.expectIDs(t, ids[1:]...)
+	expectIDs(t, c, ids[1:]...)
 	health := func() (int, string) {
 		var h struct{ Status, Redis string }
 		st := getJSON(t, tr.tr, tr.ts.URL+"/healthz", &h)
@@ -34,7 +34,7 @@ func TestRedisRestart(t *testing.T) {
 	waitFor(t, "healthz degraded", func() bool { st, s := health(); return st == http.StatusOK && s == "degraded" })
 	// Subscribers stay connected, with heartbeats.
 	for beats := 0; beats < 3; {
-		f := c.next(t)
+		f := c.Next(t)
 		if f.HasData {
 			t.Fatalf("event while Redis is down: %+v", f)
 		}
@@ -57,8 +57,8 @@ func TestRedisRestart(t *testing.T) {
 		id, _ := ParseID(s)
 		ids = append(ids, id)
 	}
-	c.expectIDs(t, ids[3:]...)
-	late.expectIDs(t, ids[2:]...)
-	c.noEvent(t, 100*time.Millisecond)
+	expectIDs(t, c, ids[3:]...)
+	expectIDs(t, late, ids[2:]...)
+	c.NoEvent(t, 100*time.Millisecond)
 	waitFor(t, "healthz ok", func() bool { st, s := health(); return st == http.StatusOK && s == "ok" })
 }

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssemon/ssemon/server/internal/ssetest"
 )
 
 // TestSlowSubscriberCatchesUpFromRedis stops reading while far more than
@@ -53,10 +55,10 @@ func TestSlowSubscriberCatchesUpFromRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &sseConn{resp: resp, frames: make(chan frame, 1000), end: make(chan error, 1), cancel: func() {}}
-	go c.read(resp.Body)
-	defer func() { conn.Close(); <-c.end }()
-	c.expectIDs(t, ids...)
+	c := ssetest.NewReader(resp.Body)
+	c.Resp = resp
+	defer func() { conn.Close(); <-c.End }()
+	expectIDs(t, c, ids...)
 	tr.mu.Lock()
 	fromRedis := tr.channels["slow"].stats.fromRedis.Load()
 	tr.mu.Unlock()
