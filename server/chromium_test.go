@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssemon/ssemon/server/internal/ssetest"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -26,7 +28,7 @@ type pageStats struct {
 // Chromium reconnected with Last-Event-ID: every event seen once, no gap,
 // no duplicate.
 func TestChromiumPage(t *testing.T) {
-	bin := requireBinary(t, "chromium", "chromium-browser", "google-chrome")
+	bin := ssetest.RequireBinary(t, "chromium", "chromium", "chromium-browser", "google-chrome")
 	ts := newTestServer(t, Config{Retry: 200 * time.Millisecond})
 
 	opts := []chromedp.ExecAllocatorOption{

@@ -3,16 +3,11 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,26 +18,8 @@ import (
 	"github.com/ssemon/ssemon/client"
 )
 
-// requireBinary returns the path of an external program the test needs:
-// missing, the test is skipped, or fails when $CI is set (make test
-// installs them).
-func requireBinary(t *testing.T, names ...string) string {
-	t.Helper()
-	for _, n := range names {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("%s not installed (apt-get install -y %s)", names[0], names[0])
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
 func TestCurlClient(t *testing.T) {
-	curl := requireBinary(t, "curl")
+	curl := ssetest.RequireBinary(t, "curl", "curl")
 	ts := newTestServer(t, Config{})
 	ts.Burst("q", 5)
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -114,92 +91,13 @@ func TestR3labsClientInterop(t *testing.T) {
 	expect(4, 4)
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startNginx runs nginx as a child proxying to upstream, with extra
-// directives in the location, and returns its base URL.
-func startNginx(t *testing.T, nginx, upstream, extra string) string {
-	t.Helper()
-	dir := t.TempDir()
-	port := freePort(t)
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-user root;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path %[1]s/body;
-    proxy_temp_path %[1]s/proxy;
-    fastcgi_temp_path %[1]s/fastcgi;
-    uwsgi_temp_path %[1]s/uwsgi;
-    scgi_temp_path %[1]s/scgi;
-    server {
-        listen 127.0.0.1:%[2]d;
-        location / {
-            proxy_pass %[3]s;
-            %[4]s
-        }
-    }
-}
-`, dir, port, upstream, extra)
-	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(nginx, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "error.log"))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGQUIT) // graceful: the master stops its workers
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			<-exited
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(wait)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return "http://" + addr
-		}
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx exited: %v\n%s", err, log)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("nginx did not start")
-		}
-	}
-}
-
 func TestBehindNginx(t *testing.T) {
-	nginx := requireBinary(t, "nginx")
+	nginx := ssetest.RequireBinary(t, "nginx-light", "nginx")
 	ts := newTestServer(t, Config{})
 	// nginx defaults: proxy_buffering on, HTTP/1.0 to the upstream — the
 	// case where only X-Accel-Buffering: no gets events through.
 	t.Run("events pass through at once", func(t *testing.T) {
-		base := startNginx(t, nginx, ts.ts.URL, "")
+		base := ssetest.StartNginx(t, nginx, []string{ts.ts.Listener.Addr().String()}, "")
 		req, _ := http.NewRequest("GET", base+"/api/stream/q", nil)
 		resp, err := ts.tr.RoundTrip(req)
 		if err != nil {
@@ -226,7 +124,7 @@ func TestBehindNginx(t *testing.T) {
 		}
 	})
 	t.Run("control: header ignored, nginx buffers", func(t *testing.T) {
-		base := startNginx(t, nginx, ts.ts.URL, "proxy_ignore_headers X-Accel-Buffering;")
+		base := ssetest.StartNginx(t, nginx, []string{ts.ts.Listener.Addr().String()}, "proxy_ignore_headers X-Accel-Buffering;")
 		ch := ts.byName["r"]
 		_, _, _, before := ch.state()
 		frames := make(chan *sseConn, 1)

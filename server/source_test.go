@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssemon/ssemon/server/internal/ssetest"
+
 	"github.com/ssemon/ssemon/server/relay"
 )
 
@@ -19,9 +21,9 @@ import (
 // returns its URL.
 func startRedis(t *testing.T) string {
 	t.Helper()
-	bin := requireBinary(t, "redis-server")
+	bin := ssetest.RequireBinary(t, "redis-server", "redis-server")
 	dir := t.TempDir()
-	port := freePort(t)
+	port := ssetest.FreePort(t)
 	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
 		"--appendonly", "no", "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"))
 	if err := cmd.Start(); err != nil {

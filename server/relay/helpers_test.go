@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,43 +33,6 @@ func TestMain(m *testing.M) {
 // wait is the generous deadline for anything a test waits for.
 const wait = 20 * time.Second
 
-// requireBinary returns the path of an external program the test needs:
-// missing, the test is skipped, or fails when $CI is set (make test
-// installs it).
-func requireBinary(t testing.TB, name, pkg string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/usr/bin", "/usr/local/bin"} {
-		if p := filepath.Join(dir, name); fileExists(p) {
-			return p
-		}
-	}
-	msg := fmt.Sprintf("%s not installed (apt-get install -y %s)", name, pkg)
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // redisServer is a real redis-server child on a loopback port, with its
 // files in a temporary directory. It keeps an append-only file, so a
 // restart keeps the streams.
@@ -86,7 +48,7 @@ type redisServer struct {
 
 func startRedis(t testing.TB) *redisServer {
 	t.Helper()
-	rs := &redisServer{t: t, bin: requireBinary(t, "redis-server", "redis-server"), dir: t.TempDir(), port: freePort(t)}
+	rs := &redisServer{t: t, bin: ssetest.RequireBinary(t, "redis-server", "redis-server"), dir: t.TempDir(), port: ssetest.FreePort(t)}
 	rs.URL = fmt.Sprintf("redis://127.0.0.1:%d/0", rs.port)
 	rs.start()
 	t.Cleanup(rs.stop)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssemon/ssemon/server/internal/ssetest"
 
 	"github.com/redis/go-redis/v9"
 
@@ -102,83 +103,6 @@ func (p *relayProc) subscribers() int {
 	return h.Subscribers
 }
 
-// startNginx runs nginx as a child, round-robin over upstreams with
-// nginx's defaults (proxy_buffering on, HTTP/1.0 to the upstream), and
-// returns its base URL.
-func startNginx(t *testing.T, upstreams ...int) string {
-	t.Helper()
-	nginx := requireBinary(t, "nginx", "nginx-light")
-	dir := t.TempDir()
-	port := freePort(t)
-	servers := ""
-	for _, u := range upstreams {
-		// max_fails=0: a killed relay is tried again as soon as it is back.
-		servers += fmt.Sprintf("        server 127.0.0.1:%d max_fails=0;\n", u)
-	}
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-user root;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path %[1]s/body;
-    proxy_temp_path %[1]s/proxy;
-    fastcgi_temp_path %[1]s/fastcgi;
-    uwsgi_temp_path %[1]s/uwsgi;
-    scgi_temp_path %[1]s/scgi;
-    upstream relays {
-%[3]s    }
-    server {
-        listen 127.0.0.1:%[2]d;
-        location / {
-            proxy_pass http://relays;
-            proxy_read_timeout 1h;
-        }
-    }
-}
-`, dir, port, servers)
-	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(nginx, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "error.log"))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGQUIT) // graceful: the master stops its workers
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			<-exited
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(wait)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return "http://" + addr
-		}
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx exited: %v\n%s", err, log)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("nginx did not start")
-		}
-	}
-}
-
 // collector is a client.Handler keeping the ids of the events received.
 type collector struct {
 	mu     sync.Mutex
@@ -221,8 +145,11 @@ func (c *collector) count() (events, opens int) {
 func TestNginxTwoRelaysKill(t *testing.T) {
 	const kills = 10
 	rs := startRedis(t)
-	relays := []*relayProc{startRelayProc(t, rs.URL, freePort(t)), startRelayProc(t, rs.URL, freePort(t))}
-	base := startNginx(t, relays[0].port, relays[1].port)
+	relays := []*relayProc{startRelayProc(t, rs.URL, ssetest.FreePort(t)), startRelayProc(t, rs.URL, ssetest.FreePort(t))}
+	nginx := ssetest.RequireBinary(t, "nginx-light", "nginx")
+	base := ssetest.StartNginx(t, nginx, []string{
+		fmt.Sprintf("127.0.0.1:%d", relays[0].port), fmt.Sprintf("127.0.0.1:%d", relays[1].port),
+	}, "")
 
 	// No retries: a command retried after a timeout could add an entry
 	// twice and record one id.
