@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -18,6 +17,7 @@ import (
 	"github.com/r3labs/sse/v2"
 
 	"github.com/ssemon/ssemon/server/internal/httpjson"
+	"github.com/ssemon/ssemon/server/internal/serve"
 )
 
 // ChannelInfo describes one channel of a Server.
@@ -161,41 +161,23 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.log.Warn("listening beyond loopback: anyone who can reach this address can read the streams", "addr", ln.Addr().String(),
 			"token", s.cfg.Token != "")
 	}
-	hs := &http.Server{
+	s.log.Info("serving", "addr", ln.Addr().String(), "channels", len(s.Channels()))
+	return serve.Run(ctx, ln, serve.Options{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	s.log.Info("serving", "addr", ln.Addr().String(), "channels", len(s.Channels()))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
-	s.mu.Lock()
-	s.draining = true
-	s.mu.Unlock()
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
-	defer cancel()
-	shut := make(chan error, 1)
-	go func() { shut <- hs.Shutdown(sctx) }()
-	if s.source != nil {
-		_ = s.source.relay.Shutdown(sctx)
-	}
-	s.endStreams("server shutting down", s.cfg.ShutdownTimeout)
-	if err := <-shut; err != nil {
-		s.log.Warn("graceful shutdown incomplete; closing connections", "err", err)
-		_ = hs.Close()
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+		ShutdownTimeout:   s.cfg.ShutdownTimeout,
+		Logger:            s.log,
+		Drain: func(sctx context.Context) {
+			s.mu.Lock()
+			s.draining = true
+			s.mu.Unlock()
+			if s.source != nil {
+				_ = s.source.relay.Shutdown(sctx)
+			}
+			s.endStreams("server shutting down", s.cfg.ShutdownTimeout)
+		},
+	})
 }
 
 // Close stops the scenarios, heartbeats and stall timers, ends every

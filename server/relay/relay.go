@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ssemon/ssemon/server/internal/serve"
+
 	"github.com/redis/go-redis/v9"
 )
 
@@ -161,35 +163,15 @@ func (r *Relay) Serve(ctx context.Context, ln net.Listener) error {
 	if closed {
 		return ErrClosed
 	}
-	hs := &http.Server{
+	r.log.Info("serving", "addr", ln.Addr().String(), "source", r.source, "pattern", r.cfg.Streams)
+	return serve.Run(ctx, ln, serve.Options{
 		Handler:           r.handler,
 		ReadHeaderTimeout: r.cfg.ReadHeaderTimeout,
 		MaxHeaderBytes:    r.cfg.MaxHeaderBytes,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(r.log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	r.log.Info("serving", "addr", ln.Addr().String(), "source", r.source, "pattern", r.cfg.Streams)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	r.log.Info("shutting down", "timeout", r.cfg.ShutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownTimeout)
-	defer cancel()
-	shut := make(chan error, 1)
-	go func() { shut <- hs.Shutdown(sctx) }()
-	_ = r.Shutdown(sctx)
-	if err := <-shut; err != nil {
-		r.log.Warn("graceful shutdown incomplete; closing connections", "err", err)
-		_ = hs.Close()
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+		ShutdownTimeout:   r.cfg.ShutdownTimeout,
+		Logger:            r.log,
+		Drain:             func(sctx context.Context) { _ = r.Shutdown(sctx) },
+	})
 }
 
 // Shutdown refuses new streams, ends every stream cleanly after a final

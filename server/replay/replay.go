@@ -41,6 +41,7 @@ import (
 	"github.com/ssemon/ssemon/client/clock"
 	"github.com/ssemon/ssemon/client/record"
 	"github.com/ssemon/ssemon/server/internal/httpjson"
+	"github.com/ssemon/ssemon/server/internal/serve"
 )
 
 // Defaults and caps of Config.
@@ -423,31 +424,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if closed {
 		return ErrClosed
 	}
-	hs := &http.Server{
+	s.log.Info("replaying", "addr", ln.Addr().String(), "file", s.cfg.File, "channels", len(s.channels))
+	return serve.Run(ctx, ln, serve.Options{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	s.log.Info("replaying", "addr", ln.Addr().String(), "file", s.cfg.File, "channels", len(s.channels))
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	_ = s.Close()
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		s.log.Warn("graceful shutdown incomplete; closing connections", "err", err)
-		_ = hs.Close()
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+		ShutdownTimeout:   s.cfg.ShutdownTimeout,
+		Logger:            s.log,
+		Drain:             func(context.Context) { _ = s.Close() },
+	})
 }
 
 // Close ends every stream (a final comment, then a clean end) and waits
