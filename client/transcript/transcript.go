@@ -1,0 +1,511 @@
+// Package transcript assembles the answer of a model API that streams
+// tokens — OpenAI chat completions, the OpenAI Responses API, Anthropic
+// Messages and Ollama's NDJSON chat and generate — from the events of one
+// request, and measures it: time to first byte and first token, tokens
+// (or chunks) per second, the gaps between chunks, the longest stall.
+//
+// The format is recognised by the shape of the events, never by the URL,
+// so OpenAI-compatible servers, proxies and gateways are recognised too.
+// A stream of another shape stays Unknown: its events are shown as they
+// are elsewhere.
+//
+// The package knows nothing of HTTP or of the event-stream framing: it is
+// fed the type and data of each event (an SSE event, or one NDJSON line)
+// with its arrival time, plus the start and end of the request. Every
+// assembled string is capped (Config); what is cut is counted.
+package transcript
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// Kind is a recognised stream format.
+type Kind uint8
+
+// The formats an Assembler recognises.
+const (
+	// Unknown is a stream not (or not yet) recognised.
+	Unknown Kind = iota
+	// OpenAIChat is the chat completions stream: data {"choices":[{"delta":…}]}
+	// chunks ending with data [DONE].
+	OpenAIChat
+	// OpenAIResponses is the Responses API stream: typed events
+	// response.created … response.output_text.delta … response.completed.
+	OpenAIResponses
+	// Anthropic is the Messages stream: message_start, content_block_*,
+	// message_delta, message_stop.
+	Anthropic
+	// Ollama is Ollama's NDJSON /api/chat and /api/generate stream: one
+	// object per line with "done" and, on the last, the eval counts.
+	Ollama
+)
+
+// String names the format for people.
+func (k Kind) String() string {
+	switch k {
+	case Unknown:
+		return "unknown"
+	case OpenAIChat:
+		return "OpenAI chat completions"
+	case OpenAIResponses:
+		return "OpenAI Responses"
+	case Anthropic:
+		return "Anthropic Messages"
+	case Ollama:
+		return "Ollama"
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Defaults of Config.
+const (
+	// DefaultMaxTextBytes caps the text, the reasoning and each tool
+	// call's arguments.
+	DefaultMaxTextBytes = 4 << 20
+	// DefaultMaxToolCalls caps the tool calls kept per request.
+	DefaultMaxToolCalls = 128
+	// DefaultMaxGaps caps the inter-chunk gaps kept for the percentiles.
+	DefaultMaxGaps = 1 << 16
+	// DefaultDetectWithin is how many events may pass unrecognised before
+	// the stream is declared Unknown for good.
+	DefaultDetectWithin = 16
+)
+
+// Config sets the caps of an Assembler. The zero value gives the defaults.
+type Config struct {
+	// MaxTextBytes caps the assembled text, the reasoning and the
+	// arguments of each tool call, in bytes; what goes past it is dropped
+	// and counted in Transcript.Truncated. 0 means DefaultMaxTextBytes
+	// (4 MiB).
+	MaxTextBytes int
+	// MaxToolCalls caps the tool calls kept; further calls are counted in
+	// Transcript.DroppedToolCalls. 0 means DefaultMaxToolCalls (128).
+	MaxToolCalls int
+	// MaxGaps caps the inter-chunk gaps kept for the percentiles (the
+	// longest stall is tracked over every gap). 0 means DefaultMaxGaps
+	// (65 536).
+	MaxGaps int
+	// DetectWithin is how many events may pass without a recognised shape
+	// before the stream is Unknown for good. 0 means DefaultDetectWithin
+	// (16).
+	DetectWithin int
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxTextBytes <= 0 {
+		c.MaxTextBytes = DefaultMaxTextBytes
+	}
+	if c.MaxToolCalls <= 0 {
+		c.MaxToolCalls = DefaultMaxToolCalls
+	}
+	if c.MaxGaps <= 0 {
+		c.MaxGaps = DefaultMaxGaps
+	}
+	if c.DetectWithin <= 0 {
+		c.DetectWithin = DefaultDetectWithin
+	}
+	return c
+}
+
+// ToolCall is one tool (function) call the model made.
+type ToolCall struct {
+	// ID is the call's id ("" when the format has none).
+	ID string
+	// Name is the tool's name.
+	Name string
+	// Arguments are the arguments as streamed: JSON text assembled from
+	// its pieces.
+	Arguments string
+}
+
+// PrettyArguments returns the arguments indented as JSON, or as they came
+// when they are not (or not yet) valid JSON.
+func (t ToolCall) PrettyArguments() string {
+	if strings.TrimSpace(t.Arguments) == "" {
+		return "{}"
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(t.Arguments), "", "  "); err != nil {
+		return t.Arguments
+	}
+	return b.String()
+}
+
+// Usage is the token accounting a stream reports.
+type Usage struct {
+	// Known is true once the stream reported any usage.
+	Known bool
+	// InputTokens counts the prompt's tokens.
+	InputTokens int64
+	// OutputTokens counts the generated tokens (reasoning included where
+	// the format counts it there).
+	OutputTokens int64
+	// ReasoningTokens counts the output tokens spent on reasoning, when
+	// the format says.
+	ReasoningTokens int64
+}
+
+// Numbers are the timings of one request. A zero duration means "not
+// reached" (no first byte, no token, no gap).
+type Numbers struct {
+	// TTFB is from the request to the response headers.
+	TTFB time.Duration
+	// TTFT is from the request to the first chunk that carries output
+	// (text, reasoning or tool arguments).
+	TTFT time.Duration
+	// Total is from the request to the end of the response (or to the
+	// last event while it streams).
+	Total time.Duration
+	// Chunks counts the events that carried output.
+	Chunks int
+	// Rate is output per second between the first and the last output
+	// chunk: tokens when the stream reported output tokens (RateTokens),
+	// else chunks. 0 until two chunks arrived at different times.
+	Rate float64
+	// RateTokens tells that Rate counts tokens, not chunks.
+	RateTokens bool
+	// GapP50 and GapP99 are percentiles (nearest rank) of the gaps between
+	// consecutive output chunks.
+	GapP50 time.Duration
+	// GapP99: see GapP50.
+	GapP99 time.Duration
+	// LongestStall is the longest gap between consecutive output chunks.
+	LongestStall time.Duration
+}
+
+// Transcript is the assembled answer of one request and its numbers.
+type Transcript struct {
+	// Run numbers the requests of a History, from 1.
+	Run int
+	// Kind is the recognised format.
+	Kind Kind
+	// Model is the model the stream names.
+	Model string
+	// Text is the assembled answer.
+	Text string
+	// Reasoning is the assembled reasoning or thinking (or its summary).
+	Reasoning string
+	// ToolCalls are the tool calls, in the order they started.
+	ToolCalls []ToolCall
+	// Finish is the finish or stop reason ("stop", "end_turn",
+	// "tool_calls", "length"…).
+	Finish string
+	// Usage is the reported token usage.
+	Usage Usage
+	// Error is an error the stream or the response reported (an error
+	// event, an HTTP 429 body); "" when none.
+	Error string
+	// HTTPStatus is the response's status code (0 before the headers).
+	HTTPStatus int
+	// Done is true once the stream's own end marker arrived ([DONE],
+	// message_stop, response.completed, "done":true).
+	Done bool
+	// Ended is true once the response ended, cleanly or not.
+	Ended bool
+	// Events counts the events read.
+	Events int
+	// Truncated counts bytes dropped by the caps; DroppedToolCalls the
+	// tool calls dropped by MaxToolCalls.
+	Truncated int64
+	// DroppedToolCalls: see Truncated.
+	DroppedToolCalls int
+	// Started is when the request was sent.
+	Started time.Time
+	// Numbers are the timings.
+	Numbers Numbers
+}
+
+// Recognised reports whether the stream has a known format.
+func (t *Transcript) Recognised() bool { return t.Kind != Unknown }
+
+// Assembler builds the Transcript of one request from its events. It is
+// not safe for concurrent use (History is).
+type Assembler struct {
+	cfg Config
+	t   Transcript
+
+	text, reasoning strings.Builder
+	tools           []ToolCall
+	toolKey         map[string]int // format's key of a tool call → index in tools
+	unrecognised    int
+	given           bool // detection gave up
+
+	firstOut, lastOut time.Time
+	gaps              []time.Duration
+	lastAt            time.Time
+	version           uint64
+}
+
+// New returns an Assembler for a request sent at start.
+func New(cfg Config, start time.Time) *Assembler {
+	a := &Assembler{cfg: cfg.withDefaults()}
+	a.t.Started = start
+	return a
+}
+
+// Version changes whenever the transcript changes.
+func (a *Assembler) Version() uint64 { return a.version }
+
+// Response records the response headers: status and arrival time.
+func (a *Assembler) Response(at time.Time, status int) {
+	a.version++
+	a.t.HTTPStatus = status
+	if a.t.Numbers.TTFB == 0 {
+		a.t.Numbers.TTFB = since(a.t.Started, at)
+	}
+	a.touch(at)
+}
+
+// Fail records a response that did not open the stream (an HTTP error
+// status with its body, such as a 429 or 529 with a JSON error) or a
+// failure of the connection (status 0, msg the error). The error message
+// is read from a JSON error body when there is one.
+func (a *Assembler) Fail(at time.Time, status int, msg string) {
+	a.version++
+	if status != 0 {
+		a.t.HTTPStatus = status
+	}
+	if m := errorMessage(gjson.Parse(msg)); m != "" {
+		msg = m
+	}
+	msg = strings.TrimSpace(msg)
+	if status != 0 {
+		msg = strings.TrimSpace("HTTP " + strconv.Itoa(status) + " " + msg)
+	}
+	if a.t.Error == "" && msg != "" {
+		a.t.Error = msg
+	}
+	a.end(at)
+}
+
+// End records the end of the response.
+func (a *Assembler) End(at time.Time) {
+	a.version++
+	a.end(at)
+}
+
+func (a *Assembler) end(at time.Time) {
+	a.t.Ended = true
+	a.touch(at)
+}
+
+func (a *Assembler) touch(at time.Time) {
+	if at.After(a.lastAt) {
+		a.lastAt = at
+	}
+	a.t.Numbers.Total = since(a.t.Started, a.lastAt)
+}
+
+// Event feeds one event: its type (the SSE event field, "message" or ""
+// for NDJSON) and data, with its arrival time.
+func (a *Assembler) Event(typ, data string, at time.Time) {
+	a.version++
+	a.t.Events++
+	a.touch(at)
+	if a.given {
+		return
+	}
+	if a.t.Kind == OpenAIChat && strings.TrimSpace(data) == "[DONE]" {
+		a.t.Done = true
+		return
+	}
+	v := gjson.Parse(data)
+	if !v.IsObject() {
+		if strings.TrimSpace(data) == "[DONE]" && a.t.Kind == Unknown {
+			a.t.Kind = OpenAIChat
+			a.t.Done = true
+			return
+		}
+		a.miss()
+		return
+	}
+	if a.t.Kind == Unknown {
+		a.t.Kind = detect(typ, v)
+		if a.t.Kind == Unknown {
+			if m := errorMessage(v); m != "" && a.t.Error == "" {
+				a.t.Error = m
+			}
+			a.miss()
+			return
+		}
+	}
+	out := false
+	switch a.t.Kind {
+	case OpenAIChat:
+		out = a.openAIChat(v)
+	case OpenAIResponses:
+		out = a.responses(typ, v)
+	case Anthropic:
+		out = a.anthropic(typ, v)
+	case Ollama:
+		out = a.ollama(v)
+	}
+	if out {
+		a.output(at)
+	}
+}
+
+// miss counts an unrecognised event and gives up after DetectWithin.
+func (a *Assembler) miss() {
+	if a.t.Kind != Unknown {
+		return
+	}
+	a.unrecognised++
+	if a.unrecognised >= a.cfg.DetectWithin {
+		a.given = true
+	}
+}
+
+// output records the arrival of an output chunk.
+func (a *Assembler) output(at time.Time) {
+	n := &a.t.Numbers
+	n.Chunks++
+	if a.firstOut.IsZero() {
+		a.firstOut = at
+		n.TTFT = since(a.t.Started, at)
+	} else {
+		g := max(at.Sub(a.lastOut), 0)
+		if len(a.gaps) < a.cfg.MaxGaps {
+			a.gaps = append(a.gaps, g)
+		}
+		n.LongestStall = max(n.LongestStall, g)
+	}
+	a.lastOut = at
+}
+
+// since is end - start, or 0 when either is unknown or end is before.
+func since(start, end time.Time) time.Duration {
+	if start.IsZero() || end.IsZero() {
+		return 0
+	}
+	return max(end.Sub(start), 0)
+}
+
+// Transcript returns a copy of the transcript as assembled so far.
+func (a *Assembler) Transcript() Transcript {
+	t := a.t
+	t.Text = a.text.String()
+	t.Reasoning = a.reasoning.String()
+	t.ToolCalls = slices.Clone(a.tools)
+	n := &t.Numbers
+	if len(a.gaps) > 0 {
+		s := slices.Clone(a.gaps)
+		slices.Sort(s)
+		n.GapP50 = percentile(s, 50)
+		n.GapP99 = percentile(s, 99)
+	}
+	if span := a.lastOut.Sub(a.firstOut); span > 0 {
+		count := float64(n.Chunks)
+		if t.Usage.OutputTokens > 0 {
+			count = float64(t.Usage.OutputTokens)
+			n.RateTokens = true
+		}
+		n.Rate = count / span.Seconds()
+	}
+	return t
+}
+
+// percentile returns the nearest-rank p-th percentile of sorted s.
+func percentile(s []time.Duration, p int) time.Duration {
+	rank := (p*len(s) + 99) / 100 // ceil(p/100 * n)
+	return s[max(rank, 1)-1]
+}
+
+// appendCapped appends s to b within the text cap, counting what is cut.
+func (a *Assembler) appendCapped(b *strings.Builder, s string) {
+	room := a.cfg.MaxTextBytes - b.Len()
+	if len(s) > room {
+		a.t.Truncated += int64(len(s) - max(room, 0))
+		s = s[:max(room, 0)]
+	}
+	b.WriteString(s)
+}
+
+// tool returns the tool call with the format's key, creating it; nil when
+// MaxToolCalls is reached.
+func (a *Assembler) tool(key string) *ToolCall {
+	if i, ok := a.toolKey[key]; ok {
+		return &a.tools[i]
+	}
+	if len(a.tools) >= a.cfg.MaxToolCalls {
+		a.t.DroppedToolCalls++
+		if a.toolKey == nil {
+			a.toolKey = make(map[string]int)
+		}
+		a.toolKey[key] = -1
+		return nil
+	}
+	if a.toolKey == nil {
+		a.toolKey = make(map[string]int)
+	}
+	a.toolKey[key] = len(a.tools)
+	a.tools = append(a.tools, ToolCall{})
+	return &a.tools[len(a.tools)-1]
+}
+
+// existingTool returns the tool call with key, or nil.
+func (a *Assembler) existingTool(key string) *ToolCall {
+	if i, ok := a.toolKey[key]; ok && i >= 0 {
+		return &a.tools[i]
+	}
+	return nil
+}
+
+// appendArgs appends a piece of a tool call's arguments within the cap.
+func (a *Assembler) appendArgs(tc *ToolCall, s string) {
+	room := a.cfg.MaxTextBytes - len(tc.Arguments)
+	if len(s) > room {
+		a.t.Truncated += int64(len(s) - max(room, 0))
+		s = s[:max(room, 0)]
+	}
+	tc.Arguments += s
+}
+
+// setModel keeps the first model named.
+func (a *Assembler) setModel(v gjson.Result) {
+	if a.t.Model == "" && v.Type == gjson.String {
+		a.t.Model = v.Str
+	}
+}
+
+// errorMessage reads the message of a JSON error object in the shapes the
+// formats use: {"error":{"message":…}}, {"error":"…"},
+// {"type":"error","error":{"type":…,"message":…}}, {"type":"error","message":…}.
+func errorMessage(v gjson.Result) string {
+	if !v.IsObject() {
+		return ""
+	}
+	e := v.Get("error")
+	switch {
+	case e.Type == gjson.String:
+		return e.Str
+	case e.IsObject():
+		msg := e.Get("message").String()
+		label := e.Get("code").String() // the more specific, when given
+		if label == "" {
+			label = e.Get("type").String()
+		}
+		switch {
+		case label == "":
+			return msg
+		case msg == "":
+			return label
+		}
+		return label + ": " + msg
+	}
+	if v.Get("type").String() == "error" {
+		msg := v.Get("message").String()
+		if c := v.Get("code").String(); c != "" {
+			return c + ": " + msg
+		}
+		return msg
+	}
+	return ""
+}
