@@ -1,0 +1,188 @@
+package client
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// NDJSONDecoder reads a stream of JSON values one per line — NDJSON, JSON
+// Lines, and JSON text sequences (RFC 7464, each record led by an RS
+// character) — and returns each non-blank line as an event of type
+// "message" whose Data is the line, as it came (the decoder does not parse
+// the JSON: a line that is not JSON is an event all the same, for the log
+// to show). Lines end with LF or CRLF; a last line without a line end is
+// an event too; leading and trailing blanks, a UTF-8 BOM at the start and a
+// leading RS are removed; invalid UTF-8 is replaced by U+FFFD.
+//
+// A line longer than the cap (the smaller of MaxLineBytes and
+// MaxEventBytes of its DecoderConfig) is skipped and counted (Skipped), and
+// the lines after it are read as usual: an oversized line never ends the
+// stream. Memory stays below the cap plus the read buffer.
+//
+// Frame.Size counts the input bytes consumed since the previous frame,
+// line ends, blank and skipped lines included. NDJSONDecoder is not safe
+// for concurrent use.
+type NDJSONDecoder struct {
+	r       io.Reader
+	maxLine int
+	bufSize int
+
+	buf        []byte
+	start, end int // buf[start:end] is unread input
+	scan       int // buf[start:scan] holds no LF
+	rerr       error
+	bom        bool // a BOM at the start of input is still to be stripped
+	skipping   bool // discarding the rest of an oversized line
+	skipped    uint64
+	size       int // bytes consumed since the last frame
+	empties    int
+}
+
+// NewNDJSONDecoder returns a decoder reading r with the limits of cfg (its
+// zero fields take the defaults of DecoderConfig).
+func NewNDJSONDecoder(r io.Reader, cfg DecoderConfig) *NDJSONDecoder {
+	line := cfg.MaxLineBytes
+	if line <= 0 {
+		line = DefaultMaxLineBytes
+	}
+	if ev := cfg.MaxEventBytes; ev > 0 {
+		line = min(line, ev)
+	}
+	size := cfg.BufferSize
+	if size <= 0 {
+		size = DefaultBufferSize
+	}
+	d := &NDJSONDecoder{maxLine: min(line, maxLimit), bufSize: min(size, maxLimit)}
+	d.Reset(r)
+	return d
+}
+
+// Reset makes d read a new stream from r, keeping its read buffer (unless
+// it grew past the default) and its Skipped count.
+func (d *NDJSONDecoder) Reset(r io.Reader) {
+	d.r = r
+	if cap(d.buf) > max(d.bufSize, releaseAbove) || d.buf == nil {
+		d.buf = make([]byte, min(d.bufSize, d.maxLine+1))
+	}
+	d.buf = d.buf[:cap(d.buf)]
+	d.start, d.end, d.scan = 0, 0, 0
+	d.rerr = nil
+	d.bom = true
+	d.skipping = false
+	d.size = 0
+	d.empties = 0
+}
+
+// Skipped returns how many oversized lines were skipped.
+func (d *NDJSONDecoder) Skipped() uint64 { return d.skipped }
+
+// Next returns the next line's event. At the end of the input it returns
+// io.EOF, or the reader's error.
+func (d *NDJSONDecoder) Next() (Frame, error) {
+	var f Frame
+	err := d.next(&f)
+	return f, err
+}
+
+// next fills f with the next event.
+func (d *NDJSONDecoder) next(f *Frame) error {
+	for {
+		if i := bytes.IndexByte(d.buf[d.scan:d.end], '\n'); i >= 0 {
+			lineEnd := d.scan + i
+			line := d.buf[d.start:lineEnd]
+			d.size += lineEnd + 1 - d.start
+			d.start = lineEnd + 1
+			d.scan = d.start
+			if d.skipping {
+				d.skipping = false
+				continue
+			}
+			if len(line) > d.maxLine {
+				d.skipped++
+				continue
+			}
+			if d.emit(f, line) {
+				return nil
+			}
+			continue
+		}
+		d.scan = d.end
+		if d.skipping || d.end-d.start > d.maxLine {
+			// Oversized: drop what is buffered and the rest of the line.
+			d.size += d.end - d.start
+			if !d.skipping {
+				d.skipping = true
+				d.skipped++
+			}
+			d.start, d.end, d.scan = 0, 0, 0
+		}
+		if d.rerr != nil {
+			if d.start < d.end && !d.skipping { // at most maxLine bytes here
+				line := d.buf[d.start:d.end]
+				d.size += d.end - d.start
+				d.start, d.scan = d.end, d.end
+				if d.emit(f, line) {
+					return nil
+				}
+			}
+			return d.rerr
+		}
+		d.fill()
+	}
+}
+
+// emit turns a line into an event; false for a blank line.
+func (d *NDJSONDecoder) emit(f *Frame, line []byte) bool {
+	if d.bom {
+		d.bom = false
+		line = bytes.TrimPrefix(line, []byte("\xEF\xBB\xBF"))
+	}
+	line = bytes.TrimLeft(line, " \t\r\x1e")
+	line = bytes.TrimRight(line, " \t\r")
+	if len(line) == 0 {
+		return false
+	}
+	data := string(line)
+	if !utf8.ValidString(data) {
+		data = strings.ToValidUTF8(data, "\uFFFD")
+	}
+	*f = Frame{Kind: FrameEvent, Event: Event{Type: "message", Data: data}, Size: d.size}
+	d.size = 0
+	return true
+}
+
+// fill reads more input, moving or growing the buffer as needed.
+func (d *NDJSONDecoder) fill() {
+	if d.start > 0 {
+		n := copy(d.buf, d.buf[d.start:d.end])
+		d.scan -= d.start
+		d.start, d.end = 0, n
+	}
+	if d.end == len(d.buf) {
+		grown := make([]byte, min(max(2*len(d.buf), 4096), d.maxLine+1+4096))
+		copy(grown, d.buf[:d.end])
+		d.buf = grown
+	}
+	for {
+		n, err := d.r.Read(d.buf[d.end:])
+		if n < 0 || n > len(d.buf)-d.end {
+			d.rerr = errNegativeRead
+			return
+		}
+		d.end += n
+		if err != nil {
+			d.rerr = err
+			return
+		}
+		if n > 0 {
+			d.empties = 0
+			return
+		}
+		if d.empties++; d.empties >= maxEmptyReads {
+			d.rerr = io.ErrNoProgress
+			return
+		}
+	}
+}
