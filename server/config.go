@@ -138,6 +138,10 @@ type Config struct {
 
 	// Logger receives the server's logs. Default: discard.
 	Logger *slog.Logger
+
+	// Models configures the model endpoints (POST /v1/chat/completions,
+	// /v1/messages, /api/chat). Default: see ModelsConfig.
+	Models ModelsConfig
 }
 
 // ErrClosed is returned by Serve when the Server was already closed.

@@ -272,7 +272,7 @@ type faultResult struct {
 // applyFault validates and applies one fault request.
 func (s *Server) applyFault(req faultRequest) (faultResult, int, error) {
 	res := faultResult{OK: true, Action: strings.ToLower(req.Action), Channel: req.Channel}
-	if req.Channel != "" && s.byName[req.Channel] == nil {
+	if req.Channel != "" && req.Channel != ModelsChannel && s.byName[req.Channel] == nil {
 		return res, http.StatusNotFound, fmt.Errorf("%w %q", ErrNoSuchChannel, req.Channel)
 	}
 	dur := func(name, v string, allowZero bool) (time.Duration, error) {
@@ -287,6 +287,9 @@ func (s *Server) applyFault(req faultRequest) (faultResult, int, error) {
 			return 0, fmt.Errorf("%s %v out of range (0 to %v)", name, d, MaxFaultDuration)
 		}
 		return d, nil
+	}
+	if req.Channel == ModelsChannel && s.byName[req.Channel] == nil {
+		return s.models.apply(req, dur) // the model endpoints (models.go)
 	}
 	count := func() int {
 		n := 0

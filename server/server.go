@@ -43,6 +43,7 @@ type Server struct {
 	handler  http.Handler
 	started  time.Time
 	source   *source // Config.Source: channels served from Redis
+	models   *models // the model endpoints (models.go)
 
 	stop chan struct{} // closed by Close: scenarios, heartbeats and stall timers end
 	bg   sync.WaitGroup
@@ -107,6 +108,8 @@ func New(cfg Config) (*Server, error) {
 		mux.HandleFunc("GET /healthz", s.handleHealth)
 		mux.HandleFunc("GET /metrics", s.handleMetrics)
 	}
+	s.models = newModels(s, c.Models, c.Clock)
+	s.models.routes(mux)
 	mux.HandleFunc("POST /admin/fault", s.handleFault)
 	mux.HandleFunc("GET /{$}", s.handlePage)
 	s.handler = s.middleware(mux)

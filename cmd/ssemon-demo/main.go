@@ -150,6 +150,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.MaxSubscribers, "max-subscribers", server.DefaultMaxSubscribers, "concurrent streams allowed; 503 past it")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "a subscriber whose write takes longer is dropped")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "graceful shutdown bound")
+	fs.Float64Var(&cfg.Models.TokenRate, "model-rate", server.DefaultTokenRate, "tokens per second of the model endpoints (POST /v1/chat/completions, /v1/messages, /api/chat)")
 	fs.Var(&cors, "cors-origin", "origin allowed by CORS, repeatable or comma-separated; * for any (default none)")
 	fs.Var(failNext, "fail-next", "CHANNEL=STATUS: answer the channel's next stream request with STATUS (repeatable)")
 	fs.Var(setRetry, "set-retry", "CHANNEL=DURATION: retry: for the channel at startup (repeatable)")
