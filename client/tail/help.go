@@ -8,6 +8,7 @@ Usage:
   ssemon-tail [flags] NAME=URL...
   ssemon-tail [flags] --workspace FILE
   ssemon-tail [flags] --play RECORDING
+  ssemon-tail --check [--check-for D] [--origin URL] [--json] URL
 
 Every URL is a stream, watched at once; with several, lines carry the
 stream's name (NAME=URL, else the last part of the URL path). Streams
@@ -56,6 +57,15 @@ Recording:
       --play FILE              print a recording (or - for stdin) with the
                                output flags and filters above, at once
 
+Stream doctor:
+      --check                  examine one stream instead of watching it:
+                               headers, buffering, heartbeats, ids and
+                               resume, retry, concurrency, framing; prints
+                               each finding with its evidence and fix
+                               (docs/doctor.md); exit 1 when one is an error
+      --check-for D            how long to watch (default 20s)
+      --origin URL             send Origin and check CORS for that page
+
   -h, --help                   this help
       --version                print the version
 
@@ -63,7 +73,8 @@ Exit codes:
   0    ended by --max-events, --timeout, or by the server (HTTP 204, or the
        end of the stream with --no-reconnect)
   1    a stream failed: HTTP error status, wrong Content-Type, TLS
-       certificate, redirect loop, oversized event
+       certificate, redirect loop, oversized event; with --check: a
+       finding is an error
   2    bad command line: flag, URL, header, pattern, file or workspace
   3    with --no-reconnect: the connection failed (unreachable, refused,
        reset, timed out, stalled)
@@ -80,5 +91,6 @@ Examples:
   ssemon-tail --no-reconnect --max-events 1 --timeout 10s http://127.0.0.1:8080/api/stream/deploy  # CI check
   ssemon-tail --record bug.jsonl http://127.0.0.1:8080/api/stream/flaky
   ssemon-tail --play bug.jsonl --event status_update --compact
+  ssemon-tail --check --check-for 30s https://api.example.com/events
   ssemon-demo --replay bug.jsonl --speed 2 && ssemon-tail http://127.0.0.1:8080/api/stream/flaky
 `

@@ -102,6 +102,8 @@ type Options struct {
 	Help bool
 	// Version asks for the version.
 	Version bool
+	// Check runs the stream doctor instead of watching (--check).
+	Check CheckOptions
 }
 
 // UsageError reports a command line that cannot be run: a bad flag, URL,
@@ -191,6 +193,7 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 		fs.BoolVar(&o.Help, n, false, "")
 	}
 	fs.BoolVar(&o.Version, "version", false, "")
+	o.Check.register(fs)
 
 	// Flags may follow URLs, as with curl; "--" ends the flags.
 	var positional []string
@@ -284,6 +287,9 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 			return nil, err
 		}
 		o.Targets = append(o.Targets, t)
+	}
+	if err := o.Check.validate(&o); err != nil {
+		return nil, err
 	}
 	if o.Play != "" {
 		if len(o.Targets) > 0 {

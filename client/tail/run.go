@@ -124,6 +124,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if opts.Play != "" {
 		return play(ctx, opts, env)
 	}
+	if opts.Check.Enabled {
+		return runCheck(ctx, opts, env)
+	}
 	return run(ctx, opts, env)
 }
 
