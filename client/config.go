@@ -74,6 +74,17 @@ type ChannelConfig struct {
 	// MessageField is the gjson path of the latest message; "" tries
 	// message, status, stage and msg.
 	MessageField string `json:"messageField,omitempty"`
+	// Charts are the gjson paths of numeric fields charted over time (see
+	// package client/series), in display order; at most MaxCharts, each
+	// at most MaxWatchTextLen bytes. Set with Manager.SetCharts, which
+	// does not reconnect.
+	Charts []string `json:"charts,omitempty"`
+	// Alerts are alert rules in the text form of package client/alert
+	// ("cpu > 90 for 30s", "silent 30s"); at most MaxAlerts, each at most
+	// MaxWatchTextLen bytes. Their syntax is checked by whoever watches
+	// the channel (the window, ssemon-tail). Set with Manager.SetAlerts,
+	// which does not reconnect.
+	Alerts []string `json:"alerts,omitempty"`
 
 	// Retry is the reconnection time until the server sends retry:;
 	// 0 means DefaultRetry (3 s).
@@ -111,6 +122,8 @@ type ChannelConfig struct {
 func (c ChannelConfig) Clone() ChannelConfig {
 	c.Headers = slices.Clone(c.Headers)
 	c.EventTypes = slices.Clone(c.EventTypes)
+	c.Charts = slices.Clone(c.Charts)
+	c.Alerts = slices.Clone(c.Alerts)
 	return c
 }
 
@@ -249,6 +262,9 @@ func (c *ChannelConfig) validateFields() error {
 		return &ConfigError{Field: "Retry", Msg: "is negative"}
 	case c.MaxBackoff < 0:
 		return &ConfigError{Field: "MaxBackoff", Msg: "is negative"}
+	}
+	if err := validateWatch(c.Charts, c.Alerts); err != nil {
+		return err
 	}
 	for _, h := range c.Headers {
 		if !validToken(h.Name) {
