@@ -49,6 +49,15 @@ Filters and limits:
       --max-events N           stop after N shown events
       --timeout D              stop after D (e.g. 30s, 5m)
 
+Alerts (rules: docs/alerts.md):
+      --alert RULE             print a line (or a JSON record with --json)
+                               when RULE fires or recovers, on every
+                               stream (repeatable): 'cpu>90 for 30s',
+                               'progress stuck 60s', 'silent 30s',
+                               'no events 30s', 'state failed for 10s',
+                               'type error'
+      --exit-on-alert          stop with exit code 5 when a rule fires
+
 Recording:
       --record FILE            record the whole session (every stream,
                                event, comment and state, with arrival
@@ -79,6 +88,7 @@ Exit codes:
   3    with --no-reconnect: the connection failed (unreachable, refused,
        reset, timed out, stalled)
   4    the output or the recording could not be written
+  5    with --exit-on-alert: an alert rule fired
   130  interrupted (Ctrl-C)
 A failure prints one line on stderr: ssemon-tail: NAME: what happened.
 

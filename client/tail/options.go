@@ -65,6 +65,9 @@ type Target struct {
 	ConnectTimeout time.Duration
 	// MaxRedirects: see client.StreamConfig.
 	MaxRedirects int
+	// Alerts are the channel's own alert rules (workspace), evaluated
+	// besides Options.Alerts.
+	Alerts []string
 }
 
 // Options is a parsed command line.
@@ -104,6 +107,11 @@ type Options struct {
 	Version bool
 	// Check runs the stream doctor instead of watching (--check).
 	Check CheckOptions
+	// Alerts are alert rules (--alert, repeatable) evaluated on every
+	// stream; see package client/alert and docs/alerts.md.
+	Alerts []string
+	// ExitOnAlert ends the run with ExitAlert when a rule fires.
+	ExitOnAlert bool
 }
 
 // UsageError reports a command line that cannot be run: a bad flag, URL,
@@ -194,6 +202,7 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 	}
 	fs.BoolVar(&o.Version, "version", false, "")
 	o.Check.register(fs)
+	registerAlerts(fs, &o)
 
 	// Flags may follow URLs, as with curl; "--" ends the flags.
 	var positional []string
@@ -289,6 +298,9 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 		o.Targets = append(o.Targets, t)
 	}
 	if err := o.Check.validate(&o); err != nil {
+		return nil, err
+	}
+	if err := parseAlerts(&o); err != nil {
 		return nil, err
 	}
 	if o.Play != "" {
@@ -489,6 +501,7 @@ func workspaceTargets(path string, base Target, lookupEnv func(string) (string, 
 		setIf(&t.MaxRedirects, sc.MaxRedirects)
 		t.Insecure = t.Insecure || sc.Insecure
 		t.EventTypes = c.EventTypes
+		t.Alerts = c.Alerts
 		out = append(out, t)
 	}
 	return out, nil

@@ -155,7 +155,10 @@ func play(ctx context.Context, opts *Options, env Env) int {
 	if !opts.JSON {
 		p = newHumanPrinter(nil, env.Location, s.useColor(), opts.Compact)
 	}
-	w := &writer{s: s, out: out, p: p}
+	w := &writer{s: s, out: out, p: p, alerts: newAlerter(opts, time.Time{})}
+	if w.alerts != nil {
+		w.alerts.replay = true
+	}
 	rd := record.NewReader(in, record.ReaderConfig{})
 	code := ExitOK
 	for !w.stopped && ctx.Err() == nil {
@@ -200,6 +203,8 @@ func play(ctx context.Context, opts *Options, env Env) int {
 type item struct {
 	e    record.Entry
 	exit int
+	// tick, when set, evaluates the alert rules at that time (no entry).
+	tick time.Time
 }
 
 // session is one run of Main.
@@ -315,7 +320,23 @@ func run(ctx context.Context, opts *Options, env Env) int {
 		}
 	}
 
-	w := &writer{s: s, out: out, rec: rec, p: p}
+	w := &writer{s: s, out: out, rec: rec, p: p, alerts: newAlerter(opts, s.start)}
+	if w.alerts != nil {
+		t := env.Clock.NewTicker(AlertTick)
+		go func() {
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C():
+					// The time now, not the tick's: a late tick
+					// evaluates the rules as of now.
+					s.send(item{tick: s.stamp(env.Clock.Now())})
+				case <-rctx.Done():
+					return
+				}
+			}
+		}()
+	}
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -536,6 +557,7 @@ type writer struct {
 	exit    int
 	ioErr   error
 	stopped bool
+	alerts  *alerter // nil without rules
 }
 
 func (w *writer) loop() {
@@ -570,6 +592,12 @@ func (w *writer) halt(reason string) {
 }
 
 func (w *writer) take(it *item) {
+	if w.alerts != nil {
+		defer w.alert(it) // after the entry's own line
+	}
+	if !it.tick.IsZero() {
+		return
+	}
 	e := &it.e
 	if e.Kind == record.KindEvent {
 		w.events++
