@@ -11,7 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ssemon/ssemon/client/backoff"
 	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/client/ring"
 )
 
 // Handler receives what a Stream reads and how its connection fares.
@@ -64,7 +66,7 @@ type Stream struct {
 
 	mu           sync.Mutex
 	status       Status
-	hist         history
+	hist         ring.Ring[Transition] // the last HistorySize transitions
 	retry        time.Duration
 	paused       bool
 	reconnectReq bool
@@ -90,6 +92,7 @@ func NewStream(cfg StreamConfig, h Handler) (*Stream, error) {
 		wake:      make(chan struct{}, 1),
 		retry:     cfg.Retry,
 		accepting: true,
+		hist:      ring.New[Transition](HistorySize),
 	}
 	if s.rng == nil {
 		var seed [32]byte
@@ -106,7 +109,7 @@ func NewStream(cfg StreamConfig, h Handler) (*Stream, error) {
 	s.dec.SetLastEventID(cfg.LastEventID)
 	s.base = s.clk.Now()
 	s.status = Status{State: Idle, Since: s.base, Insecure: cfg.Insecure, Retry: cfg.Retry}
-	s.hist.add(Transition{At: s.base, State: Idle, Detail: "created"})
+	s.hist.Push(Transition{At: s.base, State: Idle, Detail: "created"})
 	return s, nil
 }
 
@@ -121,7 +124,7 @@ func (s *Stream) Status() Status {
 func (s *Stream) History(dst []Transition) []Transition {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.hist.appendTo(dst)
+	return s.hist.AppendTo(dst, 0)
 }
 
 // Pause closes the connection (or cancels the wait for the next one) and
@@ -296,18 +299,7 @@ func (s *Stream) delay(failures int, retryAfter time.Duration) time.Duration {
 	s.mu.Lock()
 	base := s.retry
 	s.mu.Unlock()
-	d := base
-	if failures >= 2 {
-		ceiling := max(s.cfg.MaxBackoff, base)
-		d = base
-		for i := 1; i < failures && d < ceiling; i++ {
-			d *= 2
-		}
-		d = min(d, ceiling)
-		half := d / 2
-		d = half + time.Duration(s.rng.Int64N(int64(d-half)+1))
-		d = max(d, base)
-	}
+	d := backoff.Policy{Base: base, Max: s.cfg.MaxBackoff, KeepBase: true}.Delay(failures, s.rng.Int64N)
 	if retryAfter > d {
 		d = retryAfter
 	}
@@ -362,7 +354,7 @@ func (s *Stream) transition(st Status) {
 	st.Insecure = s.cfg.Insecure
 	st.Retry = s.retry
 	s.status = st
-	s.hist.add(Transition{At: now, State: st.State, Detail: st.Detail})
+	s.hist.Push(Transition{At: now, State: st.State, Detail: st.Detail})
 	s.mu.Unlock()
 	s.log.Debug("stream state", "url", s.logURL, "state", st.State.String(), "detail", st.Detail)
 	s.h.HandleStatus(st)
