@@ -105,7 +105,7 @@ type Channel struct {
 	stream   *Stream
 	types    []string
 	fields   progressFields
-	ring     ring
+	ring     recordLog
 	stats    Stats
 	rate     rateCounter
 	status   Status
@@ -144,7 +144,7 @@ func (c *Channel) reset(raw, eff ChannelConfig) {
 	c.reconfigure(raw, eff)
 	size, rb := ringCaps(eff)
 	next := c.ring.nextSeq
-	c.ring = newRing(size, rb)
+	c.ring = newRecordLog(size, rb)
 	if next > 0 {
 		c.ring.nextSeq = next
 	}
@@ -173,12 +173,12 @@ func (c *Channel) reconfigure(raw, eff ChannelConfig) {
 		scale:    eff.ProgressScale,
 	}
 	size, rb := ringCaps(eff)
-	if c.ring.capacity != 0 && (size != c.ring.capacity || rb != c.ring.maxBytes) {
+	if c.ring.r.Cap() != 0 && (size != c.ring.r.Cap() || rb != c.ring.maxBytes) {
 		old := c.ring
-		c.ring = newRing(size, rb)
+		c.ring = newRecordLog(size, rb)
 		c.ring.nextSeq = old.firstSeq()
 		c.ring.evicted = old.evicted
-		for i := 0; i < old.n; i++ {
+		for i := 0; i < old.len(); i++ {
 			r, _ := old.at(i)
 			c.ring.push(r)
 		}
@@ -305,7 +305,7 @@ func (c *Channel) currentStream() *Stream {
 func (c *Channel) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.ring.n
+	return c.ring.len()
 }
 
 // At returns the i-th record of the log, 0 being the oldest; false when i
@@ -500,7 +500,7 @@ func (c *Channel) SnapshotInto(s *Snapshot) {
 	s.Stats.PerSecond = float64(c.rate.count(sec - 1))
 	span := min(max(sec-c.stats.Started.Unix(), 1), RateWindow)
 	s.Stats.PerMinute = float64(sum) / float64(span)
-	s.Len = c.ring.n
+	s.Len = c.ring.len()
 	s.FirstSeq = c.ring.firstSeq()
 	s.LastSeq = c.ring.nextSeq - 1
 	s.Version = c.version

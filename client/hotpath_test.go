@@ -147,7 +147,7 @@ func TestRingFullReusesOldestSlot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := newRing(tt.capacity, tt.maxBytes)
+			g := newRecordLog(tt.capacity, tt.maxBytes)
 			for i, s := range tt.data {
 				if seq := g.push(Record{Data: s}); seq != uint64(i+1) {
 					t.Fatalf("push %d got seq %d", i, seq)
@@ -155,11 +155,11 @@ func TestRingFullReusesOldestSlot(t *testing.T) {
 			}
 			var got []string
 			var bytes int64
-			for i := 0; i < g.n; i++ {
+			for i := 0; i < g.len(); i++ {
 				r, _ := g.at(i)
 				got = append(got, r.Data)
 				bytes += r.cost()
-				if want := uint64(len(tt.data) - g.n + i + 1); r.Seq != want {
+				if want := uint64(len(tt.data) - g.len() + i + 1); r.Seq != want {
 					t.Errorf("record %d has seq %d, want %d", i, r.Seq, want)
 				}
 			}

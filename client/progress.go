@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssemon/ssemon/client/ring"
 	"github.com/tidwall/gjson"
 )
 
@@ -259,8 +260,7 @@ type progressSample struct {
 type progressTracker struct {
 	p            Progress
 	fractionMode bool
-	samples      [progressSamples]progressSample
-	start, n     int
+	samples      ring.Ring[progressSample] // New(progressSamples) on first use
 }
 
 // update applies the extraction x of record seq received at at.
@@ -283,7 +283,9 @@ func (t *progressTracker) update(seq uint64, at time.Time, x extracted) {
 	}
 	if t.p.Known && x.pct < t.p.Percent-0.5 {
 		t.p.Resets++
-		t.n = 0
+		for t.samples.Len() > 0 {
+			t.samples.Drop()
+		}
 	}
 	t.p.Known, t.p.Percent, t.p.Done, t.p.Total = true, x.pct, x.done, x.total
 	t.addSample(progressSample{at: at, pct: x.pct})
@@ -291,32 +293,27 @@ func (t *progressTracker) update(seq uint64, at time.Time, x extracted) {
 }
 
 func (t *progressTracker) addSample(s progressSample) {
-	if t.n > 0 {
-		last := &t.samples[(t.start+t.n-1)%progressSamples]
-		if !s.at.After(last.at) {
-			*last = s // same instant: keep the newest value
-			return
-		}
+	if last := t.samples.Newest(); last != nil && !s.at.After(last.at) {
+		*last = s // same instant: keep the newest value
+		return
 	}
-	if t.n == progressSamples {
-		t.start = (t.start + 1) % progressSamples
-		t.n--
+	if t.samples.Cap() == 0 {
+		t.samples = ring.New[progressSample](progressSamples)
 	}
-	t.samples[(t.start+t.n)%progressSamples] = s
-	t.n++
+	t.samples.Push(s)
 }
 
 // estimate fits pct = a + b·t by least squares over the samples of the last
 // progressWindow and derives Rate and ETA.
 func (t *progressTracker) estimate() {
 	t.p.Rate, t.p.ETA, t.p.HasETA = 0, 0, false
-	if t.n < 2 {
+	if t.samples.Len() < 2 {
 		return
 	}
-	newest := t.samples[(t.start+t.n-1)%progressSamples]
+	newest := *t.samples.Newest()
 	var n, sx, sy, sxx, sxy float64
-	for i := 0; i < t.n; i++ {
-		s := t.samples[(t.start+i)%progressSamples]
+	for i := range t.samples.Len() {
+		s := t.samples.At(i)
 		age := newest.at.Sub(s.at)
 		if age > progressWindow {
 			continue

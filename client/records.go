@@ -3,6 +3,8 @@ package client
 import (
 	"strconv"
 	"time"
+
+	"github.com/ssemon/ssemon/client/ring"
 )
 
 // RecordKind tells what a Record holds.
@@ -70,100 +72,72 @@ func (r *Record) cost() int64 {
 	return int64(len(r.ID) + len(r.Type) + len(r.Data) + recordOverhead)
 }
 
-// ring is a bounded log of records, by count and by bytes. It grows its
-// storage on demand up to the count cap, so idle channels stay small.
-type ring struct {
-	buf      []Record
-	start, n int
-	capacity int
+// recordLog is a channel's bounded log of records, capped by count and by
+// bytes, numbering records with Seq. Its ring grows its storage on demand
+// up to the count cap, so idle channels stay small.
+type recordLog struct {
+	r        ring.Ring[Record]
 	bytes    int64
 	maxBytes int64
 	nextSeq  uint64
 	evicted  uint64
 }
 
-func newRing(capacity int, maxBytes int64) ring {
-	return ring{capacity: capacity, maxBytes: maxBytes, nextSeq: 1}
+func newRecordLog(capacity int, maxBytes int64) recordLog {
+	return recordLog{r: ring.New[Record](capacity), maxBytes: maxBytes, nextSeq: 1}
 }
 
 // push stores r (its Seq is assigned) and evicts the oldest records while a
 // cap is exceeded. It returns the assigned Seq.
-func (g *ring) push(r Record) uint64 { return g.pushRef(&r) }
+func (g *recordLog) push(r Record) uint64 { return g.pushRef(&r) }
 
 // pushRef is push without copying the record on the way in: the ingest
 // path builds its record once and it is copied only into its slot.
-func (g *ring) pushRef(r *Record) uint64 {
+func (g *recordLog) pushRef(r *Record) uint64 {
 	seq := g.nextSeq
 	g.nextSeq++
 	c := r.cost()
-	for g.n > 0 && (g.n >= g.capacity || g.bytes+c > g.maxBytes) {
-		if g.n >= g.capacity && g.bytes-g.buf[g.start].cost()+c <= g.maxBytes {
+	for g.r.Len() > 0 && (g.r.Full() || g.bytes+c > g.maxBytes) {
+		if g.r.Full() && g.bytes-g.r.Oldest().cost()+c <= g.maxBytes {
 			// The common case of a full ring: the newest record takes
 			// the oldest one's slot, one write instead of two.
-			old := &g.buf[g.start]
-			g.bytes += c - old.cost()
-			*old = *r
-			old.Seq = seq
-			g.start = g.wrap(g.start + 1)
+			g.bytes -= g.r.Oldest().cost()
 			g.evicted++
-			return seq
+			break
 		}
 		g.evictOldest()
 	}
-	if g.n == len(g.buf) {
-		g.grow()
-	}
-	slot := &g.buf[g.wrap(g.start+g.n)]
-	*slot = *r
-	slot.Seq = seq
-	g.n++
+	g.r.PushRef(r)
+	g.r.Newest().Seq = seq
 	g.bytes += c
 	return seq
 }
 
-// wrap maps i, in [0, 2*len(buf)), to an index of buf: a compare instead
-// of a division on the ingest path.
-func (g *ring) wrap(i int) int {
-	if i >= len(g.buf) {
-		i -= len(g.buf)
-	}
-	return i
-}
-
-func (g *ring) evictOldest() {
-	old := &g.buf[g.start]
-	g.bytes -= old.cost()
-	*old = Record{} // release the strings
-	g.start = g.wrap(g.start + 1)
-	g.n--
+func (g *recordLog) evictOldest() {
+	g.bytes -= g.r.Oldest().cost()
+	g.r.Drop()
 	g.evicted++
 }
 
-// grow doubles the storage (at least 64, at most capacity), in order.
-func (g *ring) grow() {
-	size := min(max(2*len(g.buf), 64), g.capacity)
-	nb := make([]Record, size)
-	k := copy(nb, g.buf[g.start:min(g.start+g.n, len(g.buf))])
-	copy(nb[k:g.n], g.buf)
-	g.buf, g.start = nb, 0
-}
+// len returns the number of records held.
+func (g *recordLog) len() int { return g.r.Len() }
 
 // at returns the i-th record, 0 being the oldest.
-func (g *ring) at(i int) (Record, bool) {
-	if i < 0 || i >= g.n {
+func (g *recordLog) at(i int) (Record, bool) {
+	if i < 0 || i >= g.r.Len() {
 		return Record{}, false
 	}
-	return g.buf[(g.start+i)%len(g.buf)], true
+	return *g.r.At(i), true
 }
 
 // firstSeq returns the Seq of the oldest record (nextSeq when empty).
-func (g *ring) firstSeq() uint64 { return g.nextSeq - uint64(g.n) }
+func (g *recordLog) firstSeq() uint64 { return g.nextSeq - uint64(g.r.Len()) }
 
 // last returns the newest record.
-func (g *ring) last() (Record, bool) { return g.at(g.n - 1) }
+func (g *recordLog) last() (Record, bool) { return g.at(g.r.Len() - 1) }
 
 // appendFrom appends the records with Seq >= from, oldest first.
-func (g *ring) appendFrom(dst []Record, from uint64) []Record {
+func (g *recordLog) appendFrom(dst []Record, from uint64) []Record {
 	first := g.firstSeq()
 	i := 0
 	if from > first {
@@ -172,13 +146,11 @@ func (g *ring) appendFrom(dst []Record, from uint64) []Record {
 		}
 		i = int(from - first)
 	}
-	for ; i < g.n; i++ {
-		dst = append(dst, g.buf[(g.start+i)%len(g.buf)])
-	}
-	return dst
+	return g.r.AppendTo(dst, i)
 }
 
 // clear drops every record; Seq keeps counting.
-func (g *ring) clear() {
-	g.buf, g.start, g.n, g.bytes = nil, 0, 0, 0
+func (g *recordLog) clear() {
+	g.r.Clear()
+	g.bytes = 0
 }

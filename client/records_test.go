@@ -25,33 +25,33 @@ func TestRingCapsAndOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := newRing(tt.capacity, tt.maxBytes)
+			g := newRecordLog(tt.capacity, tt.maxBytes)
 			data := strings.Repeat("x", tt.dataLen)
 			for i := 0; i < tt.push; i++ {
 				if seq := g.push(Record{Kind: RecordEvent, ID: "", Data: data, Size: i}); seq != uint64(i+1) {
 					t.Fatalf("push %d got seq %d", i, seq)
 				}
 			}
-			if g.n != tt.wantLen || g.evicted != tt.wantEvicted {
-				t.Fatalf("len %d evicted %d, want %d %d", g.n, g.evicted, tt.wantLen, tt.wantEvicted)
+			if g.len() != tt.wantLen || g.evicted != tt.wantEvicted {
+				t.Fatalf("len %d evicted %d, want %d %d", g.len(), g.evicted, tt.wantLen, tt.wantEvicted)
 			}
 			first := uint64(tt.push - tt.wantLen + 1)
 			if g.firstSeq() != first {
 				t.Errorf("firstSeq %d, want %d", g.firstSeq(), first)
 			}
-			for i := 0; i < g.n; i++ {
+			for i := 0; i < g.len(); i++ {
 				r, ok := g.at(i)
 				if !ok || r.Seq != first+uint64(i) || r.Size != int(r.Seq-1) {
 					t.Fatalf("at(%d) = %+v", i, r)
 				}
 			}
-			if _, ok := g.at(g.n); ok {
+			if _, ok := g.at(g.len()); ok {
 				t.Error("at(n) ok")
 			}
 			if _, ok := g.at(-1); ok {
 				t.Error("at(-1) ok")
 			}
-			if g.bytes > tt.maxBytes && g.n > 1 {
+			if g.bytes > tt.maxBytes && g.len() > 1 {
 				t.Errorf("bytes %d over cap %d", g.bytes, tt.maxBytes)
 			}
 		})
@@ -59,7 +59,7 @@ func TestRingCapsAndOrder(t *testing.T) {
 }
 
 func TestRingAppendFrom(t *testing.T) {
-	g := newRing(5, 1<<20)
+	g := newRecordLog(5, 1<<20)
 	for i := 0; i < 8; i++ { // seqs 4..8 remain
 		g.push(Record{Data: fmt.Sprint(i + 1)})
 	}
@@ -86,23 +86,11 @@ func TestRingAppendFrom(t *testing.T) {
 		})
 	}
 	g.clear()
-	if g.n != 0 || g.firstSeq() != 9 || len(g.appendFrom(nil, 0)) != 0 {
-		t.Errorf("after clear: n %d first %d", g.n, g.firstSeq())
+	if g.len() != 0 || g.firstSeq() != 9 || len(g.appendFrom(nil, 0)) != 0 {
+		t.Errorf("after clear: n %d first %d", g.len(), g.firstSeq())
 	}
 	if seq := g.push(Record{}); seq != 9 {
 		t.Errorf("seq after clear = %d, want 9", seq)
-	}
-}
-
-func TestRingEvictionReleasesStrings(t *testing.T) {
-	g := newRing(2, 1<<20)
-	g.push(Record{Data: "a"})
-	g.push(Record{Data: "b"})
-	g.push(Record{Data: "c"})
-	for i, r := range g.buf {
-		if r.Data == "a" {
-			t.Errorf("slot %d still holds the evicted record", i)
-		}
 	}
 }
 

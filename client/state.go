@@ -93,28 +93,3 @@ type Transition struct {
 
 // HistorySize is how many transitions a stream remembers.
 const HistorySize = 64
-
-// history is a fixed ring of the last HistorySize transitions.
-type history struct {
-	buf   [HistorySize]Transition
-	start int
-	n     int
-}
-
-func (h *history) add(t Transition) {
-	if h.n < len(h.buf) {
-		h.buf[(h.start+h.n)%len(h.buf)] = t
-		h.n++
-		return
-	}
-	h.buf[h.start] = t
-	h.start = (h.start + 1) % len(h.buf)
-}
-
-// appendTo appends the transitions, oldest first, to dst.
-func (h *history) appendTo(dst []Transition) []Transition {
-	for i := 0; i < h.n; i++ {
-		dst = append(dst, h.buf[(h.start+i)%len(h.buf)])
-	}
-	return dst
-}

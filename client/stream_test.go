@@ -621,11 +621,14 @@ func TestStreamRunLifecycle(t *testing.T) {
 }
 
 func TestStreamHistoryIsBounded(t *testing.T) {
-	var h history
-	for i := 0; i < HistorySize+10; i++ {
-		h.add(Transition{State: State(i % 8), Detail: fmt.Sprint(i)})
+	s, err := NewStream(StreamConfig{URL: "http://127.0.0.1:1/", Clock: newFakeClock()}, newRecorder())
+	if err != nil {
+		t.Fatal(err)
 	}
-	got := h.appendTo(nil)
+	for i := -1; i < HistorySize+10; i++ { // -1: one past the "created" entry
+		s.transition(Status{State: State((i + 8) % 8), Detail: fmt.Sprint(i)})
+	}
+	got := s.History(nil)
 	if len(got) != HistorySize || got[0].Detail != "10" || got[HistorySize-1].Detail != fmt.Sprint(HistorySize+9) {
 		t.Errorf("history = %d entries, first %q", len(got), got[0].Detail)
 	}

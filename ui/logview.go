@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ssemon/ssemon/client"
+	"github.com/ssemon/ssemon/client/ring"
 )
 
 // MaxLogTypes caps the event types offered by the detail view's type filter.
@@ -15,8 +16,7 @@ const MaxLogTypes = 100
 // copied from the engine's ring on each tick (the strings are shared, not
 // copied). It lives on the UI goroutine.
 type logView struct {
-	buf      []client.Record
-	start, n int
+	recs ring.Ring[client.Record]
 	// next is the Seq to fetch from.
 	next uint64
 	// typ and query are the filters; query is lower-case.
@@ -27,21 +27,22 @@ type logView struct {
 }
 
 func newLogView(capacity int) *logView {
-	return &logView{buf: make([]client.Record, max(capacity, 1)), next: 1}
+	return &logView{recs: ring.New[client.Record](capacity), next: 1}
 }
 
 // Len returns the number of records shown.
-func (l *logView) Len() int { return l.n }
+func (l *logView) Len() int { return l.recs.Len() }
 
 // At returns the i-th record shown, 0 being the oldest.
 func (l *logView) At(i int) client.Record {
-	return l.buf[(l.start+i)%len(l.buf)]
+	return *l.recs.At(i)
 }
 
 // index returns the position of the record with seq, or -1.
 func (l *logView) index(seq uint64) int {
-	i := sort.Search(l.n, func(i int) bool { return l.At(i).Seq >= seq })
-	if i < l.n && l.At(i).Seq == seq {
+	n := l.recs.Len()
+	i := sort.Search(n, func(i int) bool { return l.recs.At(i).Seq >= seq })
+	if i < n && l.recs.At(i).Seq == seq {
 		return i
 	}
 	return -1
@@ -96,13 +97,7 @@ func (l *logView) push(r client.Record) {
 	if !l.matches(&r) {
 		return
 	}
-	if l.n == len(l.buf) {
-		l.buf[l.start] = client.Record{}
-		l.start = (l.start + 1) % len(l.buf)
-		l.n--
-	}
-	l.buf[(l.start+l.n)%len(l.buf)] = r
-	l.n++
+	l.recs.PushRef(&r)
 }
 
 func (l *logView) noteType(t string) {
@@ -134,8 +129,8 @@ func (l *logView) pull(ch *client.Channel) int {
 // reset empties the view and re-reads the whole engine ring with the
 // current filters.
 func (l *logView) reset(ch *client.Channel) {
-	clear(l.buf)
-	l.start, l.n, l.next = 0, 0, 1
+	l.recs.Clear()
+	l.next = 1
 	l.pull(ch)
 }
 
