@@ -2,7 +2,6 @@ package tail
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"time"
@@ -27,9 +26,9 @@ const AlertTick = time.Second
 var progressPaths = [...]string{"progress", "percent", "pct", "percentage"}
 
 // registerAlerts adds --alert and --exit-on-alert to fs.
-func registerAlerts(fs *flag.FlagSet, o *Options) {
-	fs.Var((*listFlag)(&o.Alerts), "alert", "")
-	fs.BoolVar(&o.ExitOnAlert, "exit-on-alert", false, "")
+func registerAlerts(f *flagSet, o *Options) {
+	f.List(&o.Alerts, "alert")
+	f.Bool(&o.ExitOnAlert, "exit-on-alert")
 }
 
 // parseAlerts checks the --alert rules and each target's own (workspace)

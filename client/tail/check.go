@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"time"
 
@@ -24,10 +23,10 @@ type CheckOptions struct {
 }
 
 // register adds the doctor's flags to fs.
-func (c *CheckOptions) register(fs *flag.FlagSet) {
-	fs.BoolVar(&c.Enabled, "check", false, "")
-	fs.DurationVar(&c.For, "check-for", 0, "")
-	fs.StringVar(&c.Origin, "origin", "", "")
+func (c *CheckOptions) register(f *flagSet) {
+	f.Bool(&c.Enabled, "check")
+	f.Duration(&c.For, "check-for")
+	f.String(&c.Origin, "origin")
 }
 
 // validate checks the doctor's flags against the rest of the command line.

@@ -14,10 +14,17 @@ Every URL is a stream, watched at once; with several, lines carry the
 stream's name (NAME=URL, else the last part of the URL path). Streams
 reconnect by themselves and resume with Last-Event-ID, as in the GUI.
 
+A URL without a scheme is http:// (localhost:8080/x). Flags go before or
+after URLs; short ones combine (-vk) and take attached values
+(-H'X-A: b', -dfoo). Durations are 500ms, 3s, 2m... or bare seconds (10).
+
 Request (curl-style):
   -H, --header 'Name: value'   add a request header (repeatable)
   -X, --request METHOD         HTTP method (default GET; POST with -d)
   -d, --data BODY|@FILE|@-     request body, re-sent on every reconnect
+                               (also --data-raw, --data-binary)
+  -u, --user USER:PASSWORD     HTTP basic authentication
+  -A, --user-agent NAME        User-Agent (default ssemon/VERSION)
       --last-event-id ID       Last-Event-ID of the first connection
       --cacert FILE            trust the PEM certificates in FILE too
   -k, --insecure               do not verify TLS certificates
@@ -28,8 +35,12 @@ Connection:
                                retry: (default 3s)
       --stall D                reconnect when nothing arrives for D
                                (default 45s; negative: never)
+      --connect-timeout D      give up an attempt that has no response
+                               headers after D (default 30s)
       --no-reconnect           stop a stream instead of reconnecting
       --max-event-size BYTES   largest event accepted (default 8 MiB)
+  -N, --no-buffer              accepted for curl's habit (output is never
+                               buffered)
 
 Output:
       --json                   JSON Lines: one object per event, comment,
@@ -41,13 +52,18 @@ Output:
       --show-secrets           do not mask Authorization/Cookie values and
                                token=, key=... query values
   -v, --verbose                print each request on stderr first
+  -s, --silent                 no summary line on stderr at the end
+                               (failures are still reported)
 
 Filters and limits:
       --event TYPE             only events of this type (repeatable, or
                                comma-separated)
       --grep RE                only events whose data matches RE
       --max-events N           stop after N shown events
-      --timeout D              stop after D (e.g. 30s, 5m)
+  -m, --timeout D              stop after D (e.g. 30s, 5m; also --max-time)
+      --expect N               fail (exit 6) when the run ends with fewer
+                               than N events shown; --max-events N with
+                               --timeout implies --expect N
 
 Alerts (rules: docs/alerts.md):
       --alert RULE             print a line (or a JSON record with --json)
@@ -89,8 +105,12 @@ Exit codes:
        reset, timed out, stalled)
   4    the output or the recording could not be written
   5    with --exit-on-alert: an alert rule fired
+  6    fewer events than expected (--expect, or --max-events with
+       --timeout): one line says what happened instead
   130  interrupted (Ctrl-C)
 A failure prints one line on stderr: ssemon-tail: NAME: what happened.
+Otherwise the run ends with a summary line on stderr (events, bytes,
+reconnects, time); with --json, the last line is a "summary" object.
 
 Examples:
   ssemon-tail http://127.0.0.1:8080/api/stream/deploy
@@ -98,7 +118,7 @@ Examples:
   ssemon-tail --compact deploy=http://127.0.0.1:8080/api/stream/deploy logs=http://127.0.0.1:8080/api/stream/logs
   ssemon-tail -H 'Authorization: Bearer $TOKEN' --event status_update --grep '"failed"' https://api.example.com/events
   ssemon-tail -X POST -d @prompt.json -H 'Content-Type: application/json' https://llm.example.com/v1/stream
-  ssemon-tail --no-reconnect --max-events 1 --timeout 10s http://127.0.0.1:8080/api/stream/deploy  # CI check
+  ssemon-tail --no-reconnect --max-events 1 --timeout 3s http://127.0.0.1:8080/api/stream/deploy  # CI check
   ssemon-tail --record bug.jsonl http://127.0.0.1:8080/api/stream/flaky
   ssemon-tail --play bug.jsonl --event status_update --compact
   ssemon-tail --check --check-for 30s https://api.example.com/events

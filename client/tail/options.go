@@ -1,10 +1,11 @@
 package tail
 
 import (
+	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -98,6 +99,12 @@ type Options struct {
 	ShowSecrets bool
 	// Verbose prints each stream's request before connecting.
 	Verbose bool
+	// Silent leaves out the summary line on stderr at the end (failures
+	// are still reported).
+	Silent bool
+	// Expect is the number of events the run must show; fewer when it ends
+	// is a failure (ExitExpect). --max-events N with --timeout implies N.
+	Expect int64
 	// Play is a recording to print instead of watching streams ("-" for
 	// standard input).
 	Play string
@@ -138,12 +145,58 @@ func usagef(format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...)}
 }
 
-type listFlag []string
+// rawFlags holds the flag values Parse turns into Targets.
+type rawFlags struct {
+	headers, events                                     []string
+	method, data, lastID, grep, cacert, ws, user, agent string
+	retry, stall, connect                               time.Duration
+	insecure, noBuffer                                  bool
+	maxEvent                                            int64
+}
 
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error {
-	*l = append(*l, v)
-	return nil
+// registerFlags registers every flag of ssemon-tail, group by group. A
+// feature in a file of its own adds its group here (its fields live in
+// Options), and its lines to Usage.
+func registerFlags(f *flagSet, o *Options, r *rawFlags) {
+	// Request (curl's names).
+	f.List(&r.headers, "H", "header")
+	f.String(&r.method, "X", "request")
+	f.String(&r.data, "d", "data", "data-raw", "data-binary")
+	f.String(&r.user, "u", "user")
+	f.String(&r.agent, "A", "user-agent")
+	f.String(&r.lastID, "last-event-id")
+	f.String(&r.cacert, "cacert")
+	f.Bool(&r.insecure, "k", "insecure")
+	f.String(&r.ws, "workspace")
+	// Connection.
+	f.Duration(&r.retry, "retry")
+	f.Duration(&r.stall, "stall")
+	f.Duration(&r.connect, "connect-timeout")
+	f.Bool(&o.NoReconnect, "no-reconnect")
+	f.Int(&r.maxEvent, "max-event-size")
+	f.Bool(&r.noBuffer, "N", "no-buffer") // curl's habit; the output is never buffered
+	// Output.
+	f.Bool(&o.JSON, "json")
+	f.Bool(&o.Compact, "compact")
+	f.Bool(&o.Comments, "comments")
+	f.String(&o.Color, "color")
+	f.Bool(&o.ShowSecrets, "show-secrets")
+	f.Bool(&o.Verbose, "v", "verbose")
+	f.Bool(&o.Silent, "s", "silent")
+	// Filters and limits.
+	f.List(&r.events, "event")
+	f.String(&r.grep, "grep")
+	f.Int(&o.MaxEvents, "max-events")
+	f.Int(&o.Expect, "expect")
+	f.Duration(&o.Timeout, "timeout", "max-time", "m")
+	// Recording.
+	f.String(&o.Record, "record")
+	f.String(&o.Play, "play")
+	// The program.
+	f.Bool(&o.Help, "h", "help")
+	f.Bool(&o.Version, "version")
+	o.Check.register(f)
+	registerAlerts(f, o)
 }
 
 // Parse parses the command line args (without the program name). stdin is
@@ -153,79 +206,15 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 	if lookupEnv == nil {
 		lookupEnv = os.LookupEnv
 	}
-	fs := flag.NewFlagSet("ssemon-tail", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	var (
-		o                                      Options
-		headers, events                        listFlag
-		method, data, lastID, grep, cacert, ws string
-		retry, stall                           time.Duration
-		insecure                               bool
-		maxEvent                               int
-	)
-	for _, n := range []string{"H", "header"} {
-		fs.Var(&headers, n, "")
+	fs := newFlagSet(Tool)
+	o := Options{Color: ColorAuto}
+	var r rawFlags
+	registerFlags(fs, &o, &r)
+	positional, help, err := fs.parse(args)
+	if err != nil {
+		return nil, err
 	}
-	for _, n := range []string{"X", "request"} {
-		fs.StringVar(&method, n, "", "")
-	}
-	for _, n := range []string{"d", "data"} {
-		fs.StringVar(&data, n, "", "")
-	}
-	fs.StringVar(&lastID, "last-event-id", "", "")
-	fs.Var(&events, "event", "")
-	fs.StringVar(&grep, "grep", "", "")
-	fs.Int64Var(&o.MaxEvents, "max-events", 0, "")
-	fs.DurationVar(&o.Timeout, "timeout", 0, "")
-	fs.DurationVar(&stall, "stall", 0, "")
-	fs.DurationVar(&retry, "retry", 0, "")
-	fs.BoolVar(&o.NoReconnect, "no-reconnect", false, "")
-	for _, n := range []string{"k", "insecure"} {
-		fs.BoolVar(&insecure, n, false, "")
-	}
-	fs.StringVar(&cacert, "cacert", "", "")
-	fs.StringVar(&ws, "workspace", "", "")
-	fs.BoolVar(&o.JSON, "json", false, "")
-	fs.BoolVar(&o.Compact, "compact", false, "")
-	fs.BoolVar(&o.Comments, "comments", false, "")
-	fs.StringVar(&o.Color, "color", ColorAuto, "")
-	fs.StringVar(&o.Record, "record", "", "")
-	fs.BoolVar(&o.ShowSecrets, "show-secrets", false, "")
-	fs.StringVar(&o.Play, "play", "", "")
-	fs.IntVar(&maxEvent, "max-event-size", 0, "")
-	for _, n := range []string{"v", "verbose"} {
-		fs.BoolVar(&o.Verbose, n, false, "")
-	}
-	for _, n := range []string{"h", "help"} {
-		fs.BoolVar(&o.Help, n, false, "")
-	}
-	fs.BoolVar(&o.Version, "version", false, "")
-	o.Check.register(fs)
-	registerAlerts(fs, &o)
-
-	// Flags may follow URLs, as with curl; "--" ends the flags.
-	var positional []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				o.Help = true
-				return &o, nil
-			}
-			return nil, &UsageError{Msg: strings.TrimPrefix(err.Error(), "flag: ")}
-		}
-		remaining := fs.Args()
-		if len(remaining) == 0 {
-			break
-		}
-		if consumed := len(rest) - len(remaining); consumed > 0 && rest[consumed-1] == "--" {
-			positional = append(positional, remaining...)
-			break
-		}
-		positional = append(positional, remaining[0])
-		rest = remaining[1:]
-	}
+	o.Help = o.Help || help
 	if o.Help || o.Version {
 		return &o, nil
 	}
@@ -239,19 +228,27 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 		return nil, usagef("--max-events must not be negative")
 	case o.Timeout < 0:
 		return nil, usagef("--timeout must not be negative")
-	case retry < 0:
+	case r.retry < 0:
 		return nil, usagef("--retry must not be negative")
-	case maxEvent < 0:
+	case r.maxEvent < 0:
 		return nil, usagef("--max-event-size must not be negative")
+	case r.connect < 0:
+		return nil, usagef("--connect-timeout must not be negative")
+	case o.Expect < 0:
+		return nil, usagef("--expect must not be negative")
 	}
-	if grep != "" {
-		re, err := regexp.Compile(grep)
+	if o.Expect == 0 && o.MaxEvents > 0 && o.Timeout > 0 {
+		// --max-events N --timeout D is a check: N events within D.
+		o.Expect = o.MaxEvents
+	}
+	if r.grep != "" {
+		re, err := regexp.Compile(r.grep)
 		if err != nil {
-			return nil, &UsageError{Msg: "--grep " + strconv.Quote(grep) + " is not a valid regular expression", Err: err}
+			return nil, &UsageError{Msg: "--grep " + strconv.Quote(r.grep) + " is not a valid regular expression", Err: err}
 		}
 		o.Grep = re
 	}
-	for _, e := range events {
+	for _, e := range r.events {
 		for _, t := range strings.Split(e, ",") {
 			if t = strings.TrimSpace(t); t != "" {
 				o.Events = append(o.Events, t)
@@ -259,7 +256,7 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 		}
 	}
 	hdr := make(http.Header)
-	for _, h := range headers {
+	for _, h := range r.headers {
 		name, value, ok := strings.Cut(h, ":")
 		name = strings.TrimSpace(name)
 		if !ok || name == "" {
@@ -267,21 +264,30 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 		}
 		hdr.Add(name, strings.TrimSpace(value))
 	}
+	if r.user != "" {
+		if !strings.Contains(r.user, ":") {
+			return nil, usagef("-u %q: want USER:PASSWORD", r.user)
+		}
+		hdr.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(r.user)))
+	}
+	if r.agent != "" {
+		hdr.Set("User-Agent", r.agent)
+	}
 	var body []byte
-	if data != "" {
-		b, err := readBody(data, stdin)
+	if r.data != "" {
+		b, err := readBody(r.data, stdin)
 		if err != nil {
 			return nil, err
 		}
 		body = b
-		if method == "" {
-			method = http.MethodPost
+		if r.method == "" {
+			r.method = http.MethodPost
 		}
 	}
-	base := Target{Method: method, Headers: hdr, Body: body, LastEventID: lastID, Retry: retry,
-		StallTimeout: stall, CAFile: cacert, Insecure: insecure, MaxEventBytes: maxEvent}
-	if ws != "" {
-		ts, err := workspaceTargets(ws, base, lookupEnv)
+	base := Target{Method: r.method, Headers: hdr, Body: body, LastEventID: r.lastID, Retry: r.retry,
+		StallTimeout: r.stall, CAFile: r.cacert, Insecure: r.insecure, MaxEventBytes: int(min(r.maxEvent, math.MaxInt32)), ConnectTimeout: r.connect}
+	if r.ws != "" {
+		ts, err := workspaceTargets(r.ws, base, lookupEnv)
 		if err != nil {
 			return nil, err
 		}
@@ -291,6 +297,7 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 		t := base
 		t.Headers = hdr.Clone()
 		name, raw := splitNamed(p)
+		raw = defaultScheme(raw)
 		t.Name, t.URL = name, raw
 		if err := checkURL(raw); err != nil {
 			return nil, err
@@ -379,6 +386,18 @@ func splitNamed(arg string) (name, raw string) {
 
 func isNameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+}
+
+// defaultScheme adds http:// to a URL written without a scheme, as curl
+// does: localhost:8080/x is http://localhost:8080/x.
+func defaultScheme(raw string) string {
+	switch {
+	case strings.TrimSpace(raw) == "" || strings.Contains(raw, "://"):
+		return raw
+	case strings.HasPrefix(raw, "//"):
+		return "http:" + raw
+	}
+	return "http://" + raw
 }
 
 // checkURL rejects what can never connect: no scheme, another scheme, no

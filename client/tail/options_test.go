@@ -84,6 +84,48 @@ func TestParse(t *testing.T) {
 				t.Fatalf("%+v", o.Targets)
 			}
 		}},
+		{"curl habits: combined short flags and attached values", []string{"-vkH", "X-A: 1", "-HX-B: 2", "-dfoo", "-m5", "-sN", u}, "", func(t *testing.T, o *Options) {
+			tg := o.Targets[0]
+			if !o.Verbose || !tg.Insecure || tg.Headers.Get("X-A") != "1" || tg.Headers.Get("X-B") != "2" || string(tg.Body) != "foo" ||
+				tg.Method != http.MethodPost || o.Timeout != 5*time.Second || !o.Silent {
+				t.Fatalf("%+v %+v", o, tg)
+			}
+		}},
+		{"a value that looks like a flag stays a value", []string{"--stall", "-1s", "-d", "-vk", u}, "", func(t *testing.T, o *Options) {
+			if tg := o.Targets[0]; tg.StallTimeout != -time.Second || string(tg.Body) != "-vk" || o.Verbose {
+				t.Fatalf("%+v %+v", o, tg)
+			}
+		}},
+		{"default scheme http://", []string{"localhost:8080/x", "b=127.0.0.1:9/y", "//h/z"}, "", func(t *testing.T, o *Options) {
+			var got []string
+			for _, tg := range o.Targets {
+				got = append(got, tg.Name+" "+tg.URL)
+			}
+			want := []string{"x http://localhost:8080/x", "b http://127.0.0.1:9/y", "z http://h/z"}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		}},
+		{"curl's timeouts: seconds or durations, --max-time alias", []string{"--connect-timeout", "2.5", "--max-time", "1m", "--max-events", "3", u}, "", func(t *testing.T, o *Options) {
+			if tg := o.Targets[0]; tg.ConnectTimeout != 2500*time.Millisecond || o.Timeout != time.Minute || o.Expect != 3 {
+				t.Fatalf("%+v %+v", o, tg)
+			}
+		}},
+		{"max-events alone expects nothing", []string{"--max-events", "3", u}, "", func(t *testing.T, o *Options) {
+			if o.Expect != 0 {
+				t.Fatalf("expect %d", o.Expect)
+			}
+		}},
+		{"explicit expect", []string{"--expect", "2", "--max-events", "5", "--timeout=3s", u}, "", func(t *testing.T, o *Options) {
+			if o.Expect != 2 || o.MaxEvents != 5 || o.Timeout != 3*time.Second {
+				t.Fatalf("%+v", o)
+			}
+		}},
+		{"basic auth and user agent", []string{"-u", "bob:pw", "-A", "probe/1", u}, "", func(t *testing.T, o *Options) {
+			if h := o.Targets[0].Headers; h.Get("Authorization") != "Basic Ym9iOnB3" || h.Get("User-Agent") != "probe/1" {
+				t.Fatalf("%v", h)
+			}
+		}},
 		{"help", []string{"--help"}, "", func(t *testing.T, o *Options) {
 			if !o.Help {
 				t.Fatal("Help not set")
@@ -114,7 +156,13 @@ func TestParseErrors(t *testing.T) {
 		want string
 	}{
 		{"no URL", nil, "no URL given"},
-		{"no scheme", []string{"127.0.0.1:8080/s"}, "no scheme"},
+		{"unknown short flag in a cluster", []string{"-vz", u}, "unknown flag -z (in -vz"},
+		{"unknown long flag", []string{"--frob", u}, "unknown flag --frob"},
+		{"missing value", []string{u, "-H"}, "-H needs a value"},
+		{"bare number with a unit typo", []string{"--max-time", "3 s", u}, `--max-time: "3 s" is not a duration; use e.g. 500ms, 3s, 2m`},
+		{"bad whole number", []string{"--max-events", "ten", u}, `--max-events: "ten" is not a whole number`},
+		{"user without password", []string{"-u", "bob", u}, "want USER:PASSWORD"},
+		{"negative connect timeout", []string{"--connect-timeout", "-1", u}, "--connect-timeout must not be negative"},
 		{"bad scheme", []string{"ftp://h/s"}, `scheme "ftp" is not supported`},
 		{"no host", []string{"http:///s"}, "no host"},
 		{"unparsable", []string{"http://h/%zz"}, "bad URL"},
@@ -122,7 +170,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad regexp", []string{"--grep", "(", u}, "not a valid regular expression"},
 		{"bad color", []string{"--color", "sometimes", u}, "--color must be"},
 		{"unknown flag", []string{"--frobnicate", u}, "frobnicate"},
-		{"bad duration", []string{"--timeout", "soon", u}, "invalid value"},
+		{"bad duration", []string{"--timeout", "soon", u}, `--timeout: "soon" is not a duration; use e.g. 500ms, 3s, 2m`},
 		{"negative max", []string{"--max-events", "-1", u}, "must not be negative"},
 		{"missing body file", []string{"-d", "@/nonexistent/body", u}, "cannot read the file"},
 		{"missing workspace", []string{"--workspace", "/nonexistent/ws.json"}, "workspace"},

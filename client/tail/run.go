@@ -35,6 +35,9 @@ const (
 	ExitUnreachable = 3
 	// ExitIO: the output or the recording could not be written.
 	ExitIO = 4
+	// ExitExpect: the run ended with fewer events shown than expected
+	// (--expect N, or --max-events N with --timeout).
+	ExitExpect = 6
 	// ExitInterrupted: stopped by a signal (Ctrl-C, SIGTERM).
 	ExitInterrupted = 130
 )
@@ -72,7 +75,8 @@ type Env struct {
 	Transport http.RoundTripper
 	// Logger receives the engine's logs. Default: discarded.
 	Logger *slog.Logger
-	// Version is printed by --version. Default "dev".
+	// Version is printed by --version. Default: the module's build
+	// information (client.ReadBuildInfo).
 	Version string
 }
 
@@ -99,7 +103,7 @@ func (e *Env) defaults() {
 		e.Logger = slog.New(slog.DiscardHandler)
 	}
 	if e.Version == "" {
-		e.Version = "dev"
+		e.Version = client.ReadBuildInfo().String()
 	}
 }
 
@@ -320,7 +324,7 @@ func run(ctx context.Context, opts *Options, env Env) int {
 		}
 	}
 
-	w := &writer{s: s, out: out, rec: rec, p: p, alerts: newAlerter(opts, s.start)}
+	w := &writer{s: s, out: out, rec: rec, p: p, alerts: newAlerter(opts, s.start), tally: newTally(s.names)}
 	if w.alerts != nil {
 		t := env.Clock.NewTicker(AlertTick)
 		go func() {
@@ -380,9 +384,16 @@ func run(ctx context.Context, opts *Options, env Env) int {
 		}
 	}
 	exit := w.exit
+	end := env.Clock.Now()
+	elapsed := end.Sub(s.start)
+	failed := exit != 0 // a stream failed: its line is on stderr
+	if !interrupted && !failed && w.ioErr == nil && opts.Expect > 0 && w.printed < opts.Expect {
+		fmt.Fprintf(env.Stderr, "%s: %s\n", Tool, w.tally.expectation(opts.Expect, w.printed, elapsed, end))
+		exit, failed = ExitExpect, true
+	}
 	if rec != nil {
-		end := record.Entry{Kind: record.KindEnd, Time: s.stamp(env.Clock.Now()), Reason: reason, Events: w.events}
-		_ = rec.Write(&end)
+		footer := record.Entry{Kind: record.KindEnd, Time: s.stamp(end), Reason: reason, Events: w.events}
+		_ = rec.Write(&footer)
 		err := rec.Flush()
 		if cerr := recFile.Close(); err == nil {
 			err = cerr
@@ -391,8 +402,18 @@ func run(ctx context.Context, opts *Options, env Env) int {
 			w.ioErr = fmt.Errorf("--record %s: %w", opts.Record, err)
 		}
 	}
+	if opts.JSON && w.ioErr == nil {
+		code := exit
+		if interrupted {
+			code = ExitInterrupted
+		}
+		out.Write(w.tally.appendSummaryJSON(nil, s.stamp(end), reason, code, elapsed, opts.Expect, !opts.ShowSecrets))
+	}
 	if err := out.Flush(); err != nil && w.ioErr == nil {
 		w.ioErr = fmt.Errorf("output: %w", err)
+	}
+	if !failed && w.ioErr == nil && !opts.Silent {
+		fmt.Fprintf(env.Stderr, "%s: %s\n", Tool, w.tally.summaryLine(elapsed))
 	}
 	switch {
 	case interrupted:
@@ -558,6 +579,7 @@ type writer struct {
 	ioErr   error
 	stopped bool
 	alerts  *alerter // nil without rules
+	tally   *tally // nil: not counted (--play)
 }
 
 func (w *writer) loop() {
@@ -615,7 +637,11 @@ func (w *writer) take(it *item) {
 		}
 		fmt.Fprintf(w.s.env.Stderr, "%s: %s: %s\n", Tool, e.Channel, StateText(e))
 	}
-	if !w.keep(e) {
+	kept := w.keep(e)
+	if w.tally != nil {
+		w.tally.add(e, kept)
+	}
+	if !kept {
 		return
 	}
 	w.buf = w.p.appendEntry(w.buf[:0], e)

@@ -16,9 +16,6 @@ import (
 	"github.com/ssemon/ssemon/client/tail"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := tail.Main(ctx, os.Args[1:], tail.Env{
@@ -26,7 +23,6 @@ func main() {
 		Stdout:   os.Stdout,
 		Stderr:   os.Stderr,
 		Terminal: isTerminal(os.Stdout),
-		Version:  version,
 	})
 	stop()
 	os.Exit(code)

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -95,7 +97,11 @@ func jsonLines(t *testing.T, out string) []record.Entry {
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
 		var e record.Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+		err := json.Unmarshal(sc.Bytes(), &e)
+		if errors.Is(err, record.ErrUnknownKind) {
+			continue // the summary line; readers skip kinds they do not know
+		}
+		if err != nil {
 			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
 		}
 		es = append(es, e)
@@ -209,12 +215,13 @@ func TestExitCodes(t *testing.T) {
 		stderr string
 	}{
 		{"404", []string{hs.URL + "/api/stream/nope"}, 1, "● failed 404 Not Found", "ssemon-tail: nope: failed 404 Not Found"},
-		{"204", []string{noContent.URL + "/s"}, 0, "● closed by server (204)", ""},
+		{"204", []string{noContent.URL + "/s"}, 0, "● closed by server (204)", "ssemon-tail: 0 events · 0 B · 0 reconnects · "},
 		{"wrong content type", []string{hs.URL + "/api/channels"}, 1, "● failed: response Content-Type is", "want text/event-stream"},
-		{"bad URL", []string{"127.0.0.1:8080/api/stream/deploy"}, 2, "", "no scheme"},
+		{"bad URL", []string{"http://h/%zz"}, 2, "", "bad URL"},
+		{"no scheme: http://", []string{strings.TrimPrefix(hs.URL, "http://") + "/api/stream/nope"}, 1, "● failed 404 Not Found", "ssemon-tail: nope: failed 404 Not Found"},
 		{"bad scheme", []string{"ftp://127.0.0.1/x"}, 2, "", "not supported"},
 		{"unreachable, no reconnect", []string{"--no-reconnect", "http://127.0.0.1:1/s"}, 3, "● failed: connection refused", "ssemon-tail: s: failed: connection refused"},
-		{"bad flag", []string{"--nope", hs.URL}, 2, "", "flag provided but not defined"},
+		{"bad flag", []string{"--nope", hs.URL}, 2, "", "unknown flag --nope"},
 		{"help", []string{"--help"}, 0, "Exit codes:", ""},
 	}
 	for _, c := range cases {
@@ -329,4 +336,53 @@ func byChannel(es []record.Entry, ch string) []record.Entry {
 		}
 	}
 	return out
+}
+
+// TestCIRecipe runs the CI check of the README and docs/tail.md against
+// real loopback servers that fail each way: it must exit non-zero with one
+// line on stderr saying what happened, and 0 when the event came.
+func TestCIRecipe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/s"
+	ln.Close()
+	hold := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	silent := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}
+	// The seed's Next.js route: headers only with the first event.
+	nextjs := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "id: 1\ndata: {\"progress\":1}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}
+	serve := func(h http.HandlerFunc) string {
+		hs := httptest.NewServer(h)
+		t.Cleanup(hs.Close)
+		return hs.URL + "/s"
+	}
+	cases := []struct {
+		name   string
+		url    string
+		code   int
+		stderr string
+	}{
+		{"refused", refused, 3, `^ssemon-tail: s: failed: connection refused\n$`},
+		{"no response headers", serve(hold), 6, `^ssemon-tail: s: 0 of 1 event in [0-9.]+m?s: no response headers after [0-9.]+m?s\n$`},
+		{"open but silent", serve(silent), 6, `^ssemon-tail: s: 0 of 1 event in [0-9.]+m?s: open \(HTTP/1.1 200 OK\) but silent for [0-9.]+m?s\n$`},
+		{"streaming", serve(nextjs), 0, `^ssemon-tail: 1 event · 28 B · 0 reconnects · [0-9.]+m?s\n$`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := run(t, "--no-reconnect", "--max-events", "1", "--timeout", "1s", c.url)
+			if res.code != c.code || !regexp.MustCompile(c.stderr).MatchString(res.stderr) {
+				t.Fatalf("exit %d, stderr %q; want exit %d, stderr %q", res.code, res.stderr, c.code, c.stderr)
+			}
+		})
+	}
 }
