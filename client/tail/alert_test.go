@@ -16,6 +16,9 @@ func TestAlertExitOnAlert(t *testing.T) {
 		t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", res.code, ExitAlert, res.stdout, res.stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+	if strings.HasPrefix(lines[len(lines)-1], `{"kind":"summary"`) {
+		lines = lines[:len(lines)-1] // the run's summary comes last
+	}
 	last := lines[len(lines)-1]
 	want := `{"kind":"alert","time":"2025-03-01T12:00:00Z","channel":"metrics","rule":"cpu > 90","firing":true,"value":95,"since":"2025-03-01T12:00:00Z","text":"cpu > 90 firing: 95"}`
 	if last != want {
