@@ -118,6 +118,7 @@ type App struct {
 	menu      *fyne.MainMenu
 
 	closeOnce sync.Once
+	doctor    doctorOptions // the Diagnose dialog's tuning (tests)
 }
 
 // New builds the interface into w (content, menu, shortcuts), creates the

@@ -115,7 +115,7 @@ func (d *detailView) build() {
 	remove.Importance = widget.DangerImportance
 	export := widget.NewButtonWithIcon("Export log", theme.DocumentSaveIcon(), d.exportDialog)
 
-	actions := container.NewHBox(reconnect, d.pauseBtn, edit, export, remove)
+	actions := container.NewHBox(reconnect, d.pauseBtn, edit, d.x.diagnoseButton(d.diagnoseConfig), export, remove)
 	if d.offline {
 		actions = container.NewHBox(widget.NewLabel("recording (offline)"), export, remove)
 	}
