@@ -42,6 +42,8 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 	if err != nil {
 		return outcome{act: actFail, err: err}
 	}
+	x, req := s.beginExchange(n, req)
+	defer func() { x.ended(out) }()
 
 	var last atomic.Int64
 	headers := make(chan struct{})
@@ -66,6 +68,7 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 	defer resp.Body.Close()
 	last.Store(int64(s.clk.Now().Sub(s.base)))
 	close(headers)
+	x.responded(resp)
 
 	if o, ok := s.checkResponse(resp); !ok {
 		if o2, ok := s.interrupted(ctx, actx); ok {
@@ -80,7 +83,7 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 		detail += " · " + s.idNote
 	}
 	s.transition(Status{State: Open, Attempt: n, HTTPStatus: resp.StatusCode, Detail: detail})
-	body := &activityReader{r: resp.Body, s: s, last: &last, at: opened}
+	body := &activityReader{r: x.body(resp.Body), s: s, last: &last, at: opened}
 	s.dec.Reset(body)
 	gotEvent := false
 	var f Frame
@@ -104,6 +107,7 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 		switch f.Kind {
 		case FrameEvent:
 			gotEvent = true
+			x.event(body.at)
 		case FrameRetry:
 			s.mu.Lock()
 			s.retry = f.Retry

@@ -63,6 +63,7 @@ type Stream struct {
 	wire     atomic.Int64 // when bytes last came in on the own transport's connection (offset from base)
 	logURL   string       // the URL without user info, query or fragment, for logs
 	idNote   string       // why the last attempt sent no Last-Event-ID (Run goroutine only)
+	xlog     *exchangeLog // the last attempts (Exchanges)
 
 	mu           sync.Mutex
 	status       Status
@@ -93,6 +94,7 @@ func NewStream(cfg StreamConfig, h Handler) (*Stream, error) {
 		retry:     cfg.Retry,
 		accepting: true,
 		hist:      ring.New[Transition](HistorySize),
+		xlog:      &exchangeLog{r: ring.New[Exchange](cfg.ExchangeHistory)},
 	}
 	if s.rng == nil {
 		var seed [32]byte

@@ -40,8 +40,16 @@ type StreamConfig struct {
 	// for streams opened by a POST (LLM-style APIs).
 	Method string
 	// Headers are sent with every request. Accept and Cache-Control are
-	// set to text/event-stream and no-cache unless given here.
+	// set to text/event-stream and no-cache unless given here, and
+	// User-Agent to UserAgent.
 	Headers http.Header
+	// UserAgent is the User-Agent sent unless Headers has one. "" means
+	// DefaultUserAgent() ("ssemon/<version>").
+	UserAgent string
+	// ExchangeHistory is how many connection attempts Stream.Exchanges
+	// keeps. 0 means DefaultExchangeHistory (32); at most
+	// MaxExchangeHistory.
+	ExchangeHistory int
 	// Body is sent with every request, re-sent on every reconnect and on
 	// 307/308 redirects. nil means no body.
 	Body []byte
@@ -141,6 +149,19 @@ func normalizeStreamConfig(cfg *StreamConfig) error {
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-cache")
 	}
+	if h.Get("User-Agent") == "" {
+		if cfg.UserAgent == "" {
+			cfg.UserAgent = DefaultUserAgent()
+		}
+		if !validHeaderValue(cfg.UserAgent) {
+			return &ConfigError{Field: "UserAgent", Msg: "contains a control character"}
+		}
+		h.Set("User-Agent", cfg.UserAgent)
+	}
+	if cfg.ExchangeHistory <= 0 {
+		cfg.ExchangeHistory = DefaultExchangeHistory
+	}
+	cfg.ExchangeHistory = min(cfg.ExchangeHistory, MaxExchangeHistory)
 	cfg.Headers = h
 	if cfg.Body != nil {
 		cfg.Body = bytes.Clone(cfg.Body)

@@ -579,7 +579,7 @@ type writer struct {
 	ioErr   error
 	stopped bool
 	alerts  *alerter // nil without rules
-	tally   *tally // nil: not counted (--play)
+	tally   *tally   // nil: not counted (--play)
 }
 
 func (w *writer) loop() {
