@@ -9,11 +9,12 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/client/wire"
 )
 
 // LostEventType is the event type a server uses to announce events it
 // could not deliver, with data {"missed":N}; it is counted as a gap.
-const LostEventType = "lost"
+const LostEventType = wire.LostType
 
 // Stats are a channel's counters. Counters are totals since the channel
 // started (or since its URL changed).

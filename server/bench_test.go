@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/server/internal/hub"
 )
 
 // BenchmarkPublish measures one publish (id, ring, fan-out to every
@@ -58,19 +59,23 @@ func BenchmarkPublish(b *testing.B) {
 	}
 }
 
-// BenchmarkRing measures storing one record in a full ring and fetching
-// one by id.
-func BenchmarkRing(b *testing.B) {
-	r := newRing(DefaultRingSize)
+// BenchmarkLog measures appending one event to a full history and
+// reading one back from a cursor.
+func BenchmarkLog(b *testing.B) {
+	l := hub.NewLog(hub.LogConfig{Keep: DefaultRingSize, MaxBytes: DefaultHistoryBytes}, hub.Key{})
+	frame := []byte("id: 1\ndata: {}\n\n")
 	for i := range DefaultRingSize {
-		r.push(&record{id: uint64(i + 1)})
+		l.Append([]hub.Key{{Lo: uint64(i + 1)}}, [][]byte{frame})
 	}
 	next := uint64(DefaultRingSize + 1)
+	var buf []byte
 	b.ReportAllocs()
 	for b.Loop() {
-		r.push(&record{id: next})
-		if r.get(next-DefaultRingSize/2) == nil {
-			b.Fatal("missing record")
+		l.Append([]hub.Key{{Lo: next}}, [][]byte{frame})
+		var n int
+		buf, _, n, _, _ = l.Read(hub.Key{Lo: next - DefaultRingSize/2}, buf[:0], 1, 1<<10)
+		if n != 1 {
+			b.Fatal("missing entry")
 		}
 		next++
 	}

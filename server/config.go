@@ -1,15 +1,16 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ssemon/ssemon/client/clock"
-	"github.com/ssemon/ssemon/server/relay"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -20,6 +21,10 @@ const (
 	DefaultRetry = 3 * time.Second
 	// DefaultRingSize is the default Config.RingSize.
 	DefaultRingSize = 1000
+	// DefaultHistory is the default Config.History.
+	DefaultHistory = time.Minute
+	// DefaultHistoryBytes is the default Config.HistoryBytes.
+	DefaultHistoryBytes = 32 << 20
 	// DefaultQueueSize is the default Config.QueueSize.
 	DefaultQueueSize = 64
 	// DefaultMaxSubscribers is the default Config.MaxSubscribers.
@@ -70,14 +75,29 @@ type Config struct {
 	// connection (SetRetry changes it per channel). Default 3 s.
 	Retry time.Duration
 
-	// RingSize is how many events each channel keeps for replay to
-	// resuming clients. Default 1000, at most MaxRingSize.
+	// RingSize is how many events each channel keeps for resuming
+	// clients whatever their age (HistoryBytes permitting). Default 1000,
+	// at most MaxRingSize.
 	RingSize int
 
-	// QueueSize is the per-subscriber queue of events handed to the
-	// streaming layer. A subscriber whose queue is full is caught up from
-	// the ring once it drains (it is told with a "lost" event what it
-	// missed if the ring moved past it). Default 64, at most MaxQueueSize.
+	// History keeps, beyond RingSize, every event published this
+	// recently (HistoryBytes permitting), so that a client reconnecting
+	// within it misses nothing whatever the channel's rate: the firehose
+	// at 1000 events/s keeps 60 000. Default 1 min; negative: RingSize
+	// only. A client older than the history gets a "lost" notice.
+	History time.Duration
+
+	// HistoryBytes caps the memory of each channel's history (encoded
+	// events plus 64 bytes each); the oldest events go first. Default
+	// 32 MiB, which holds a minute of the firehose up to about 3000
+	// events/s.
+	HistoryBytes int64
+
+	// QueueSize is the most events a subscriber is given in one write.
+	// Each subscriber reads the history from its own cursor at its own
+	// pace; one that falls behind the history is told with a "lost"
+	// event what it missed and goes on from the oldest event kept.
+	// Default 64, at most MaxQueueSize.
 	QueueSize int
 
 	// MaxSubscribers caps concurrent stream connections over all channels;
@@ -113,23 +133,15 @@ type Config struct {
 	// ("*" allows any). Default none: no CORS headers are sent.
 	CORSOrigins []string
 
-	// Source, when set, serves the channels from Redis Streams instead of
-	// memory: "redis://HOST:PORT[/DB]" (package server/relay). Every
-	// stream key matching Streams is a channel of the same name, its
-	// event ids are the Redis entry ids, so any number of servers on the
-	// same Redis serve the same channels and a client resumes on any of
-	// them. The scenarios run only with PublishScenarios; faults act on
-	// in-memory connections only. Default "": in memory.
-	Source string
+	// Upstream, when set, serves the channels from elsewhere instead of
+	// memory (ssemon-demo --source wires a Redis relay): its Handler
+	// answers the streams, /api/channels, /healthz and /metrics. The
+	// scenarios run only with PublishScenarios; faults act on in-memory
+	// connections only. Default nil: in memory.
+	Upstream Upstream
 
-	// Streams is the pattern (Redis glob, as SCAN MATCH) of the stream
-	// keys served with Source. Default "*".
-	Streams string
-
-	// PublishScenarios, with Source, runs the Scenarios and publishes
-	// their events into Redis (XADD, trimmed to about 10000 entries per
-	// stream), where every server on that Redis relays them. Default
-	// false: a Source server only relays what others publish.
+	// PublishScenarios, with Upstream, runs the Scenarios and publishes
+	// their events there. Default false.
 	PublishScenarios bool
 
 	// Clock drives scenarios, heartbeats and stall timers. Default
@@ -142,6 +154,27 @@ type Config struct {
 	// Models configures the model endpoints (POST /v1/chat/completions,
 	// /v1/messages, /api/chat). Default: see ModelsConfig.
 	Models ModelsConfig
+}
+
+// Upstream serves channels kept elsewhere (Config.Upstream).
+type Upstream interface {
+	// Handler answers GET /api/stream/{channel}, /api/channels, /healthz
+	// and /metrics.
+	Handler() http.Handler
+	// Channels returns the channels served now.
+	Channels() []ChannelInfo
+	// Publish appends events to channel.
+	Publish(ctx context.Context, channel string, events []Event) error
+	// Shutdown ends the upstream's streams (Serve's shutdown).
+	Shutdown(ctx context.Context) error
+}
+
+// Event is one event given to an Upstream.
+type Event struct {
+	// Type is the event type; "" for the default "message".
+	Type string
+	// Data is the event's data.
+	Data []byte
 }
 
 // ErrClosed is returned by Serve when the Server was already closed.
@@ -239,12 +272,20 @@ func (c Config) withDefaults() (Config, error) {
 		}
 		out.CORSOrigins[i] = strings.TrimRight(o, "/")
 	}
-	if out.Source != "" {
-		if _, err := relay.ParseSource(out.Source); err != nil {
-			return Config{}, &ConfigError{Field: "Source", Err: err}
-		}
-	} else if out.Streams != "" || out.PublishScenarios {
-		return Config{}, configErr("Source", "Streams and PublishScenarios need a Source")
+	if out.Upstream == nil && out.PublishScenarios {
+		return Config{}, configErr("PublishScenarios", "needs an Upstream")
+	}
+	switch {
+	case out.History == 0:
+		out.History = DefaultHistory
+	case out.History > 24*time.Hour:
+		return Config{}, configErr("History", "%v exceeds 24h", out.History)
+	}
+	switch {
+	case out.HistoryBytes == 0:
+		out.HistoryBytes = DefaultHistoryBytes
+	case out.HistoryBytes < 1<<10:
+		return Config{}, configErr("HistoryBytes", "%d is less than 1 KiB", out.HistoryBytes)
 	}
 	if out.Clock == nil {
 		out.Clock = clock.Real()

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/ssemon/ssemon/server/internal/httpjson"
-	"github.com/ssemon/ssemon/server/relay"
+	"github.com/ssemon/ssemon/server/internal/hub"
 )
 
 // targets returns the channels a fault applies to: every channel for "",
@@ -29,15 +29,26 @@ func (s *Server) targets(name string) []*channel {
 	return nil
 }
 
+// conns returns the connections carrying ch.
+func (s *Server) conns(ch *channel) []*hub.Conn {
+	var out []*hub.Conn
+	for _, c := range s.hub.Conns() {
+		if c.Carries(&ch.k) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Drop cuts every connection of channel ("" = all channels) without a clean
 // end of stream, as a network failure would, and returns how many it cut.
 // Clients reconnect and resume with Last-Event-ID.
 func (s *Server) Drop(channel string) int {
 	n := 0
 	for _, ch := range s.targets(channel) {
-		for _, sub := range ch.snapshotSubs() {
-			sub.abort()
-			ch.stats.droppedAdmin.Add(1)
+		for _, c := range s.conns(ch) {
+			c.Abort()
+			ch.k.DroppedAdmin.Add(1)
 			n++
 		}
 	}
@@ -56,20 +67,15 @@ func (s *Server) Stall(channel string, d time.Duration) {
 	}
 	d = min(d, MaxFaultDuration)
 	stall := make(chan struct{})
-	var subs []*subscriber
+	n := 0
 	for _, ch := range s.targets(channel) {
-		for _, sub := range ch.snapshotSubs() {
-			sub.setStall(stall)
-			subs = append(subs, sub)
+		for _, c := range s.conns(ch) {
+			c.Hold(stall)
+			n++
 		}
 	}
-	s.log.Info("fault: stall", "channel", channel, "for", d, "connections", len(subs))
-	release := func() {
-		close(stall)
-		for _, sub := range subs {
-			sub.clearStall(stall)
-		}
-	}
+	s.log.Info("fault: stall", "channel", channel, "for", d, "connections", n)
+	release := func() { close(stall) }
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -294,7 +300,7 @@ func (s *Server) applyFault(req faultRequest) (faultResult, int, error) {
 	count := func() int {
 		n := 0
 		for _, ch := range s.targets(req.Channel) {
-			n += len(ch.snapshotSubs())
+			n += len(s.conns(ch))
 		}
 		return n
 	}
@@ -359,17 +365,8 @@ const MaxEventBytes = 1 << 20
 // (created if needed) instead, and the id returned is 0: Redis ids are not
 // numbers (they are sent as the SSE id).
 func (s *Server) Publish(channel, eventType string, data []byte) (uint64, error) {
-	if s.source != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), relay.DefaultRedisTimeout)
-		defer cancel()
-		_, err := s.source.pub.Publish(ctx, channel, eventType, data)
-		if errors.Is(err, relay.ErrInvalidEvent) {
-			return 0, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
-		}
-		return 0, err
-	}
 	ch := s.byName[channel]
-	if ch == nil {
+	if ch == nil && s.cfg.Upstream == nil {
 		return 0, fmt.Errorf("%w %q", ErrNoSuchChannel, channel)
 	}
 	switch {
@@ -385,5 +382,35 @@ func (s *Server) Publish(channel, eventType string, data []byte) (uint64, error)
 	} else {
 		data = bytes.Clone(data)
 	}
+	if up := s.cfg.Upstream; up != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), upstreamTimeout)
+		defer cancel()
+		return 0, up.Publish(ctx, channel, []Event{{Type: eventType, Data: data}})
+	}
 	return ch.publish(message{typ: eventType, data: data}), nil
+}
+
+// upstreamTimeout bounds one publish to Config.Upstream.
+const upstreamTimeout = 5 * time.Second
+
+// publishUpstream gives a scenario's events to Config.Upstream in one
+// call. Retry fields and extra comment lines (fault injection) have no
+// place there and are left out. Errors are logged once per streak of
+// failures; the scenario goes on.
+func (s *Server) publishUpstream(up Upstream, channel string, msgs []message) {
+	evs := make([]Event, len(msgs))
+	for i, m := range msgs {
+		evs[i] = Event{Type: m.typ, Data: m.data}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), upstreamTimeout)
+	defer cancel()
+	if err := up.Publish(ctx, channel, evs); err != nil {
+		if !s.upFailing.Swap(true) {
+			s.log.Warn("cannot publish scenario events upstream; retrying with the next ones", "channel", channel, "err", err)
+		}
+		return
+	}
+	if s.upFailing.Swap(false) {
+		s.log.Info("publishing scenario events upstream again", "channel", channel)
+	}
 }

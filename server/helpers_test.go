@@ -50,6 +50,9 @@ func newTestServer(t *testing.T, cfg Config) *testServer {
 	if cfg.Scenarios == nil {
 		cfg.Scenarios = quietScenarios()
 	}
+	if cfg.History == 0 {
+		cfg.History = -1 // the fake clock stands still: RingSize alone bounds the history
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)

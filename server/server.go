@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,10 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/r3labs/sse/v2"
-
 	"github.com/ssemon/ssemon/server/internal/httpjson"
-	"github.com/ssemon/ssemon/server/internal/serve"
+	"github.com/ssemon/ssemon/server/internal/hub"
 )
 
 // ChannelInfo describes one channel of a Server.
@@ -37,29 +34,23 @@ type ChannelInfo struct {
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	rs       *sse.Server
+	hub      *hub.Hub
 	channels []*channel
 	byName   map[string]*channel
 	handler  http.Handler
 	started  time.Time
-	source   *source // Config.Source: channels served from Redis
 	models   *models // the model endpoints (models.go)
 
-	stop chan struct{} // closed by Close: scenarios, heartbeats and stall timers end
+	stop chan struct{} // closed by Close: scenarios and stall timers end
 	bg   sync.WaitGroup
 
-	mu       sync.Mutex
-	closed   bool // Close called
-	draining bool // Serve is shutting down
-	subs     map[*subscriber]struct{}
-	nextConn uint64
-	conns    sync.WaitGroup // running stream handlers
+	mu     sync.Mutex
+	closed bool // Close called
 
 	closeOnce sync.Once
 
-	rejectedFull   atomic.Uint64
-	rejectedClosed atomic.Uint64
-	unauthorized   atomic.Uint64
+	upFailing    atomic.Bool // the last publish to Config.Upstream failed (logged once per streak)
+	unauthorized atomic.Uint64
 }
 
 // New validates cfg, merges in the defaults, and starts the scenarios and
@@ -69,23 +60,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs := sse.New()
-	rs.AutoReplay = false // replay is ours, from a bounded ring
-	rs.AutoStream = false
-	rs.SplitData = true
-	rs.BufferSize = c.QueueSize
-	rs.Headers = map[string]string{
-		"Content-Type":      "text/event-stream; charset=utf-8",
-		"Cache-Control":     "no-cache, no-transform",
-		"X-Accel-Buffering": "no",
-	}
 	s := &Server{
-		cfg:     c,
-		log:     c.Logger,
-		rs:      rs,
-		byName:  make(map[string]*channel, len(c.Scenarios)),
-		stop:    make(chan struct{}),
-		subs:    make(map[*subscriber]struct{}),
+		cfg:    c,
+		log:    c.Logger,
+		byName: make(map[string]*channel, len(c.Scenarios)),
+		stop:   make(chan struct{}),
+		hub: hub.New(hub.Config{MaxSubscribers: c.MaxSubscribers, WriteTimeout: c.WriteTimeout,
+			Heartbeat: c.Heartbeat, Retry: c.Retry, Clock: c.Clock, Logger: c.Logger}),
 		started: c.Clock.Now(),
 	}
 	for _, sc := range c.Scenarios {
@@ -94,28 +75,22 @@ func New(cfg Config) (*Server, error) {
 		s.byName[sc.Channel] = ch
 	}
 	mux := http.NewServeMux()
-	if c.Source != "" {
-		if s.source, err = newSource(c); err != nil {
-			return nil, err
-		}
-		rh := s.source.relay.Handler()
+	if c.Upstream != nil {
+		uh := c.Upstream.Handler()
 		for _, p := range []string{"GET /api/stream/{channel}", "GET /api/channels", "GET /healthz", "GET /metrics"} {
-			mux.Handle(p, rh)
+			mux.Handle(p, uh)
 		}
 	} else {
-		mux.HandleFunc("GET /api/stream/{channel}", s.handleStream)
-		mux.HandleFunc("GET /api/channels", s.handleChannels)
-		mux.HandleFunc("GET /healthz", s.handleHealth)
-		mux.HandleFunc("GET /metrics", s.handleMetrics)
+		s.routes(mux)
 	}
 	s.models = newModels(s, c.Models, c.Clock)
 	s.models.routes(mux)
 	mux.HandleFunc("POST /admin/fault", s.handleFault)
 	mux.HandleFunc("GET /{$}", s.handlePage)
-	s.handler = s.middleware(mux)
+	s.handler = hub.Handler(s.middleware(mux))
 
 	for _, ch := range s.channels {
-		if c.Source != "" && !c.PublishScenarios {
+		if c.Upstream != nil && !c.PublishScenarios {
 			break
 		}
 		s.bg.Add(1)
@@ -124,11 +99,16 @@ func New(cfg Config) (*Server, error) {
 			s.runScenario(ch)
 		}()
 	}
-	if c.Heartbeat > 0 {
-		s.bg.Add(1)
-		go s.heartbeatLoop()
-	}
 	return s, nil
+}
+
+// routes registers the in-memory channels' HTTP surface; every route of
+// the demo server is registered here or in New.
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/stream/{channel}", s.handleStream)
+	mux.HandleFunc("GET /api/channels", s.handleChannels)
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
 }
 
 // Handler returns the whole HTTP surface: streams, channel index, health,
@@ -137,8 +117,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Channels returns the channels in configuration order.
 func (s *Server) Channels() []ChannelInfo {
-	if s.source != nil {
-		return s.source.channels()
+	if s.cfg.Upstream != nil {
+		return s.cfg.Upstream.Channels()
 	}
 	out := make([]ChannelInfo, len(s.channels))
 	for i, ch := range s.channels {
@@ -165,29 +145,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			"token", s.cfg.Token != "")
 	}
 	s.log.Info("serving", "addr", ln.Addr().String(), "channels", len(s.Channels()))
-	return serve.Run(ctx, ln, serve.Options{
+	return s.hub.Serve(ctx, ln, hub.ServeOptions{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		ShutdownTimeout:   s.cfg.ShutdownTimeout,
 		Logger:            s.log,
 		Drain: func(sctx context.Context) {
-			s.mu.Lock()
-			s.draining = true
-			s.mu.Unlock()
-			if s.source != nil {
-				_ = s.source.relay.Shutdown(sctx)
+			if up := s.cfg.Upstream; up != nil {
+				_ = up.Shutdown(sctx)
 			}
-			s.endStreams("server shutting down", s.cfg.ShutdownTimeout)
 		},
 	})
 }
 
-// Close stops the scenarios, heartbeats and stall timers, ends every
-// stream (a final comment, then a clean end; connections still open after
+// Close stops the scenarios and stall timers, ends every stream (a final
+// comment, then a clean end; connections still open after
 // Config.ShutdownTimeout are cut) and waits until every goroutine the
 // Server started has returned. New stream requests are answered 503. It is
-// safe to call more than once.
+// safe to call more than once. It does not close Config.Upstream.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -195,118 +171,15 @@ func (s *Server) Close() error {
 		s.mu.Unlock()
 		close(s.stop)
 		s.bg.Wait()
-		if s.source != nil {
-			_ = s.source.relay.Close()
-		}
-		s.endStreams("server closing", s.cfg.ShutdownTimeout)
-		s.rs.Close()
+		s.hub.Close("server closing", s.cfg.ShutdownTimeout)
 		s.log.Info("closed")
 	})
 	return nil
 }
 
-// endStreams ends every stream cleanly, waits up to timeout for their
-// handlers to return, then cuts the ones left. New streams must already be
-// refused (closed or draining).
-func (s *Server) endStreams(comment string, timeout time.Duration) {
-	for _, sub := range s.snapshotSubs() {
-		sub.end(comment)
-	}
-	done := make(chan struct{})
-	go func() {
-		s.conns.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-done:
-		return
-	case <-t.C:
-	}
-	left := s.snapshotSubs()
-	s.log.Warn("cutting streams that did not end in time", "count", len(left), "timeout", timeout)
-	for _, sub := range left {
-		sub.ch.stats.droppedStalled.Add(1)
-		sub.abort()
-	}
-	t.Reset(timeout)
-	select {
-	case <-done:
-	case <-t.C:
-		s.log.Error("stream handlers still running after being cut", "count", len(s.snapshotSubs()))
-	}
-}
-
-func (s *Server) snapshotSubs() []*subscriber {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*subscriber, 0, len(s.subs))
-	for sub := range s.subs {
-		out = append(out, sub)
-	}
-	return out
-}
-
-// admit registers a new stream connection, or says why it is refused.
-func (s *Server) admit(ctx context.Context, ch *channel, r *http.Request, cancel context.CancelFunc, rc *http.ResponseController) (*subscriber, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed || s.draining {
-		s.rejectedClosed.Add(1)
-		return nil, "server shutting down"
-	}
-	if len(s.subs) >= s.cfg.MaxSubscribers {
-		s.rejectedFull.Add(1)
-		s.log.Warn("stream refused: too many subscribers", "limit", s.cfg.MaxSubscribers, "channel", ch.info.Name, "remote", r.RemoteAddr)
-		return nil, fmt.Sprintf("too many subscribers (limit %d)", s.cfg.MaxSubscribers)
-	}
-	s.nextConn++
-	sub := &subscriber{
-		srv:      s,
-		ch:       ch,
-		streamID: "c" + strconv.FormatUint(s.nextConn, 10),
-		remote:   r.RemoteAddr,
-		ctx:      ctx,
-		cancel:   cancel,
-		rc:       rc,
-		endCh:    make(chan struct{}),
-		active:   true,
-	}
-	s.subs[sub] = struct{}{}
-	s.conns.Add(1)
-	return sub, ""
-}
-
-func (s *Server) release(sub *subscriber) {
-	s.mu.Lock()
-	delete(s.subs, sub)
-	s.mu.Unlock()
-	s.conns.Done()
-}
-
-func (s *Server) heartbeatLoop() {
-	defer s.bg.Done()
-	t := s.cfg.Clock.NewTicker(s.cfg.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C():
-			for _, ch := range s.channels {
-				ch.heartbeat()
-			}
-		}
-	}
-}
-
 // middleware applies, in order: write-deadline reset, CORS, authentication.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// A stream bounds its writes with deadlines; clear any left on a
-		// reused connection.
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		if s.cors(w, r) {
 			return
 		}
@@ -409,17 +282,13 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 
 // handleHealth serves GET /healthz: 200 while serving, 503 once shutting down.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	down := s.closed || s.draining
-	n := len(s.subs)
-	s.mu.Unlock()
 	status, word := http.StatusOK, "ok"
-	if down {
+	if s.hub.Down() {
 		status, word = http.StatusServiceUnavailable, "shutting down"
 	}
 	httpjson.Write(w, status, struct {
 		Status      string `json:"status"`
 		Channels    int    `json:"channels"`
 		Subscribers int    `json:"subscribers"`
-	}{word, len(s.channels), n})
+	}{word, len(s.channels), s.hub.Subscribers()})
 }

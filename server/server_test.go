@@ -20,8 +20,8 @@ func TestStreamHeaders(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c := ts.dial(t, "/api/stream/q", nil)
 	want := map[string]string{
-		"Content-Type":      "text/event-stream; charset=utf-8",
-		"Cache-Control":     "no-cache, no-transform",
+		"Content-Type":      "text/event-stream",
+		"Cache-Control":     "no-cache, no-transform, must-revalidate",
 		"X-Accel-Buffering": "no",
 		"Connection":        "keep-alive",
 	}
@@ -244,9 +244,9 @@ func TestMaxSubscribers(t *testing.T) {
 	}
 	// A slot frees when a subscriber leaves.
 	a.Cancel()
-	waitFor(t, "subscriber to leave", func() bool { return len(ts.snapshotSubs()) == 1 })
+	waitFor(t, "subscriber to leave", func() bool { return len(ts.hub.Conns()) == 1 })
 	ts.dial(t, "/api/stream/q", nil)
-	if got := ts.rejectedFull.Load(); got != 1 {
+	if got := ts.hub.RejectedFull.Load(); got != 1 {
 		t.Errorf("rejected counter %d", got)
 	}
 }
@@ -404,7 +404,7 @@ func TestFaultDrop(t *testing.T) {
 	ts.Burst("q", 2)
 	c2 := ts.dial(t, "/api/stream/q", map[string]string{"Last-Event-ID": "3"})
 	readIDs(t, c2, 4, 2)
-	if got := ts.byName["q"].stats.droppedAdmin.Load(); got != 1 {
+	if got := ts.byName["q"].k.DroppedAdmin.Load(); got != 1 {
 		t.Errorf("dropped counter %d", got)
 	}
 }
@@ -569,11 +569,11 @@ func TestSlowSubscriberIsolated(t *testing.T) {
 	}
 	published := time.Now()
 	t.Logf("fast subscriber read 400 events of 16 KiB in %v", published.Sub(start))
-	waitFor(t, "the stuck subscriber to be dropped", func() bool { return ts.byName["q"].stats.droppedWrite.Load() >= 1 })
+	waitFor(t, "the stuck subscriber to be dropped", func() bool { return ts.byName["q"].k.DroppedWrite.Load() >= 1 })
 	if el := time.Since(published); el > writeTimeout+10*time.Second {
 		t.Errorf("dropped %v after the last publish, write timeout %v", el, writeTimeout)
 	}
-	if got := ts.byName["q"].stats.droppedWrite.Load(); got != 1 {
+	if got := ts.byName["q"].k.DroppedWrite.Load(); got != 1 {
 		t.Errorf("%d subscribers dropped, want only the stuck one", got)
 	}
 	if _, _, _, n := ts.byName["q"].state(); n != 1 {

@@ -43,13 +43,13 @@ func main() {
 	args := os.Args[1:]
 	var err error
 	if len(args) > 0 && args[0] == "publish" {
-		err = relay.RunPublish(ctx, args[1:], os.Stdin, os.Stdout, os.Stderr)
+		err = runPublish(ctx, args[1:], os.Stdin, os.Stdout, os.Stderr)
 	} else {
 		err = run(ctx, args, os.Stdout, os.Stderr)
 	}
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "ssemon-demo:", err)
-		var ue *relay.UsageError
+		var ue *UsageError
 		if errors.As(err, &ue) {
 			os.Exit(2)
 		}
@@ -146,7 +146,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Heartbeat, "heartbeat", server.DefaultHeartbeat, "heartbeat comment interval (negative disables)")
 	fs.DurationVar(&cfg.Retry, "retry", server.DefaultRetry, "retry: sent on connect")
 	fs.IntVar(&cfg.RingSize, "ring", server.DefaultRingSize, "events kept per channel for resume")
-	fs.IntVar(&cfg.QueueSize, "queue", server.DefaultQueueSize, "per-subscriber queue (events)")
+	fs.DurationVar(&cfg.History, "history", server.DefaultHistory, "events younger than this are kept for resume too (negative: --ring only)")
+	fs.Int64Var(&cfg.HistoryBytes, "history-bytes", server.DefaultHistoryBytes, "memory cap of each channel's history (bytes)")
+	fs.IntVar(&cfg.QueueSize, "queue", server.DefaultQueueSize, "most events given to a subscriber in one write")
 	fs.IntVar(&cfg.MaxSubscribers, "max-subscribers", server.DefaultMaxSubscribers, "concurrent streams allowed; 503 past it")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "a subscriber whose write takes longer is dropped")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", server.DefaultShutdownTimeout, "graceful shutdown bound")
@@ -186,17 +188,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if set(fs, "speed", "loop", "drops") {
 		return errors.New("--speed, --loop and --drops need --replay")
 	}
-	cfg.Source = *source
-	if cfg.Source == "" && (*streams != "" || *pubScen) {
+	if *source == "" && (*streams != "" || *pubScen) {
 		return errors.New("--streams and --publish-scenarios need --source")
 	}
-	if cfg.Source != "" && !*pubScen && set(fs, "scenarios", "firehose-rate", "seed") {
+	if *source != "" && !*pubScen && set(fs, "scenarios", "firehose-rate", "seed") {
 		return errors.New("with --source, --scenarios, --firehose-rate and --seed need --publish-scenarios")
 	}
-	if cfg.Source != "" && set(fs, "fail-next", "set-retry") {
+	if *source != "" && set(fs, "fail-next", "set-retry") {
 		return errors.New("--fail-next and --set-retry act on in-memory channels, not with --source")
 	}
-	cfg.Streams, cfg.PublishScenarios = *streams, *pubScen
+	cfg.PublishScenarios = *pubScen
 	cfg.Token = *token
 	if cfg.Token == "" {
 		cfg.Token = os.Getenv("SSEMON_DEMO_TOKEN")
@@ -222,6 +223,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if *source != "" {
+		up, err := newRedisUpstream(relay.Config{
+			Source: *source, Streams: *streams, Heartbeat: cfg.Heartbeat, Retry: cfg.Retry,
+			MaxSubscribers: cfg.MaxSubscribers, WriteTimeout: cfg.WriteTimeout,
+			ShutdownTimeout: cfg.ShutdownTimeout, Logger: cfg.Logger,
+		})
+		if err != nil {
+			return err
+		}
+		defer up.Close()
+		cfg.Upstream = up
+	}
 	srv, err := server.New(cfg)
 	if err != nil {
 		return err
@@ -255,7 +268,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		names = append(names, c.Name)
 	}
 	url := "http://" + ln.Addr().String() + "/"
-	if cfg.Source != "" {
+	if cfg.Upstream != nil {
 		fmt.Fprintf(stdout, "ssemon-demo: relaying Redis streams on %s (channels now: %s)\n", url, strings.Join(names, ", "))
 	} else {
 		fmt.Fprintf(stdout, "ssemon-demo: serving %s (channels: %s)\n", url, strings.Join(names, ", "))
@@ -275,7 +288,7 @@ func set(fs *flag.FlagSet, names ...string) bool {
 
 // runReplay serves a recording instead of the scenarios.
 func runReplay(ctx context.Context, fs *flag.FlagSet, listen string, cfg replay.Config, stdout io.Writer) error {
-	if set(fs, "scenarios", "firehose-rate", "fail-next", "set-retry", "seed", "ring", "queue", "retry", "token", "cors-origin",
+	if set(fs, "scenarios", "firehose-rate", "fail-next", "set-retry", "seed", "ring", "history", "history-bytes", "queue", "retry", "token", "cors-origin",
 		"source", "streams", "publish-scenarios") ||
 		os.Getenv("SSEMON_DEMO_TOKEN") != "" {
 		return errors.New("--replay serves the recording as recorded: scenario, fault, token and CORS flags do not apply")

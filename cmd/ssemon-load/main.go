@@ -26,13 +26,16 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	ldes "github.com/launchdarkly/eventsource"
 	"github.com/r3labs/sse/v2"
+	gosse "github.com/tmaxmax/go-sse"
 
 	"github.com/ssemon/ssemon/server"
 )
@@ -62,7 +65,7 @@ func run() error {
 	var subs, impls string
 	flag.StringVar(&o.serve, "serve", "", "internal: run a server child (ours or r3labs) driven over stdin")
 	flag.StringVar(&subs, "subs", "100,1000", "comma-separated subscriber counts (at most 10000)")
-	flag.StringVar(&impls, "impls", "r3labs,ours", "servers to compare: r3labs (plain sse.Server), ours (package server)")
+	flag.StringVar(&impls, "impls", "ours,r3labs,launchdarkly,gosse", "servers to compare: ours (package server), r3labs (plain r3labs/sse Server), launchdarkly (launchdarkly/eventsource Server), gosse (tmaxmax/go-sse Server)")
 	flag.IntVar(&o.rate, "rate", 100, "events per second broadcast to every subscriber (latency runs)")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of the publishing phase (at most 2m)")
 	flag.BoolVar(&o.throughput, "throughput", false, "publish -events as fast as possible and measure delivered events/s")
@@ -95,8 +98,8 @@ func run() error {
 		fmt.Println("| server | subscribers | events | delivered events/s | elapsed | lost | late | server CPU |")
 		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
 	} else {
-		fmt.Printf("| server | subscribers | rate | events each | p50 | p99 | max | lost | late | RSS/subscriber | server CPU |\n")
-		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Printf("| server | subscribers | rate | events each | p50 | p99 | max | lost | late | RSS/subscriber | goroutines/subscriber | server CPU | publish p50 | publish p99 | published on schedule |\n")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	}
 	for _, n := range o.subs {
 		for _, impl := range o.impls {
@@ -162,12 +165,35 @@ func serveChild(impl string, ring int) error {
 			rs.Publish("load", &sse.Event{ID: strconv.AppendUint(nil, id, 10), Data: data})
 		}
 		closeFn = rs.Close
+	case "launchdarkly":
+		// As plainly as r3labs: no replay repository, one channel.
+		ls := ldes.NewServer()
+		ls.Gzip = false
+		handler = ls.Handler("load")
+		publish = func(id uint64, data []byte) {
+			ls.Publish([]string{"load"}, ldEvent{id: strconv.FormatUint(id, 10), data: string(data)})
+		}
+		closeFn = ls.Close
+	case "gosse":
+		gs := &gosse.Server{} // the default Joe provider, no replay
+		handler = gs
+		publish = func(id uint64, data []byte) {
+			m := &gosse.Message{ID: gosse.ID(strconv.FormatUint(id, 10))}
+			m.AppendData(string(data))
+			_ = gs.Publish(m)
+		}
+		closeFn = func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = gs.Shutdown(ctx)
+		}
 	default:
 		return fmt.Errorf("-serve: unknown server %q", impl)
 	}
 	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	fmt.Printf("ADDR %s\n", ln.Addr())
+	time.Sleep(50 * time.Millisecond) // let the server's goroutines start
+	fmt.Printf("ADDR %s %d\n", ln.Addr(), runtime.NumGoroutine())
 
 	var id uint64
 	payload := func() []byte {
@@ -187,14 +213,26 @@ func serveChild(impl string, ring int) error {
 			rate, _ := strconv.Atoi(f[1])
 			count, _ := strconv.Atoi(f[2])
 			start := time.Now()
+			costs := make([]time.Duration, 0, count)
+			onTime := 0
+			period := time.Second / time.Duration(rate)
 			for i := range count {
 				// Pace against the start time, so that delays do not accumulate.
-				if d := time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))); d > 0 {
+				due := start.Add(time.Duration(i) * period)
+				if d := time.Until(due); d > 0 {
 					time.Sleep(d)
 				}
 				p := payload()
+				t0 := time.Now()
 				publish(id, p)
+				t1 := time.Now()
+				costs = append(costs, t1.Sub(t0))
+				if t1.Sub(due) <= period {
+					onTime++ // published before the next one was due
+				}
 			}
+			slices.Sort(costs)
+			fmt.Printf("cost %d %d %.1f %d\n", costs[len(costs)/2], costs[len(costs)*99/100], 100*float64(onTime)/float64(count), runtime.NumGoroutine())
 		case len(f) == 2 && f[0] == "burst":
 			count, _ := strconv.Atoi(f[1])
 			for range count {
@@ -220,10 +258,11 @@ func serveChild(impl string, ring int) error {
 }
 
 type child struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-	url string
+	baseGoroutines int
+	cmd            *exec.Cmd
+	in             io.WriteCloser
+	out            *bufio.Reader
+	url            string
 }
 
 func startChild(impl string, ring int) (*child, error) {
@@ -250,20 +289,43 @@ func startChild(impl string, ring int) (*child, error) {
 		c.stop()
 		return nil, fmt.Errorf("child did not start: %q %v", line, err)
 	}
-	c.url = "http://" + strings.TrimSpace(strings.TrimPrefix(line, "ADDR ")) + "/api/stream/load"
+	f := strings.Fields(line)
+	c.url = "http://" + f[1] + "/api/stream/load"
+	if len(f) > 2 {
+		c.baseGoroutines, _ = strconv.Atoi(f[2])
+	}
 	return c, nil
 }
 
-func (c *child) command(cmd string) error {
+// command sends cmd and returns the fields of the "cost" line the child
+// printed before "done", if any.
+func (c *child) command(cmd string) ([]string, error) {
 	if _, err := fmt.Fprintln(c.in, cmd); err != nil {
-		return err
+		return nil, err
 	}
-	line, err := c.out.ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "done" {
-		return fmt.Errorf("child: %q %v", line, err)
+	var cost []string
+	for {
+		line, err := c.out.ReadString('\n')
+		if err != nil {
+			return nil, fmt.Errorf("child: %q %v", line, err)
+		}
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "cost" {
+			cost = f[1:]
+			continue
+		}
+		if strings.TrimSpace(line) != "done" {
+			return nil, fmt.Errorf("child: %q", line)
+		}
+		return cost, nil
 	}
-	return nil
 }
+
+// ldEvent is an event of launchdarkly/eventsource.
+type ldEvent struct{ id, data string }
+
+func (e ldEvent) Id() string    { return e.id }
+func (e ldEvent) Event() string { return "" }
+func (e ldEvent) Data() string  { return e.data }
 
 func (c *child) stop() {
 	_ = c.in.Close()
@@ -289,6 +351,10 @@ func (c *child) rssKB() int64 {
 	}
 	return 0
 }
+
+// goroutines returns the child's goroutines before any subscriber
+// connected (it prints them with its address).
+func (c *child) goroutines() int { return c.baseGoroutines }
 
 // cpuTicks returns the child's user+system CPU time in clock ticks (1/100 s).
 func (c *child) cpuTicks() int64 {
@@ -520,7 +586,7 @@ func measure(o options, impl string, n int) error {
 	time.Sleep(500 * time.Millisecond) // let the child settle after the connections
 	rss1 := c.rssKB()
 	if os.Getenv("SSEMON_LOAD_STATS") != "" {
-		if err := c.command("stats"); err != nil {
+		if _, err := c.command("stats"); err != nil {
 			return err
 		}
 	}
@@ -531,8 +597,10 @@ func measure(o options, impl string, n int) error {
 		count = max(1, int(int64(o.rate)*int64(o.duration)/int64(time.Second)))
 		cmd = fmt.Sprintf("publish %d %d", o.rate, count)
 	}
+	goroutines0 := c.goroutines()
 	cpu0, start := c.cpuTicks(), time.Now()
-	if err := c.command(cmd); err != nil {
+	cost, err := c.command(cmd)
+	if err != nil {
 		return err
 	}
 	// Wait (bounded) until every subscriber has everything.
@@ -566,9 +634,18 @@ func measure(o options, impl string, n int) error {
 			float64(received)/elapsed.Seconds(), elapsed.Round(time.Millisecond), lost, late, cpu)
 		return nil
 	}
-	fmt.Printf("| %s | %d | %d/s | %d | %v | %v | %v | %d | %d | %.1f KB | %.0f%% |\n", impl, n, o.rate, count,
+	pubP50, pubP99, onTime, perSub := "?", "?", "?", "?"
+	if len(cost) == 4 {
+		p50, _ := strconv.ParseInt(cost[0], 10, 64)
+		p99, _ := strconv.ParseInt(cost[1], 10, 64)
+		g, _ := strconv.Atoi(cost[3])
+		pubP50, pubP99 = time.Duration(p50).Round(100*time.Nanosecond).String(), time.Duration(p99).Round(100*time.Nanosecond).String()
+		onTime = cost[2] + " %"
+		perSub = fmt.Sprintf("%.1f", float64(g-goroutines0)/float64(n))
+	}
+	fmt.Printf("| %s | %d | %d/s | %d | %v | %v | %v | %d | %d | %.1f KB | %s | %.0f%% | %s | %s | %s |\n", impl, n, o.rate, count,
 		h.quantile(0.50), h.quantile(0.99), time.Duration(h.max.Load()).Round(time.Microsecond),
-		lost, late, float64(rss1-rss0)/float64(n), cpu)
+		lost, late, float64(rss1-rss0)/float64(n), perSub, cpu, pubP50, pubP99, onTime)
 	if dups > 0 {
 		fmt.Printf("|  | duplicates: %d |\n", dups)
 	}

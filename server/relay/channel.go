@@ -5,13 +5,13 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/url"
-	"sort"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ssemon/ssemon/server/internal/hub"
 )
 
 // ChannelInfo describes one channel of a Relay, in the shape of the demo
@@ -27,49 +27,30 @@ type ChannelInfo struct {
 	Path string `json:"path"`
 }
 
-// record is one relayed entry, encoded once and shared (read-only) by
-// every subscriber's writes.
-type record struct {
-	id    ID
-	frame []byte
-}
-
-// channelStats are a channel's counters, exported on /metrics.
+// channelStats are a channel's counters besides the serving layer's,
+// exported on /metrics.
 type channelStats struct {
-	read        atomic.Uint64 // entries read by the reader
-	fromRedis   atomic.Uint64 // entries sent to subscribers from Redis reads (resume, lag)
-	lost        atomic.Uint64 // "lost" notices sent
-	connections atomic.Uint64 // stream connections accepted
-	heartbeats  atomic.Uint64 // heartbeat comments written
-	readerErrs  atomic.Uint64 // reader errors (each followed by a backoff)
-	repaired    atomic.Uint64 // entries whose event type had to be cleaned
-	oversize    atomic.Uint64 // entries replaced by an "oversize" notice
-	droppedW    atomic.Uint64 // subscribers dropped: write timed out
-	droppedS    atomic.Uint64 // subscribers cut at shutdown after the grace period
+	read       atomic.Uint64 // entries read by the reader
+	fromRedis  atomic.Uint64 // entries sent to subscribers from Redis reads (resume, lag)
+	readerErrs atomic.Uint64 // reader errors (each followed by a backoff)
+	repaired   atomic.Uint64 // entries whose event type had to be cleaned
+	oversize   atomic.Uint64 // entries replaced by an "oversize" notice
 }
 
-// channel is one Redis stream: its reader's position, a cache of the most
-// recent entries and the count of its subscribers. Subscribers pull from
-// the cache when wake is closed (one broadcast per batch read), so the
-// reader never waits for anyone and there is no per-subscriber queue.
+// channel is one Redis stream: its reader's position and a cache of the
+// most recent entries (a hub.Log, whose keys are the entry ids).
+// Subscribers read the cache from their own cursor and are woken at each
+// batch the reader appends, so the reader never waits for anyone.
 type channel struct {
 	r    *Relay
 	name string
 	info ChannelInfo
 
 	stats   channelStats
-	subs    atomic.Int64
+	k       hub.Counters
 	failing atomic.Bool
-
-	mu    sync.RWMutex
-	ring  []*record
-	start int // index of the oldest record
-	n     int
-	bytes int64
-	base  ID   // every entry after base up to last is in the ring
-	last  ID   // the reader's position: the last entry read
-	ready bool // the reader has found its starting position
-	wake  chan struct{}
+	cache   *hub.Log
+	ready   atomic.Bool // the reader has found its starting position
 }
 
 func newChannel(r *Relay, name string) *channel {
@@ -82,96 +63,28 @@ func newChannel(r *Relay, name string) *channel {
 			Scenario:    "redis",
 			Path:        "/api/stream/" + url.PathEscape(name),
 		},
-		ring: make([]*record, r.cfg.CacheSize),
-		wake: make(chan struct{}),
+		cache: hub.NewLog(hub.LogConfig{Keep: r.cfg.CacheSize, MaxEvents: r.cfg.CacheSize, MaxBytes: r.cfg.CacheBytes, Clock: r.cfg.Clock}, hub.Key{}),
 	}
 }
 
-// at returns the i-th record kept, 0 being the oldest. Caller holds mu.
-func (c *channel) at(i int) *record { return c.ring[(c.start+i)%len(c.ring)] }
+func key(id ID) hub.Key    { return hub.Key{Hi: id.Ms, Lo: id.Seq} }
+func fromKey(k hub.Key) ID { return ID{Ms: k.Hi, Seq: k.Lo} }
 
-// recordOverhead is the memory of a cached record besides its frame.
-const recordOverhead = 64
-
-// push appends rec to the cache, evicting the oldest records past the
-// caps. Caller holds mu for writing.
-func (c *channel) push(rec *record) {
-	size := int64(len(rec.frame)) + recordOverhead
-	for c.n > 0 && (c.n == len(c.ring) || c.bytes+size > c.r.cfg.CacheBytes) {
-		old := c.ring[c.start]
-		c.ring[c.start] = nil
-		c.start = (c.start + 1) % len(c.ring)
-		c.n--
-		c.bytes -= int64(len(old.frame)) + recordOverhead
-		c.base = old.id
-	}
-	c.ring[(c.start+c.n)%len(c.ring)] = rec
-	c.n++
-	c.bytes += size
-	c.last = rec.id
-}
-
-// broadcast wakes every subscriber waiting on the channel. Caller holds mu
-// for writing.
-func (c *channel) broadcast() {
-	close(c.wake)
-	c.wake = make(chan struct{})
-}
-
-// collect appends to dst the frames of the cached entries after cursor,
-// at most max, and returns them with the id of the last one. behind
-// reports that cursor is older than the cache (the entries after it must
-// be read from Redis); ready is false until the reader has positioned
-// itself. wake is closed when more entries arrive.
-func (c *channel) collect(cursor ID, dst [][]byte, max int) (frames [][]byte, next ID, behind, ready bool, wake <-chan struct{}) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if !c.ready {
-		return dst, cursor, false, false, c.wake
-	}
-	if cursor.Less(c.base) {
-		return dst, cursor, true, true, c.wake
-	}
-	i := sort.Search(c.n, func(i int) bool { return cursor.Less(c.at(i).id) })
-	next = cursor
-	for ; i < c.n && len(dst) < max; i++ {
-		rec := c.at(i)
-		dst = append(dst, rec.frame)
-		next = rec.id
-	}
-	return dst, next, false, true, c.wake
-}
-
-// position returns the reader's position and the start of the cache.
+// position returns the reader's position (the last entry read) and the
+// start of the cache (every entry after it up to the position is cached).
 func (c *channel) position() (last, base ID, ready bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.last, c.base, c.ready
+	b, _, l, _, _ := c.cache.Bounds()
+	return fromKey(l), fromKey(b), c.ready.Load()
 }
 
-// cached returns the ids of the cache's oldest and newest records and
+// cached returns the ids of the cache's oldest and newest entries and
 // their count.
 func (c *channel) cached() (oldest, newest ID, n int) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if c.n == 0 {
+	_, o, l, n, _ := c.cache.Bounds()
+	if n == 0 {
 		return ID{}, ID{}, 0
 	}
-	return c.at(0).id, c.at(c.n - 1).id, c.n
-}
-
-// historyStart returns the position from which the last n entries are
-// sent, when the cache holds them.
-func (c *channel) historyStart(n int) (ID, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if !c.ready || n > c.n {
-		return ID{}, false
-	}
-	if n == 0 {
-		return c.last, true
-	}
-	return c.at(c.n - n).id.Prev(), true
+	return fromKey(o), fromKey(l), n
 }
 
 // run is the channel's reader: one XREAD BLOCK after another on the
@@ -180,7 +93,8 @@ func (c *channel) historyStart(n int) (ID, bool) {
 // added meanwhile is missed.
 func (c *channel) run(ctx context.Context) {
 	bo := c.r.newBackoff()
-	var buf []*record
+	var keys []hub.Key
+	var frames [][]byte
 	for ctx.Err() == nil {
 		last, _, ready := c.position()
 		if !ready {
@@ -191,10 +105,8 @@ func (c *channel) run(ctx context.Context) {
 				}
 				return
 			}
-			c.mu.Lock()
-			c.base, c.last, c.ready = info.lastGenerated, info.lastGenerated, true
-			c.broadcast()
-			c.mu.Unlock()
+			c.ready.Store(true)
+			c.cache.Reset(key(info.lastGenerated))
 			continue
 		}
 		res, err := c.r.readers.XRead(ctx, &redis.XReadArgs{
@@ -215,25 +127,19 @@ func (c *channel) run(ctx context.Context) {
 		if len(res) == 0 || len(res[0].Messages) == 0 {
 			continue
 		}
-		buf = buf[:0]
+		keys, frames = keys[:0], frames[:0]
 		for _, m := range res[0].Messages {
 			id, err := ParseID(m.ID)
 			if err != nil || !last.Less(id) {
 				continue // never sent by Redis; kept out of the cache's order
 			}
-			buf = append(buf, c.encode(id, m.Values))
+			keys = append(keys, key(id))
+			frames = append(frames, c.encode(id, m.Values))
 			last = id
 		}
-		c.stats.read.Add(uint64(len(buf)))
-		c.mu.Lock()
-		for _, rec := range buf {
-			if c.last.Less(rec.id) {
-				c.push(rec)
-			}
-		}
-		c.broadcast()
-		c.mu.Unlock()
-		clear(buf)
+		c.stats.read.Add(uint64(len(keys)))
+		c.cache.Append(keys, frames)
+		clear(frames)
 	}
 }
 
@@ -252,7 +158,7 @@ func (c *channel) readerFailed(ctx context.Context, err error, bo *backoff) bool
 }
 
 // encode maps an entry to its frame, with the caps applied.
-func (c *channel) encode(id ID, fields map[string]any) *record {
+func (c *channel) encode(id ID, fields map[string]any) []byte {
 	ev := EntryEvent(id, fields)
 	if t, changed := cleanType(ev.Type); changed {
 		ev.Type = t
@@ -264,7 +170,7 @@ func (c *channel) encode(id ID, fields map[string]any) *record {
 			"bytes", len(ev.Data), "limit", c.r.cfg.MaxEventBytes)
 		ev = oversizeEvent(id, ev.Type, len(ev.Data), c.r.cfg.MaxEventBytes)
 	}
-	return &record{id: id, frame: appendFrame(nil, &ev)}
+	return appendFrame(nil, &ev)
 }
 
 // OversizeEventType is the type of the event sent in place of an entry

@@ -192,8 +192,8 @@ func ParseSource(source string) (*redis.Options, error) {
 	return opts, nil
 }
 
-// redactSource returns source without its password, for logs and /healthz.
-func redactSource(source string) string {
+// RedactSource returns source without its password, for logs and /healthz.
+func RedactSource(source string) string {
 	u, err := url.Parse(source)
 	if err != nil {
 		return "(invalid)"
@@ -311,10 +311,10 @@ func (c *Config) redisOptions(poolSize int) *redis.Options {
 	return opts
 }
 
-// validName reports whether a stream key can be served as a channel name:
+// ValidName reports whether a stream key can be served as a channel name:
 // 1 to 128 bytes of A-Z a-z 0-9 . _ - : (it becomes a URL path segment and
 // a metric label as it is).
-func validName(name string) bool {
+func ValidName(name string) bool {
 	if len(name) == 0 || len(name) > 128 {
 		return false
 	}

@@ -210,7 +210,7 @@ func (r *Relay) subscribers(name string) int64 {
 	if ch == nil {
 		return 0
 	}
-	return ch.subs.Load()
+	return ch.k.Subscribers.Load()
 }
 
 // readerAt returns the reader's position on channel name.

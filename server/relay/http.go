@@ -1,15 +1,13 @@
 package relay
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/ssemon/ssemon/server/internal/httpjson"
+	"github.com/ssemon/ssemon/server/internal/hub"
 )
 
 // handleChannels serves GET /api/channels: the demo server's index, with
@@ -43,7 +41,7 @@ func (r *Relay) handleChannels(w http.ResponseWriter, req *http.Request) {
 	for i, ch := range chs {
 		last, _, ready := ch.position()
 		oldest, _, n := ch.cached()
-		e := entry{ChannelInfo: ch.info, URL: scheme + "://" + req.Host + ch.info.Path, Subscribers: ch.subs.Load()}
+		e := entry{ChannelInfo: ch.info, URL: scheme + "://" + req.Host + ch.info.Path, Subscribers: ch.k.Subscribers.Load()}
 		if ready {
 			e.LastID = last.String()
 		}
@@ -121,9 +119,8 @@ func (r *Relay) health(ctx context.Context) (bool, string) {
 // is unavailable (subscribers stay connected and are resumed once it is
 // back, so a load balancer should keep sending them), 503 "shutting down".
 func (r *Relay) handleHealth(w http.ResponseWriter, req *http.Request) {
+	down, n := r.hub.Down(), r.hub.Subscribers()
 	r.mu.Lock()
-	down := r.closed || r.draining
-	n := len(r.subs)
 	channels := len(r.channels)
 	r.mu.Unlock()
 	ok, why := r.health(req.Context())
@@ -147,96 +144,52 @@ func (r *Relay) handleHealth(w http.ResponseWriter, req *http.Request) {
 // handleMetrics serves GET /metrics in the Prometheus text format (0.0.4).
 // Series shared with the demo server keep its names.
 func (r *Relay) handleMetrics(w http.ResponseWriter, req *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	bw := bufio.NewWriter(w)
-	defer bw.Flush()
+	m := hub.NewMetrics(w)
+	defer m.Flush()
 	chs := r.snapshotChannels()
-	counter := func(f func(ch *channel) *atomic.Uint64) func(ch *channel) uint64 {
-		return func(ch *channel) uint64 { return f(ch).Load() }
+	names := make([]string, len(chs))
+	ks := make([]*hub.Counters, len(chs))
+	for i, ch := range chs {
+		names[i], ks[i] = ch.name, &ch.k
 	}
-	series := []struct {
-		name, help, typ string
-		value           func(ch *channel) uint64
-	}{
-		{"ssemon_demo_subscribers", "Connected stream subscribers.", "gauge",
-			func(ch *channel) uint64 { return uint64(max(ch.subs.Load(), 0)) }},
-		{"ssemon_demo_connections_total", "Stream connections accepted.", "counter",
-			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.connections })},
-		{"ssemon_demo_heartbeats_total", "Heartbeat comments written.", "counter",
-			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.heartbeats })},
-		{"ssemon_demo_lost_notices_total", `"lost" events sent (entries trimmed from Redis, or a Last-Event-ID ahead of the stream or invalid).`, "counter",
-			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.lost })},
-		{"ssemon_demo_events_replayed_total", "Entries sent from Redis reads after the fact (resume older than the cache, lagging subscriber).", "counter",
-			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.fromRedis })},
-		{"ssemon_relay_entries_read_total", "Entries read by the channel's reader (one XREAD BLOCK connection per channel).", "counter",
-			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.read })},
-		{"ssemon_relay_cache_entries", "Entries kept in the channel's cache.", "gauge",
-			func(ch *channel) uint64 { _, _, n := ch.cached(); return uint64(n) }},
-		{"ssemon_relay_reader_errors_total", "Redis errors of the channel's reader (each followed by a backoff).", "counter",
-			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.readerErrs })},
-		{"ssemon_relay_reader_up", "1 while the channel's reader reads, 0 while it waits for Redis.", "gauge",
-			func(ch *channel) uint64 {
-				if ch.failing.Load() {
-					return 0
-				}
-				return 1
-			}},
-		{"ssemon_relay_entries_repaired_total", "Entries whose event type had a line break or exceeded 256 bytes (cleaned).", "counter",
-			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.repaired })},
-		{"ssemon_relay_entries_oversize_total", "Entries over MaxEventBytes, sent as an oversize notice.", "counter",
-			counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.oversize })},
+	m.Counters(names, ks, false)
+	counter := func(f func(ch *channel) *atomic.Uint64) func(int) uint64 {
+		return func(i int) uint64 { return f(chs[i]).Load() }
 	}
-	for _, m := range series {
-		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s %s\n", m.name, m.help, m.name, m.typ)
-		for _, ch := range chs {
-			fmt.Fprintf(bw, "%s{channel=%s} %d\n", m.name, quoteLabel(ch.name), m.value(ch))
-		}
-	}
-	fmt.Fprintf(bw, "# HELP ssemon_demo_subscribers_dropped_total Subscribers dropped by the server.\n# TYPE ssemon_demo_subscribers_dropped_total counter\n")
-	for _, ch := range chs {
-		fmt.Fprintf(bw, "ssemon_demo_subscribers_dropped_total{channel=%s,reason=\"write_timeout\"} %d\n", quoteLabel(ch.name), ch.stats.droppedW.Load())
-		fmt.Fprintf(bw, "ssemon_demo_subscribers_dropped_total{channel=%s,reason=\"shutdown\"} %d\n", quoteLabel(ch.name), ch.stats.droppedS.Load())
-	}
-	fmt.Fprintf(bw, "# HELP ssemon_demo_requests_rejected_total Requests refused before streaming.\n# TYPE ssemon_demo_requests_rejected_total counter\n")
-	fmt.Fprintf(bw, "ssemon_demo_requests_rejected_total{reason=\"max_subscribers\"} %d\n", r.rejectedFull.Load())
-	fmt.Fprintf(bw, "ssemon_demo_requests_rejected_total{reason=\"shutting_down\"} %d\n", r.rejectedClosed.Load())
+	m.PerChannel("ssemon_demo_events_replayed_total", "counter", "Entries sent from Redis reads after the fact (resume older than the cache, lagging subscriber).", names,
+		counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.fromRedis }))
+	m.PerChannel("ssemon_relay_entries_read_total", "counter", "Entries read by the channel's reader (one XREAD BLOCK connection per channel).", names,
+		counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.read }))
+	m.PerChannel("ssemon_relay_cache_entries", "gauge", "Entries kept in the channel's cache.", names,
+		func(i int) uint64 { _, _, n := chs[i].cached(); return uint64(n) })
+	m.PerChannel("ssemon_relay_reader_errors_total", "counter", "Redis errors of the channel's reader (each followed by a backoff).", names,
+		counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.readerErrs }))
+	m.PerChannel("ssemon_relay_reader_up", "gauge", "1 while the channel's reader reads, 0 while it waits for Redis.", names,
+		func(i int) uint64 {
+			if chs[i].failing.Load() {
+				return 0
+			}
+			return 1
+		})
+	m.PerChannel("ssemon_relay_entries_repaired_total", "counter", "Entries whose event type had a line break or exceeded 256 bytes (cleaned).", names,
+		counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.repaired }))
+	m.PerChannel("ssemon_relay_entries_oversize_total", "counter", "Entries over MaxEventBytes, sent as an oversize notice.", names,
+		counter(func(ch *channel) *atomic.Uint64 { return &ch.stats.oversize }))
+	m.Rejected(r.hub, -1)
 	r.mu.Lock()
 	skipName, skipCap := r.skipName, r.skipCap
 	r.mu.Unlock()
-	up := 1
+	up := uint64(1)
 	if r.discoverFailing.Load() {
 		up = 0
 	}
-	gauges := []struct {
-		name, help string
-		v          uint64
-	}{
-		{"ssemon_relay_channels", "Channels served (Redis streams found).", uint64(len(chs))},
-		{"ssemon_relay_max_channels", "Channels allowed (MaxChannels).", uint64(r.cfg.MaxChannels)},
-		{"ssemon_relay_streams_skipped_name", "Matching stream keys not served in the last discovery: not a valid channel name.", uint64(skipName)},
-		{"ssemon_relay_streams_skipped_max_channels", "Matching stream keys not served in the last discovery: MaxChannels reached.", uint64(skipCap)},
-		{"ssemon_relay_discovery_up", "1 when the last discovery (SCAN) succeeded.", uint64(up)},
-		{"ssemon_relay_cache_capacity", "Entries each channel caches (CacheSize).", uint64(r.cfg.CacheSize)},
-		{"ssemon_demo_max_subscribers", "Concurrent stream connections allowed (MaxSubscribers).", uint64(r.cfg.MaxSubscribers)},
-	}
-	for _, g := range gauges {
-		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", g.name, g.help, g.name, g.name, g.v)
-	}
-	counters := []struct {
-		name, help string
-		v          uint64
-	}{
-		{"ssemon_relay_redis_errors_total", "Redis command errors (readers, discovery, resume reads, lookups).", r.redisErrs.Load()},
-		{"ssemon_relay_lookups_total", "Requests for a stream not discovered yet, looked up in Redis.", r.lookups.Load()},
-	}
-	for _, c := range counters {
-		fmt.Fprintf(bw, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", c.name, c.help, c.name, c.name, c.v)
-	}
-}
-
-// quoteLabel quotes a label value as the text format wants.
-func quoteLabel(v string) string {
-	r := strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
-	return `"` + r.Replace(v) + `"`
+	m.One("ssemon_relay_channels", "gauge", "Channels served (Redis streams found).", uint64(len(chs)))
+	m.One("ssemon_relay_max_channels", "gauge", "Channels allowed (MaxChannels).", uint64(r.cfg.MaxChannels))
+	m.One("ssemon_relay_streams_skipped_name", "gauge", "Matching stream keys not served in the last discovery: not a valid channel name.", uint64(skipName))
+	m.One("ssemon_relay_streams_skipped_max_channels", "gauge", "Matching stream keys not served in the last discovery: MaxChannels reached.", uint64(skipCap))
+	m.One("ssemon_relay_discovery_up", "gauge", "1 when the last discovery (SCAN) succeeded.", up)
+	m.One("ssemon_relay_cache_capacity", "gauge", "Entries each channel caches (CacheSize).", uint64(r.cfg.CacheSize))
+	m.One("ssemon_demo_max_subscribers", "gauge", "Concurrent stream connections allowed (MaxSubscribers).", uint64(r.cfg.MaxSubscribers))
+	m.One("ssemon_relay_redis_errors_total", "counter", "Redis command errors (readers, discovery, resume reads, lookups).", r.redisErrs.Load())
+	m.One("ssemon_relay_lookups_total", "counter", "Requests for a stream not discovered yet, looked up in Redis.", r.lookups.Load())
 }

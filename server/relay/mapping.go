@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ssemon/ssemon/server/internal/hub"
 )
 
 // Field names of the entry convention (see the package documentation).
@@ -117,30 +119,7 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // data line per line of data (CRLF, CR and LF all end a line), then the
 // blank line. The type must be a single line (see cleanType).
 func appendFrame(b []byte, ev *Event) []byte {
-	b = append(b, "id: "...)
-	b = ev.ID.Append(b)
-	b = append(b, '\n')
-	if ev.Type != "" {
-		b = append(b, "event: "...)
-		b = append(b, ev.Type...)
-		b = append(b, '\n')
-	}
-	b = append(b, "data: "...)
-	d := ev.Data
-	for {
-		i := strings.IndexAny(d, "\r\n")
-		if i < 0 {
-			b = append(b, d...)
-			break
-		}
-		b = append(b, d[:i]...)
-		b = append(b, "\ndata: "...)
-		if d[i] == '\r' && i+1 < len(d) && d[i+1] == '\n' {
-			i++
-		}
-		d = d[i+1:]
-	}
-	return append(b, "\n\n"...)
+	return hub.AppendEvent(b, &hub.Event{ID: ev.ID.String(), Type: ev.Type, Data: ev.Data})
 }
 
 // cleanType makes an event type from an entry safe to send: line breaks
@@ -171,10 +150,10 @@ func cleanType(t string) (string, bool) {
 // ErrInvalidEvent is wrapped by the errors of Publish about its arguments.
 var ErrInvalidEvent = errors.New("relay: invalid event")
 
-// checkEvent validates what Publish is given.
-func checkEvent(channel, eventType string, data []byte, maxData int) error {
+// CheckEvent validates an event before it is published: the channel name, the event type (one line, at most MaxTypeBytes) and the data (1 to maxData bytes). Errors wrap ErrInvalidEvent.
+func CheckEvent(channel, eventType string, data []byte, maxData int) error {
 	switch {
-	case !validName(channel):
+	case !ValidName(channel):
 		return fmt.Errorf("%w: channel %q (1–128 of A-Z a-z 0-9 . _ - :)", ErrInvalidEvent, channel)
 	case len(data) == 0:
 		return fmt.Errorf("%w: empty data", ErrInvalidEvent)

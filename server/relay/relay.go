@@ -10,9 +10,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/ssemon/ssemon/server/internal/serve"
+	"github.com/ssemon/ssemon/server/internal/hub"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -35,30 +34,20 @@ type Relay struct {
 	cancel context.CancelFunc
 	bg     sync.WaitGroup // readers, discovery, heartbeats
 
+	hub *hub.Hub
+
 	mu       sync.Mutex
 	channels map[string]*channel
 	closed   bool // Close called
-	draining bool // Shutdown or Close: new streams refused
-	subs     map[*subscriber]struct{}
-	conns    sync.WaitGroup // running stream handlers
 	warned   map[string]bool
 	skipName int // stream keys skipped in the last discovery: invalid name
 	skipCap  int // ... over MaxChannels
-
-	hbMu sync.Mutex
-	hb   chan struct{} // closed and replaced on every heartbeat tick
-
-	endOnce    sync.Once
-	endCh      chan struct{} // closed when every stream must end
-	endComment string
 
 	closeOnce sync.Once
 
 	discoverFailing atomic.Bool
 	redisErrs       atomic.Uint64
 	lastErr         atomic.Pointer[string]
-	rejectedFull    atomic.Uint64
-	rejectedClosed  atomic.Uint64
 	lookups         atomic.Uint64
 }
 
@@ -80,26 +69,20 @@ func New(cfg Config) (*Relay, error) {
 		rdb:      redis.NewClient(c.redisOptions(64)),
 		readers:  redis.NewClient(ropts),
 		rconns:   rconns,
-		source:   redactSource(c.Source),
+		source:   RedactSource(c.Source),
 		ctx:      ctx,
 		cancel:   cancel,
 		channels: make(map[string]*channel),
-		subs:     make(map[*subscriber]struct{}),
 		warned:   make(map[string]bool),
-		hb:       make(chan struct{}),
-		endCh:    make(chan struct{}),
+		hub: hub.New(hub.Config{MaxSubscribers: c.MaxSubscribers, WriteTimeout: c.WriteTimeout,
+			Heartbeat: c.Heartbeat, Retry: c.Retry, Clock: c.Clock, Logger: c.Logger}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/stream/{channel}", r.handleStream)
 	mux.HandleFunc("GET /api/channels", r.handleChannels)
 	mux.HandleFunc("GET /healthz", r.handleHealth)
 	mux.HandleFunc("GET /metrics", r.handleMetrics)
-	r.handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		// A stream bounds its writes with deadlines; clear any left on a
-		// reused connection.
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
-		mux.ServeHTTP(w, req)
-	})
+	r.handler = hub.Handler(mux)
 
 	dctx, dcancel := context.WithTimeout(ctx, c.RedisTimeout)
 	err = r.discover(dctx)
@@ -111,10 +94,6 @@ func New(cfg Config) (*Relay, error) {
 	}
 	r.bg.Add(1)
 	go r.discoverLoop()
-	if c.Heartbeat > 0 {
-		r.bg.Add(1)
-		go r.heartbeatLoop()
-	}
 	return r, nil
 }
 
@@ -164,13 +143,12 @@ func (r *Relay) Serve(ctx context.Context, ln net.Listener) error {
 		return ErrClosed
 	}
 	r.log.Info("serving", "addr", ln.Addr().String(), "source", r.source, "pattern", r.cfg.Streams)
-	return serve.Run(ctx, ln, serve.Options{
+	return r.hub.Serve(ctx, ln, hub.ServeOptions{
 		Handler:           r.handler,
 		ReadHeaderTimeout: r.cfg.ReadHeaderTimeout,
 		MaxHeaderBytes:    r.cfg.MaxHeaderBytes,
 		ShutdownTimeout:   r.cfg.ShutdownTimeout,
 		Logger:            r.log,
-		Drain:             func(sctx context.Context) { _ = r.Shutdown(sctx) },
 	})
 }
 
@@ -179,41 +157,7 @@ func (r *Relay) Serve(ctx context.Context, ln net.Listener) error {
 // returned or ctx is done; then the streams left are cut (no clean end)
 // and ctx's error is returned. The readers keep running until Close.
 func (r *Relay) Shutdown(ctx context.Context) error {
-	return r.endStreams(ctx, "server shutting down")
-}
-
-func (r *Relay) endStreams(ctx context.Context, comment string) error {
-	r.mu.Lock()
-	r.draining = true
-	r.mu.Unlock()
-	r.endOnce.Do(func() {
-		r.endComment = comment
-		close(r.endCh)
-	})
-	done := make(chan struct{})
-	go func() {
-		r.conns.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-	}
-	left := r.snapshotSubs()
-	r.log.Warn("cutting streams that did not end in time", "count", len(left))
-	for _, sub := range left {
-		sub.ch.stats.droppedS.Add(1)
-		sub.abort()
-	}
-	t := time.NewTimer(r.cfg.ShutdownTimeout)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		r.log.Error("stream handlers still running after being cut", "count", len(r.snapshotSubs()))
-	}
-	return ctx.Err()
+	return r.hub.EndAll(ctx, "server shutting down", r.cfg.ShutdownTimeout)
 }
 
 // Close ends every stream (a final comment, then a clean end; streams
@@ -226,9 +170,7 @@ func (r *Relay) Close() error {
 		r.mu.Lock()
 		r.closed = true
 		r.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.ShutdownTimeout)
-		_ = r.endStreams(ctx, "server closing")
-		cancel()
+		r.hub.Close("server closing", r.cfg.ShutdownTimeout)
 		r.cancel()
 		// A blocked XREAD returns only when its connection closes (go-redis
 		// does not watch the context while reading): cut them.
@@ -241,49 +183,11 @@ func (r *Relay) Close() error {
 	return nil
 }
 
-func (r *Relay) snapshotSubs() []*subscriber {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]*subscriber, 0, len(r.subs))
-	for sub := range r.subs {
-		out = append(out, sub)
-	}
-	return out
-}
-
 // noteRedisErr records the latest Redis error, for /healthz.
 func (r *Relay) noteRedisErr(err error) {
 	r.redisErrs.Add(1)
 	s := err.Error()
 	r.lastErr.Store(&s)
-}
-
-// heartbeat returns the channel closed at the next heartbeat tick (nil
-// when heartbeats are off: it never fires).
-func (r *Relay) heartbeat() <-chan struct{} {
-	if r.cfg.Heartbeat <= 0 {
-		return nil
-	}
-	r.hbMu.Lock()
-	defer r.hbMu.Unlock()
-	return r.hb
-}
-
-func (r *Relay) heartbeatLoop() {
-	defer r.bg.Done()
-	t := r.cfg.Clock.NewTicker(r.cfg.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.ctx.Done():
-			return
-		case <-t.C():
-			r.hbMu.Lock()
-			close(r.hb)
-			r.hb = make(chan struct{})
-			r.hbMu.Unlock()
-		}
-	}
 }
 
 // discoverLoop runs discover every Config.Discover, or retries it with
@@ -387,7 +291,7 @@ func (r *Relay) addChannel(name string) (*channel, skipReason) {
 	}
 	reason := skipNone
 	switch {
-	case !validName(name):
+	case !ValidName(name):
 		reason = skipName
 	case len(r.channels) >= r.cfg.MaxChannels:
 		reason = skipCap
@@ -435,7 +339,7 @@ func (r *Relay) lookup(ctx context.Context, name string) (*channel, error) {
 	if ch != nil {
 		return ch, nil
 	}
-	if !validName(name) || !globMatch(r.cfg.Streams, name) {
+	if !ValidName(name) || !globMatch(r.cfg.Streams, name) {
 		return nil, errUnknown
 	}
 	r.lookups.Add(1)

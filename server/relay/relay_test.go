@@ -52,8 +52,8 @@ func TestPublishDelivery(t *testing.T) {
 	if f := c.Next(t); f.Retry != "100" || f.HasData {
 		t.Fatalf("first frame %+v, want retry: 100 alone", f)
 	}
-	if h := c.Resp.Header; h.Get("Content-Type") != "text/event-stream; charset=utf-8" ||
-		h.Get("Cache-Control") != "no-cache, no-transform" || h.Get("X-Accel-Buffering") != "no" {
+	if h := c.Resp.Header; h.Get("Content-Type") != "text/event-stream" ||
+		h.Get("Cache-Control") != "no-cache, no-transform, must-revalidate" || h.Get("X-Accel-Buffering") != "no" {
 		t.Fatalf("headers %v", h)
 	}
 	waitFor(t, "subscriber", func() bool { return tr.subscribers("deploy") == 1 })

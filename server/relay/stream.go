@@ -2,116 +2,38 @@ package relay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ssemon/ssemon/client/wire"
 	"github.com/ssemon/ssemon/server/internal/httpjson"
+	"github.com/ssemon/ssemon/server/internal/hub"
 )
-
-// LostEventType is the type of the event that tells a client what it
-// missed, in the shape the in-memory demo server uses.
-const LostEventType = "lost"
-
-// subscriber is one stream connection.
-type subscriber struct {
-	ch      *channel
-	remote  string
-	cancel  context.CancelFunc
-	rc      *http.ResponseController
-	aborted atomic.Bool // cut the connection (no clean end of stream)
-
-	mu     sync.Mutex
-	active bool // the handler is running (rc may be used)
-}
-
-// abort cuts sub's connection at once, without a clean end of stream.
-func (sub *subscriber) abort() {
-	sub.aborted.Store(true)
-	sub.cancel()
-	sub.mu.Lock()
-	if sub.active {
-		// Unblock a write in progress; the handler is still running, so
-		// the deadline cannot leak to a later request on the connection.
-		_ = sub.rc.SetWriteDeadline(time.Now())
-	}
-	sub.mu.Unlock()
-}
-
-// admit registers a new stream connection, or says why it is refused.
-func (r *Relay) admit(ch *channel, req *http.Request, cancel context.CancelFunc, rc *http.ResponseController) (*subscriber, string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed || r.draining {
-		r.rejectedClosed.Add(1)
-		return nil, "server shutting down"
-	}
-	if len(r.subs) >= r.cfg.MaxSubscribers {
-		r.rejectedFull.Add(1)
-		r.log.Warn("stream refused: too many subscribers", "limit", r.cfg.MaxSubscribers, "channel", ch.name, "remote", req.RemoteAddr)
-		return nil, fmt.Sprintf("too many subscribers (limit %d)", r.cfg.MaxSubscribers)
-	}
-	sub := &subscriber{ch: ch, remote: req.RemoteAddr, cancel: cancel, rc: rc, active: true}
-	r.subs[sub] = struct{}{}
-	r.conns.Add(1)
-	ch.subs.Add(1)
-	return sub, ""
-}
-
-func (r *Relay) release(sub *subscriber) {
-	sub.mu.Lock()
-	sub.active = false
-	sub.mu.Unlock()
-	sub.ch.subs.Add(-1)
-	r.mu.Lock()
-	delete(r.subs, sub)
-	r.mu.Unlock()
-	r.conns.Done()
-}
 
 // resume is what a client asked for when connecting.
 type resume struct {
-	has     bool   // Last-Event-ID given
-	raw     string // as given
-	id      ID     // parsed
-	valid   bool   // raw parsed as a Redis id
-	history int    // ?history=N, without Last-Event-ID
+	hub.Resume
+	id    ID   // parsed
+	valid bool // Raw parsed as a Redis id
 }
 
 // parseResume reads Last-Event-ID (header first, then ?lastEventId=) and
 // ?history=N.
 func parseResume(req *http.Request, maxHistory int) (resume, error) {
-	var rs resume
-	raw := req.Header.Get("Last-Event-ID")
-	if raw == "" {
-		raw = req.URL.Query().Get("lastEventId")
+	hr, err := hub.ParseResume(req, maxHistory)
+	rs := resume{Resume: hr}
+	if rs.Has {
+		id, perr := ParseID(strings.TrimSpace(rs.Raw))
+		rs.id, rs.valid = id, perr == nil
 	}
-	if raw != "" {
-		if len(raw) > 256 {
-			raw = raw[:256]
-		}
-		rs.has, rs.raw = true, raw
-		id, err := ParseID(strings.TrimSpace(raw))
-		rs.id, rs.valid = id, err == nil
-	}
-	if h := req.URL.Query().Get("history"); h != "" {
-		n, err := strconv.Atoi(h)
-		if err != nil || n < 0 {
-			return rs, errors.New("history must be a non-negative integer")
-		}
-		rs.history = min(n, maxHistory)
-	}
-	return rs, nil
+	return rs, err
 }
 
 // handleStream serves GET /api/stream/{channel}.
@@ -137,61 +59,29 @@ func (r *Relay) handleStream(w http.ResponseWriter, req *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, err.Error(), "")
 		return
 	}
-	setStreamHeaders(w, req)
 	if req.Method == http.MethodHead {
+		hub.SetHeaders(w, req)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	ctx, cancel := context.WithCancel(req.Context())
-	defer cancel()
-	rc := http.NewResponseController(w)
-	sub, reason := r.admit(ch, req, cancel, rc)
-	if sub == nil {
-		h := w.Header()
-		for _, k := range []string{"Content-Type", "Cache-Control", "X-Accel-Buffering", "Connection"} {
-			h.Del(k)
-		}
-		h.Set("Retry-After", strconv.Itoa(max(1, int(r.cfg.Retry.Seconds()))))
-		httpjson.Error(w, http.StatusServiceUnavailable, reason, "")
+	c := r.hub.Admit(w, req, name, &ch.k)
+	if c == nil {
 		return
 	}
-	defer r.release(sub)
-	ch.stats.connections.Add(1)
-	r.log.Debug("subscriber connected", "channel", name, "remote", req.RemoteAddr, "last_event_id", rs.raw, "history", rs.history)
-
-	st := &streamState{r: r, ch: ch, sub: sub, ctx: ctx, w: w, rc: rc, rs: rs, bo: r.newBackoff()}
-	err = st.run()
-	r.log.Debug("subscriber gone", "channel", name, "remote", req.RemoteAddr, "err", err, "aborted", sub.aborted.Load())
-	if sub.aborted.Load() {
-		panic(http.ErrAbortHandler) // cut the connection: no clean end of stream
-	}
-	// Bound the final chunk's write; the next request on this connection
-	// resets the deadline (see Handler).
-	_ = rc.SetWriteDeadline(time.Now().Add(r.cfg.WriteTimeout))
+	r.log.Debug("subscriber connected", "channel", name, "remote", req.RemoteAddr, "last_event_id", rs.Raw, "history", rs.History)
+	st := &streamState{r: r, ch: ch, c: c, ctx: c.Context(), rs: rs, bo: r.newBackoff()}
+	defer st.stopRetry()
+	r.hub.Stream(w, req, c, append(hub.AppendRetry(nil, r.cfg.Retry.Milliseconds()), '\n'), st)
+	r.log.Debug("subscriber gone", "channel", name, "remote", req.RemoteAddr)
 }
 
-func setStreamHeaders(w http.ResponseWriter, req *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-cache, no-transform")
-	h.Set("X-Accel-Buffering", "no")
-	if req.ProtoMajor == 1 {
-		h.Set("Connection", "keep-alive")
-	}
-}
-
-// errAborted is the write error after a subscriber was cut.
-var errAborted = errors.New("relay: subscriber dropped")
-
-// streamState is one connection's position and its writer. Only the
-// handler goroutine uses it.
+// streamState is one connection's position: its feed (hub.Feed). Only
+// the connection's goroutine uses it.
 type streamState struct {
 	r   *Relay
 	ch  *channel
-	sub *subscriber
+	c   *hub.Conn
 	ctx context.Context
-	w   http.ResponseWriter
-	rc  *http.ResponseController
 	rs  resume
 	bo  *backoff
 
@@ -205,63 +95,49 @@ type streamState struct {
 	lostThrough ID
 	oldest      string // the oldest entry Redis kept, for the notice
 
-	frames   [][]byte
-	buf      []byte
-	deadline time.Time
-	retry    <-chan time.Time // set after a Redis error: when to try again
-	retryT   interface{ Stop() bool }
+	buf    []byte           // what Next gives to send
+	retry  <-chan time.Time // set after a Redis error: when to try again
+	retryT interface{ Stop() bool }
 }
 
-// run streams until the client leaves, the relay ends the stream or a
-// write fails.
-func (s *streamState) run() error {
-	s.w.WriteHeader(http.StatusOK)
-	s.buf = append(s.buf[:0], "retry: "...)
-	s.buf = strconv.AppendInt(s.buf, s.r.cfg.Retry.Milliseconds(), 10)
-	s.buf = append(s.buf, "\n\n"...)
-	if err := s.send(); err != nil {
-		return err
-	}
-	defer func() {
-		if s.retryT != nil {
-			s.retryT.Stop()
-		}
-	}()
+// Next implements hub.Feed: it gives what is due, or waits until there is
+// something (Redis failing keeps the connection: heartbeats go on and it
+// tries again after a backoff).
+func (s *streamState) Next(c *hub.Conn, b []byte) ([]byte, error) {
+	s.buf = b
 	for {
 		progressed, wake, err := s.step()
 		if err != nil {
-			var we *sendError
-			if errors.As(err, &we) {
-				return err
-			}
 			if s.ctx.Err() != nil {
-				return s.ctx.Err()
+				return s.buf, s.ctx.Err()
 			}
-			// Redis failed: keep the connection (heartbeats go on) and try
-			// again after a backoff.
 			s.r.noteRedisErr(err)
-			s.r.log.Debug("subscriber waiting for Redis", "channel", s.ch.name, "remote", s.sub.remote, "err", err)
+			s.r.log.Debug("subscriber waiting for Redis", "channel", s.ch.name, "remote", c.Remote(), "err", err)
 			s.armRetry()
-		} else if progressed {
+		}
+		if len(s.buf) > 0 {
+			return s.buf, nil
+		}
+		if err == nil && progressed {
 			continue
 		}
-		select {
-		case <-wake:
-		case <-s.retry:
+		var woke hub.Woke
+		switch s.buf, woke = c.Wait(s.buf, wake, s.retry); woke {
+		case hub.Timer:
 			s.retry, s.retryT = nil, nil
-		case <-s.r.heartbeat():
-			s.buf = append(s.buf[:0], ": heartbeat\n\n"...)
-			if err := s.send(); err != nil {
-				return err
-			}
-			s.ch.stats.heartbeats.Add(1)
-		case <-s.r.endCh:
-			s.buf = append(append(append(s.buf[:0], ": "...), s.r.endComment...), "\n\n"...)
-			_ = s.send()
-			return nil
-		case <-s.ctx.Done():
-			return s.ctx.Err()
+		case hub.Heartbeat:
+			return s.buf, nil
+		case hub.Ended:
+			return s.buf, io.EOF
+		case hub.Gone:
+			return s.buf, s.ctx.Err()
 		}
+	}
+}
+
+func (s *streamState) stopRetry() {
+	if s.retryT != nil {
+		s.retryT.Stop()
 	}
 }
 
@@ -281,7 +157,7 @@ func (s *streamState) armRetry() {
 func (s *streamState) step() (progressed bool, wake <-chan struct{}, err error) {
 	if s.retry != nil {
 		// Waiting after a Redis error; cached entries are still sent.
-		_, _, behind, _, w := s.ch.collect(s.cursor, nil, 0)
+		_, _, behind, w := s.ch.cache.Each(key(s.cursor), 0, nil)
 		if !s.positioned || behind || s.checkAhead {
 			return false, w, nil
 		}
@@ -289,7 +165,7 @@ func (s *streamState) step() (progressed bool, wake <-chan struct{}, err error) 
 	if !s.positioned {
 		ok, err := s.position()
 		if !ok || err != nil {
-			_, _, _, _, w := s.ch.collect(s.cursor, nil, 0)
+			_, _, _, w := s.ch.cache.Each(key(s.cursor), 0, nil)
 			return false, w, err
 		}
 	}
@@ -298,24 +174,19 @@ func (s *streamState) step() (progressed bool, wake <-chan struct{}, err error) 
 			return false, nil, err
 		}
 	}
-	frames, next, behind, _, wake := s.ch.collect(s.cursor, s.frames[:0], s.r.cfg.Batch)
-	s.frames = frames
+	buf, next, n, behind, wake := s.ch.cache.Read(key(s.cursor), s.buf, s.r.cfg.Batch, 1<<20)
 	if behind {
 		err := s.fromRedis()
 		return err == nil, wake, err
 	}
-	if len(frames) == 0 {
+	if n == 0 {
 		return false, wake, nil
 	}
-	s.buf = s.buf[:0]
-	for _, f := range frames {
-		s.buf = append(s.buf, f...)
-	}
-	clear(frames)
-	s.cursor = next
+	s.buf = buf
+	s.cursor = fromKey(next)
 	s.from = ""
 	s.bo.reset()
-	return true, wake, s.send()
+	return true, wake, nil
 }
 
 // position sets the cursor as the client asked, once the reader has its
@@ -327,21 +198,19 @@ func (s *streamState) position() (bool, error) {
 	}
 	rs := s.rs
 	switch {
-	case rs.has && !rs.valid:
+	case rs.Has && !rs.valid:
 		s.cursor = last
-		s.buf = appendReset(s.buf[:0], rs.raw, last, "invalid")
-		s.ch.stats.lost.Add(1)
-		if err := s.send(); err != nil {
-			return false, err
-		}
-	case rs.has:
-		s.cursor, s.from = rs.id, rs.raw
+		s.buf = hub.AppendReset(s.buf, rs.Raw, last.String(), wire.ReasonInvalid)
+		s.ch.k.Lost.Add(1)
+	case rs.Has:
+		s.cursor, s.from = rs.id, rs.Raw
 		s.checkAhead = last.Less(rs.id)
-	case rs.history > 0:
-		start, ok := s.ch.historyStart(rs.history)
+	case rs.History > 0:
+		k, ok := s.ch.cache.Tail(rs.History)
+		start := fromKey(k)
 		if !ok {
 			ctx, cancel := context.WithTimeout(s.ctx, s.r.cfg.RedisTimeout)
-			msgs, err := s.r.rdb.XRevRangeN(ctx, s.ch.name, last.String(), "-", int64(rs.history)).Result()
+			msgs, err := s.r.rdb.XRevRangeN(ctx, s.ch.name, last.String(), "-", int64(rs.History)).Result()
 			cancel()
 			if err != nil {
 				return false, err
@@ -383,10 +252,10 @@ func (s *streamState) verifyAhead() error {
 		return nil // the reader will get there
 	}
 	last, _, _ = s.ch.position()
-	s.buf = appendReset(s.buf[:0], s.rs.raw, last, "ahead")
-	s.ch.stats.lost.Add(1)
+	s.buf = hub.AppendReset(s.buf, s.rs.Raw, last.String(), wire.ReasonAhead)
+	s.ch.k.Lost.Add(1)
 	s.cursor, s.from = last, ""
-	return s.send()
+	return nil
 }
 
 // fromRedis sends, from Redis, the entries after the cursor up to the
@@ -414,7 +283,6 @@ func (s *streamState) fromRedis() error {
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return err
 	}
-	s.buf = s.buf[:0]
 	sent := 0
 	for _, m := range msgs {
 		id, err := ParseID(m.ID)
@@ -424,8 +292,7 @@ func (s *streamState) fromRedis() error {
 		if s.lostPending && s.lostThrough.Less(id) {
 			s.appendLost(s.lostThrough)
 		}
-		rec := s.ch.encode(id, m.Values)
-		s.buf = append(s.buf, rec.frame...)
+		s.buf = append(s.buf, s.ch.encode(id, m.Values)...)
 		s.cursor, s.from = id, ""
 		sent++
 		if !s.cursor.Less(base) {
@@ -442,11 +309,10 @@ func (s *streamState) fromRedis() error {
 	if !s.cursor.Less(base) {
 		s.lostChecked, s.lostPending = false, false
 	}
-	if len(s.buf) == 0 {
-		return nil
+	if sent > 0 {
+		s.bo.reset()
 	}
-	s.bo.reset()
-	return s.send()
+	return nil
 }
 
 // appendLost appends a lost notice for the entries after the cursor
@@ -460,30 +326,11 @@ func (s *streamState) appendLost(through ID) {
 	if from == "" {
 		from = s.cursor.String()
 	}
-	data, _ := json.Marshal(struct {
-		Missed  int    `json:"missed"`
-		From    string `json:"from"`
-		Oldest  string `json:"oldest"`
-		Through string `json:"through"`
-		Exact   bool   `json:"exact"`
-	}{1, from, s.oldest, through.String(), false})
-	s.buf = appendFrame(s.buf, &Event{ID: through, Type: LostEventType, Data: string(data)})
-	s.ch.stats.lost.Add(1)
+	exact := false
+	s.buf = hub.AppendLost(s.buf, through.String(),
+		&wire.Lost{Missed: 1, From: from, Oldest: s.oldest, Through: through.String(), Exact: &exact})
+	s.ch.k.Lost.Add(1)
 	s.cursor, s.from, s.lostPending = through, "", false
-}
-
-// appendReset appends the notice for a Last-Event-ID that cannot be
-// resumed (ahead of the stream, or not a Redis id): the client starts
-// over from last.
-func appendReset(b []byte, from string, last ID, reason string) []byte {
-	data, _ := json.Marshal(struct {
-		Missed int    `json:"missed"`
-		Reset  bool   `json:"reset"`
-		From   string `json:"from"`
-		Last   string `json:"last"`
-		Reason string `json:"reason"`
-	}{0, true, from, last.String(), reason})
-	return appendFrame(b, &Event{ID: last, Type: LostEventType, Data: string(data)})
 }
 
 // next returns the smallest id after id, for an XRANGE start that
@@ -493,53 +340,4 @@ func next(id ID) ID {
 		return ID{id.Ms + 1, 0}
 	}
 	return ID{id.Ms, id.Seq + 1}
-}
-
-// sendError is a failed write to the client: the stream ends.
-type sendError struct{ err error }
-
-func (e *sendError) Error() string { return "relay: write to subscriber: " + e.err.Error() }
-func (e *sendError) Unwrap() error { return e.err }
-
-// send writes buf and flushes it, within the write timeout.
-func (s *streamState) send() error {
-	if s.sub.aborted.Load() {
-		return &sendError{errAborted}
-	}
-	s.setDeadline()
-	if _, err := s.w.Write(s.buf); err != nil {
-		return s.fail(err)
-	}
-	if err := s.rc.Flush(); err != nil {
-		return s.fail(err)
-	}
-	return nil
-}
-
-// setDeadline bounds the next writes by the write timeout, moving the
-// connection's deadline only once it is more than a tenth of the timeout
-// old (a runtime timer update per write would cost at 1000 subscribers).
-func (s *streamState) setDeadline() {
-	wt := s.r.cfg.WriteTimeout
-	now := time.Now()
-	if d := now.Add(wt); d.Sub(s.deadline) > wt/10 {
-		s.deadline = d
-		_ = s.rc.SetWriteDeadline(d)
-	}
-}
-
-func (s *streamState) fail(err error) error {
-	if isTimeout(err) && !s.sub.aborted.Load() {
-		s.ch.stats.droppedW.Add(1)
-		s.r.log.Info("subscriber dropped: write timed out", "channel", s.ch.name, "remote", s.sub.remote, "timeout", s.r.cfg.WriteTimeout)
-	}
-	return &sendError{err}
-}
-
-func isTimeout(err error) bool {
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }

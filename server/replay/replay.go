@@ -32,8 +32,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -41,7 +39,7 @@ import (
 	"github.com/ssemon/ssemon/client/clock"
 	"github.com/ssemon/ssemon/client/record"
 	"github.com/ssemon/ssemon/server/internal/httpjson"
-	"github.com/ssemon/ssemon/server/internal/serve"
+	"github.com/ssemon/ssemon/server/internal/hub"
 )
 
 // Defaults and caps of Config.
@@ -171,13 +169,13 @@ type refusal struct {
 }
 
 type channel struct {
-	info    ChannelInfo
-	url     string
-	frames  []frame
-	resume  map[string]int // event id → index after the event that set it
-	refuse  *refusal
-	opened  bool
-	serving atomic.Int64
+	info   ChannelInfo
+	url    string
+	frames []frame
+	resume map[string]int // event id → index after the event that set it
+	refuse *refusal
+	opened bool
+	k      hub.Counters
 	// while loading
 	connected bool // the recorded connection is open
 	pending   int  // index of the last drop awaiting its reopen, or -1
@@ -191,16 +189,10 @@ type Server struct {
 	byName   map[string]*channel
 	duration time.Duration
 	handler  http.Handler
-	stop     chan struct{}
 
-	mu        sync.Mutex
-	closed    bool
-	subs      int
-	conns     sync.WaitGroup
-	closeOnce sync.Once
+	hub       *hub.Hub
 	skipped   int
 	truncated bool
-	refused   atomic.Uint64
 }
 
 // New loads cfg.File and returns a Server for it. Errors are *Error (a
@@ -240,7 +232,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, byName: make(map[string]*channel), stop: make(chan struct{})}
+	s := &Server{cfg: cfg, log: cfg.Logger, byName: make(map[string]*channel),
+		hub: hub.New(hub.Config{MaxSubscribers: cfg.MaxSubscribers, WriteTimeout: cfg.WriteTimeout, Retry: time.Second, Clock: cfg.Clock, Logger: cfg.Logger})}
 	if err := s.load(); err != nil {
 		return nil, &Error{File: cfg.File, Err: err}
 	}
@@ -249,7 +242,7 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /api/stream/{channel}", s.handleStream)
 	mux.HandleFunc("GET /api/channels", s.handleChannels)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.handler = mux
+	s.handler = hub.Handler(mux)
 	s.log.Info("recording loaded", "file", cfg.File, "channels", len(s.channels), "duration", s.duration,
 		"speed", cfg.Speed, "loop", cfg.Loop, "skipped_lines", s.skipped, "truncated", s.truncated)
 	return s, nil
@@ -418,20 +411,16 @@ func (s *Server) Duration() time.Duration { return s.duration }
 // Config.ShutdownTimeout are cut). It returns nil after a shutdown caused
 // by ctx, ErrClosed on a closed Server, or the listener's error.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
+	if s.hub.Down() {
 		return ErrClosed
 	}
 	s.log.Info("replaying", "addr", ln.Addr().String(), "file", s.cfg.File, "channels", len(s.channels))
-	return serve.Run(ctx, ln, serve.Options{
+	return s.hub.Serve(ctx, ln, hub.ServeOptions{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		MaxHeaderBytes:    16 << 10,
 		ShutdownTimeout:   s.cfg.ShutdownTimeout,
 		Logger:            s.log,
-		Drain:             func(context.Context) { _ = s.Close() },
 	})
 }
 
@@ -439,32 +428,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // until their handlers returned. New streams get 503. Safe to call more
 // than once.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
-		close(s.stop)
-		s.conns.Wait()
-	})
+	s.hub.Close("server closing", s.cfg.ShutdownTimeout)
 	return nil
-}
-
-func (s *Server) admit() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed || s.subs >= s.cfg.MaxSubscribers {
-		return false
-	}
-	s.subs++
-	s.conns.Add(1)
-	return true
-}
-
-func (s *Server) release() {
-	s.mu.Lock()
-	s.subs--
-	s.mu.Unlock()
-	s.conns.Done()
 }
 
 func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
@@ -484,15 +449,13 @@ func (s *Server) handleChannels(w http.ResponseWriter, r *http.Request) {
 		Loop       bool    `json:"loop"`
 	}{Channels: make([]entry, 0, len(s.channels)), DurationMS: s.duration.Milliseconds(), Speed: s.cfg.Speed, Loop: s.cfg.Loop}
 	for _, ch := range s.channels {
-		out.Channels = append(out.Channels, entry{ChannelInfo: ch.info, URL: scheme + "://" + r.Host + ch.info.Path, Subscribers: ch.serving.Load()})
+		out.Channels = append(out.Channels, entry{ChannelInfo: ch.info, URL: scheme + "://" + r.Host + ch.info.Path, Subscribers: ch.k.Subscribers.Load()})
 	}
 	httpjson.Write(w, http.StatusOK, out)
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	closed, subs := s.closed, s.subs
-	s.mu.Unlock()
+	closed, subs := s.hub.Down(), s.hub.Subscribers()
 	status, word := http.StatusOK, "ok"
 	if closed {
 		status, word = http.StatusServiceUnavailable, "shutting down"
@@ -502,7 +465,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		Channels    int    `json:"channels"`
 		Subscribers int    `json:"subscribers"`
 		Refused     uint64 `json:"refused"`
-	}{word, len(s.channels), subs, s.refused.Load()})
+	}{word, len(s.channels), subs, s.hub.RejectedFull.Load() + s.hub.RejectedClosed.Load()})
 }
 
 // handleStream serves GET /api/stream/{channel}.
@@ -548,36 +511,19 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent) // the client has it all: stop
 		return
 	}
-	if !s.admit() {
-		s.refused.Add(1)
-		httpjson.Error(w, http.StatusServiceUnavailable, fmt.Sprintf("server closing or too many subscribers (limit %d)", s.cfg.MaxSubscribers), "")
-		return
-	}
-	defer s.release()
-	ch.serving.Add(1)
-	defer ch.serving.Add(-1)
-
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-cache, no-transform")
-	h.Set("X-Accel-Buffering", "no")
-	start := s.cfg.Clock.Now() // before the client can see the response
-	w.WriteHeader(http.StatusOK)
-	c := &conn{s: s, ch: ch, w: w, rc: http.NewResponseController(w), ctx: r.Context(), curID: lastID, last: start}
+	c := &conn{s: s, ch: ch, curID: lastID, pos: pos, loop: 1}
+	// Start before the client can see the response.
+	c.last = s.cfg.Clock.Now()
+	c.origin = c.last.Add(-c.scale(base))
 	if lastID != "" && !found {
-		c.buf = append(c.buf, ": last event id "+sanitizeComment(lastID)+" is not in the recording; replaying from the start\n"...)
+		c.pre = hub.AppendCommentLine(nil, "last event id "+sanitizeComment(lastID)+" is not in the recording; replaying from the start")
 	}
-	if len(c.buf) == 0 {
-		// Send the headers now: the client sees "open" before the first
-		// frame is due.
-		_ = c.rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-		if c.rc.Flush() != nil {
-			return
-		}
-	} else if c.flush() != nil {
+	hc := s.hub.Admit(w, r, name, &ch.k)
+	if hc == nil {
 		return
 	}
-	c.play(pos, base, start)
+	defer c.stopTimer()
+	s.hub.Stream(w, r, hc, nil, c)
 }
 
 // sanitizeComment keeps s on one comment line.
@@ -590,97 +536,83 @@ func sanitizeComment(s string) string {
 	}, s)
 }
 
-// conn is one client connection.
+// conn is one client connection's replay: its feed (hub.Feed).
 type conn struct {
-	s     *Server
-	ch    *channel
-	w     http.ResponseWriter
-	rc    *http.ResponseController
-	ctx   context.Context
-	curID string
-	buf   []byte
-	last  time.Time // last write (replay clock)
+	s      *Server
+	ch     *channel
+	curID  string
+	pre    []byte    // a comment to send first
+	pos    int       // next frame
+	origin time.Time // replay-clock time of recording offset 0
+	loop   int
+	last   time.Time // last write (replay clock)
+	timer  clock.Timer
 }
 
-func (c *conn) flush() error {
-	if len(c.buf) == 0 {
-		return nil
+func (c *conn) stopTimer() {
+	if c.timer != nil {
+		c.timer.Stop()
 	}
-	_ = c.rc.SetWriteDeadline(time.Now().Add(c.s.cfg.WriteTimeout))
-	_, err := c.w.Write(c.buf)
-	if err == nil {
-		err = c.rc.Flush()
-	}
-	c.buf = c.buf[:0]
-	c.last = c.s.cfg.Clock.Now()
-	if err != nil {
-		c.s.log.Debug("client dropped", "channel", c.ch.info.Name, "err", err)
-	}
-	return err
 }
 
-// play sends the channel's frames from index pos at their recorded pace,
-// recording time base being replay-clock time start.
-func (c *conn) play(pos int, base time.Duration, start time.Time) {
+func (c *conn) scale(d time.Duration) time.Duration { return time.Duration(float64(d) / c.s.cfg.Speed) }
+
+// Next implements hub.Feed: the channel's frames from c.pos at their
+// recorded pace, the recording time c.base being when the connection
+// opened; everything due at once goes in one write.
+func (c *conn) Next(hc *hub.Conn, b []byte) ([]byte, error) {
 	clk := c.s.cfg.Clock
-	speed := c.s.cfg.Speed
-	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
+	if c.pre != nil {
+		b, c.pre = append(b, c.pre...), nil
+		return b, nil
+	}
 	frames := c.ch.frames
-	origin := start.Add(-scale(base)) // replay-clock time of offset 0
-	period := max(c.s.duration, minLoop)
-	var timer clock.Timer // created by the first wait
-	defer func() {
-		if timer != nil {
-			timer.Stop()
+	for {
+		if c.pos >= len(frames) {
+			if !c.s.cfg.Loop {
+				return hub.AppendCommentLine(b, "end of recording"), io.EOF
+			}
+			next := c.origin.Add(c.scale(max(c.s.duration, minLoop)))
+			if b, ok, err := c.waitUntil(hc, b, next); !ok {
+				return b, err
+			}
+			c.origin, c.pos = next, 0
+			c.loop++
+			b = hub.AppendCommentLine(b, "replay loop "+strconv.Itoa(c.loop))
+			continue
 		}
-	}()
-	for loop := 1; ; loop++ {
-		for ; pos < len(frames); pos++ {
-			f := &frames[pos]
-			if f.kind == kindDrop && !c.s.cfg.Drops {
-				continue
-			}
-			if !c.waitUntil(&timer, origin.Add(scale(f.at))) {
-				return
-			}
-			if f.kind == kindDrop {
-				_ = c.flush()
-				return // the client reconnects, as it did then
-			}
-			c.appendFrame(f)
-			// Send everything due at once in one write.
-			for pos+1 < len(frames) && frames[pos+1].kind != kindDrop &&
-				!clk.Now().Before(origin.Add(scale(frames[pos+1].at))) && len(c.buf) < 64<<10 {
-				pos++
-				c.appendFrame(&frames[pos])
-			}
-			if c.flush() != nil {
-				return
-			}
+		f := &frames[c.pos]
+		if f.kind == kindDrop && !c.s.cfg.Drops {
+			c.pos++
+			continue
 		}
-		if !c.s.cfg.Loop {
-			c.buf = append(c.buf, ": end of recording\n"...)
-			_ = c.flush()
-			return
+		if b, ok, err := c.waitUntil(hc, b, c.origin.Add(c.scale(f.at))); !ok {
+			return b, err
 		}
-		origin = origin.Add(scale(period))
-		pos = 0
-		if !c.waitUntil(&timer, origin) {
-			return
+		if f.kind == kindDrop {
+			return b, io.EOF // the client reconnects, as it did then
 		}
-		c.buf = append(c.buf, ": replay loop "+strconv.Itoa(loop+1)+"\n"...)
+		b = c.appendFrame(b, f)
+		c.pos++
+		for c.pos < len(frames) && frames[c.pos].kind != kindDrop &&
+			!clk.Now().Before(c.origin.Add(c.scale(frames[c.pos].at))) && len(b) < 64<<10 {
+			b = c.appendFrame(b, &frames[c.pos])
+			c.pos++
+		}
+		c.last = clk.Now()
+		return b, nil
 	}
 }
 
-// waitUntil waits on the replay clock until t, sending keepalive comments
-// on a long silence. It reports false when the client left or the server
-// is closing.
-func (c *conn) waitUntil(timer *clock.Timer, t time.Time) bool {
+// waitUntil waits on the replay clock until t. It reports false with what
+// to return from Next when it must return first: a keepalive comment
+// after a long silence (nil error), the stream ending or the client gone.
+func (c *conn) waitUntil(hc *hub.Conn, b []byte, t time.Time) ([]byte, bool, error) {
 	clk := c.s.cfg.Clock
 	for {
 		now := clk.Now()
 		if !now.Before(t) {
-			return true
+			return b, true, nil
 		}
 		wait := t.Sub(now)
 		keepalive := false
@@ -689,64 +621,42 @@ func (c *conn) waitUntil(timer *clock.Timer, t time.Time) bool {
 				wait, keepalive = max(next.Sub(now), 0), true
 			}
 		}
-		if *timer == nil {
-			*timer = clk.NewTimer(wait)
+		if c.timer == nil {
+			c.timer = clk.NewTimer(wait)
 		} else {
-			(*timer).Reset(wait)
+			c.timer.Reset(wait)
 		}
-		select {
-		case <-c.ctx.Done():
-			return false
-		case <-c.s.stop:
-			c.buf = append(c.buf, ": server closing\n"...)
-			_ = c.flush()
-			return false
-		case <-(*timer).C():
-			if keepalive && clk.Now().Before(t) {
-				c.buf = append(c.buf, ": keepalive\n"...)
-				if c.flush() != nil {
-					return false
-				}
-			}
+		var woke hub.Woke
+		switch b, woke = hc.Wait(b, nil, c.timer.C()); woke {
+		case hub.Ended:
+			return b, false, io.EOF
+		case hub.Gone:
+			return b, false, hc.Context().Err()
+		}
+		if keepalive && clk.Now().Before(t) {
+			c.last = clk.Now()
+			return hub.AppendCommentLine(b, "keepalive"), false, nil
 		}
 	}
 }
 
 // appendFrame appends f in the event stream format, so that the client
 // decodes the recorded id, type and data.
-func (c *conn) appendFrame(f *frame) {
+func (c *conn) appendFrame(b []byte, f *frame) []byte {
 	switch f.kind {
 	case record.KindComment:
-		c.buf = append(c.buf, ": "...)
-		c.buf = append(c.buf, f.comment...)
-		c.buf = append(c.buf, '\n')
+		return hub.AppendCommentLine(b, f.comment)
 	case record.KindRetry:
-		c.buf = append(c.buf, "retry: "...)
-		c.buf = strconv.AppendInt(c.buf, f.retry.Milliseconds(), 10)
-		c.buf = append(c.buf, '\n')
+		return hub.AppendRetry(b, f.retry.Milliseconds())
 	case record.KindEvent:
+		ev := hub.Event{Data: f.data}
 		if f.id != c.curID {
-			c.buf = append(c.buf, "id: "...)
-			c.buf = append(c.buf, f.id...)
-			c.buf = append(c.buf, '\n')
-			c.curID = f.id
+			ev.ID, ev.EmptyID, c.curID = f.id, f.id == "", f.id
 		}
-		if f.typ != "" && f.typ != "message" {
-			c.buf = append(c.buf, "event: "...)
-			c.buf = append(c.buf, f.typ...)
-			c.buf = append(c.buf, '\n')
+		if f.typ != "message" {
+			ev.Type = f.typ
 		}
-		data := f.data
-		for {
-			line, rest, more := strings.Cut(data, "\n")
-			c.buf = append(c.buf, "data: "...)
-			c.buf = append(c.buf, line...)
-			c.buf = append(c.buf, '\n')
-			if !more {
-				break
-			}
-			data = rest
-		}
-		c.buf = append(c.buf, '\n')
+		return hub.AppendEvent(b, &ev)
 	}
+	return b
 }

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/ssemon/ssemon/server/relay"
+)
+
+func TestPublish(t *testing.T) {
+	url := startRedis(t)
+	rdb := redisClient(t, url)
+	tests := []struct {
+		name    string
+		args    []string
+		stdin   string
+		key     string // the stream written
+		usage   bool   // a *UsageError
+		errWant string // "" = success
+		events  []relay.Event
+	}{
+		{name: "one event", key: "a", args: []string{"--source", url, "a", "--event", "stage", `{"progress":40}`},
+			events: []relay.Event{{Type: "stage", Data: `{"progress":40}`}}},
+		{name: "flags before the channel", key: "b", args: []string{"--source", url, "--event", "t", "b", "plain text"},
+			events: []relay.Event{{Type: "t", Data: "plain text"}}},
+		{name: "JSON lines", key: "c", args: []string{"--source", url, "c"}, stdin: "{\"n\":1}\n\n[2]\r\n\"three\"\n",
+			events: []relay.Event{{Data: `{"n":1}`}, {Data: "[2]"}, {Data: `"three"`}}},
+		{name: "dash reads stdin", key: "d", args: []string{"--source", url, "d", "-"}, stdin: "{}\n", events: []relay.Event{{Data: "{}"}}},
+		{name: "bad line stops, the lines before are published", key: "e", args: []string{"--source", url, "e"}, stdin: "{}\nnope\n{}\n",
+			errWant: "stdin line 2: not valid JSON (published 1 events before it)", events: []relay.Event{{Data: "{}"}}},
+		{name: "no channel", args: []string{"--source", url}, usage: true, errWant: "CHANNEL"},
+		{name: "no source", args: []string{"x", "y"}, usage: true, errWant: "--source"},
+		{name: "bad channel", args: []string{"--source", url, "a/b", "y"}, usage: true, errWant: "channel"},
+		{name: "bad event", args: []string{"--source", url, "--event", "a\nb", "x", "y"}, usage: true, errWant: "--event"},
+		{name: "zero maxlen", args: []string{"--source", url, "--maxlen", "0", "x", "y"}, usage: true, errWant: "--maxlen"},
+		{name: "empty data", args: []string{"--source", url, "x", ""}, errWant: "empty data"},
+		{name: "Redis down", args: []string{"--source", "redis://127.0.0.1:1", "x", "y"}, errWant: "redis://127.0.0.1:1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(SourceEnv, "")
+			var out strings.Builder
+			err := runPublish(context.Background(), tt.args, strings.NewReader(tt.stdin), &out, io.Discard)
+			var ue *UsageError
+			if tt.usage != errors.As(err, &ue) {
+				t.Fatalf("err %v: usage error %v, want %v", err, errors.As(err, &ue), tt.usage)
+			}
+			if (err == nil) != (tt.errWant == "") || (err != nil && !strings.Contains(err.Error(), tt.errWant)) {
+				t.Fatalf("err %v, want %q", err, tt.errWant)
+			}
+			if len(tt.events) == 0 {
+				return
+			}
+			ids := strings.Fields(out.String())
+			if len(ids) != len(tt.events) {
+				t.Fatalf("printed ids %q, want %d", ids, len(tt.events))
+			}
+			got, err := rdb.XRange(context.Background(), tt.key, "-", "+").Result()
+			if err != nil || len(got) != len(tt.events) {
+				t.Fatalf("stream %q: %v %v", tt.key, got, err)
+			}
+			for i, m := range got {
+				id, _ := relay.ParseID(m.ID)
+				ev := relay.EntryEvent(id, m.Values)
+				if m.ID != ids[i] || ev.Type != tt.events[i].Type || ev.Data != tt.events[i].Data {
+					t.Fatalf("entry %d: %s %+v, want id %s %+v", i, m.ID, ev, ids[i], tt.events[i])
+				}
+			}
+		})
+	}
+	t.Run("help", func(t *testing.T) {
+		var errOut strings.Builder
+		err := runPublish(context.Background(), []string{"-h"}, strings.NewReader(""), io.Discard, &errOut)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(errOut.String(), "JSON lines") {
+			t.Fatalf("err %v, help %q", err, errOut.String())
+		}
+	})
+	t.Run("source from the environment", func(t *testing.T) {
+		t.Setenv(SourceEnv, url)
+		var out strings.Builder
+		if err := runPublish(context.Background(), []string{"env", "x"}, strings.NewReader(""), &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if n := rdb.XLen(context.Background(), "env").Val(); n != 1 {
+			t.Fatalf("%d entries", n)
+		}
+	})
+}
