@@ -96,7 +96,7 @@ func (rr *doctorReportRenderer) Refresh() {
 		objs = append(objs, l, widget.NewProgressBarInfinite())
 	default:
 		rep := r.Report
-		sum := widget.NewLabel(fmt.Sprintf("Watched %s, %s in all: %s", rep.Watch.Round(100*time.Millisecond), rep.Duration.Round(100*time.Millisecond), rep.Totals()))
+		sum := widget.NewLabel(rep.Headline())
 		sum.Importance = widget.LowImportance
 		objs = append(objs, sum)
 		for s := doctor.Error; ; s-- {

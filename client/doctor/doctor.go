@@ -80,6 +80,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep := &Report{URL: redact(u), Method: cfg.Stream.Method, Started: d.clk.Now(), Watch: cfg.Watch}
 	o := d.observe(ctx)
 	rep.Findings = analyze(o)
+	if !o.main.stream() {
+		rep.Watch = 0 // nothing was watched
+	}
 	rep.Duration = d.clk.Now().Sub(rep.Started)
 	return rep, ctx.Err()
 }

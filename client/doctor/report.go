@@ -83,7 +83,8 @@ type Report struct {
 	Started time.Time `json:"started"`
 	// Duration is how long it took in all.
 	Duration time.Duration `json:"-"`
-	// Watch is how long the first connection was watched.
+	// Watch is how long the first connection was to be watched; 0 when
+	// it opened no stream to watch.
 	Watch time.Duration `json:"-"`
 	// Findings lists one finding per check, in the order of Checks.
 	Findings []Finding `json:"findings"`
@@ -149,12 +150,21 @@ func (r *Report) Totals() string {
 	return strings.Join(parts, ", ")
 }
 
+// Headline says how long the examination took and its totals:
+// "watched 20s, 27s in all: 0 errors, 1 warning, 2 info, 14 ok".
+func (r *Report) Headline() string {
+	if r.Watch == 0 {
+		return fmt.Sprintf("examined in %s (no stream to watch): %s", roundDur(r.Duration), r.Totals())
+	}
+	return fmt.Sprintf("watched %s, %s in all: %s", roundDur(r.Watch), roundDur(r.Duration), r.Totals())
+}
+
 // WriteText writes the human form of the report: a header, then every
 // finding worst first with its evidence, fix and snippets.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Stream doctor: %s %s\n", r.Method, r.URL)
-	fmt.Fprintf(&b, "watched %s, %s in all: %s\n", roundDur(r.Watch), roundDur(r.Duration), r.Totals())
+	fmt.Fprintln(&b, r.Headline())
 	for s := Error; ; s-- {
 		for _, f := range r.Findings {
 			if f.Severity != s {
