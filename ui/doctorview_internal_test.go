@@ -110,7 +110,9 @@ func TestApp_DiagnoseFromDetail(t *testing.T) {
 		t.Errorf("an error finding on a good stream: %s", rep.Totals())
 	}
 	// the report is on screen: its worst finding, with its fix
-	if _, ok := find(view, func(l *widget.Label) bool { return l.Text == "Fix: "+mustFinding(t, rep, doctor.CheckAccelBuffering).Fix }); !ok {
+	if _, ok := find(view, func(l *widget.Label) bool {
+		return l.Text == "Fix: "+mustFinding(t, rep, doctor.CheckAccelBuffering).Fix
+	}); !ok {
 		t.Error("the warning's fix is not shown")
 	}
 	top := x.win.Canvas().Overlays().Top()
