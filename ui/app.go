@@ -108,6 +108,7 @@ type App struct {
 	detail    *detailView
 	banner    *Banner
 	notifier  *notifier
+	watches   *watches
 	toolbar   fyne.CanvasObject
 	dashOver  *container.ThemeOverride
 	center    *fyne.Container
@@ -225,7 +226,11 @@ func (x *App) now() time.Time { return x.clk.Now() }
 
 // apply runs a tick's change on the UI goroutine.
 func (x *App) apply(c *change) {
-	active := x.dash.apply(c)
+	alerted := x.watches.apply(c, x.dash)
+	active := x.dash.apply(c) || alerted
+	if c.channels != nil {
+		x.watches.link(x.dash)
+	}
 	if x.notifier.check(c, x.dash) {
 		active = true
 	}
@@ -243,6 +248,7 @@ func (x *App) apply(c *change) {
 func (x *App) buildUI() {
 	x.banner = NewBanner()
 	x.notifier = newNotifier(x.app, x.banner, x.clk)
+	x.watches = newWatches(x)
 	emptyHint := container.NewCenter(container.NewVBox(
 		widget.NewLabelWithStyle("No channels yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 		widget.NewLabelWithStyle("Add an event-stream URL (Ctrl+N), or start the demo server to see it work.", fyne.TextAlignCenter, fyne.TextStyle{}),
@@ -368,7 +374,9 @@ func (x *App) startDemo() error {
 		if _, taken := x.mgr.Get(name); taken {
 			name = "demo-" + name
 		}
-		if _, err := x.mgr.Add(client.ChannelConfig{Name: name, Group: DemoGroup, URL: d.url(ci)}); err != nil {
+		cfg := client.ChannelConfig{Name: name, Group: DemoGroup, URL: d.url(ci)}
+		cfg.Charts, cfg.Alerts = demoWatch(ci.Scenario)
+		if _, err := x.mgr.Add(cfg); err != nil {
 			errs = append(errs, err)
 		}
 	}

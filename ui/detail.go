@@ -68,6 +68,8 @@ type detailView struct {
 	kindLb *widget.Label
 	// faults is the demo fault row (demo channels only).
 	faults fyne.CanvasObject
+	// watch is the Charts and Alerts tabs (watchview.go).
+	watch *watchPanels
 
 	content fyne.CanvasObject
 }
@@ -170,10 +172,15 @@ func (d *detailView) build() {
 	copyRaw := widget.NewButtonWithIcon("Copy frame", theme.ContentCopyIcon(), func() {
 		d.x.app.Clipboard().SetContent(d.raw.Text)
 	})
+	d.watch = newWatchPanels(d.x, d.v.ch)
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Data", container.NewVScroll(d.pretty)),
 		container.NewTabItem("Raw frame", container.NewVScroll(d.raw)),
+		d.watch.chartsTab,
+		d.watch.alertsTab,
 	)
+	d.watch.tabs = tabs
+	tabs.OnSelected = func(*container.TabItem) { d.watch.apply(d.x.now(), true) }
 	inspector := container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(copyData, copyRaw), d.kindLb), nil, nil, nil, tabs)
 
 	split := container.NewHSplit(logPane, inspector)
@@ -305,6 +312,7 @@ func (d *detailView) afterPull(reset bool) {
 // apply brings the view up to date with a tick and reports whether the
 // channel changed.
 func (d *detailView) apply(c *change) bool {
+	d.watch.apply(c.now, c.second)
 	dirty := false
 	for _, ch := range c.dirty {
 		if ch == d.v.ch {

@@ -103,6 +103,8 @@ type chanView struct {
 	alert chanAlert
 	// recBuf is reused to read the newest record.
 	recBuf []client.Record
+	// watch is the channel's charts and alert rules (see watch.go).
+	watch *chanWatch
 }
 
 // refresh takes a new snapshot when the channel changed (or force) and
@@ -162,6 +164,9 @@ func (v *chanView) tileData(now time.Time) TileData {
 	}
 	if d.Name == "" {
 		d.Name = v.ch.Name()
+	}
+	if v.watch != nil {
+		v.watch.tileChart(&d, now)
 	}
 	return d
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssemon/ssemon/client"
+	"github.com/ssemon/ssemon/client/series"
 )
 
 // TileData is everything a Tile shows, as plain values. The zero value is
@@ -44,6 +45,15 @@ type TileData struct {
 	Reconnects uint64
 	// Gaps and Duplicates count event-ID gaps and repeats seen.
 	Gaps, Duplicates uint64
+	// Alerting counts the channel's alert rules firing: the tile is
+	// outlined in the error colour while it is above 0.
+	Alerting int
+	// ChartField, when set, shows a compact chart of that field over
+	// ChartPoints (the last minute, ending at ChartEnd) in place of the
+	// rate sparkline. ChartPoints is copied.
+	ChartField  string
+	ChartPoints []series.Point
+	ChartEnd    time.Time
 }
 
 // Tile is a channel's card on the dashboard: a stripe and badge in the
@@ -72,6 +82,7 @@ type Tile struct {
 	progress   *Progress
 	message    *canvas.Text
 	spark      *Sparkline
+	chart      *Chart
 	footer     *canvas.Text
 	anomalies  *Pill
 }
@@ -90,6 +101,8 @@ func NewTile(d TileData) *Tile {
 	t.progress = NewProgress(d.Percent, d.ETA)
 	t.message = canvas.NewText("", color.Black)
 	t.spark = NewSparkline(nil)
+	t.chart = NewChart("", true)
+	t.chart.Hidden = true
 	t.footer = canvas.NewText("", color.Black)
 	t.anomalies = NewPill("", PillWarning)
 	t.data.State = 255 // force the first Update to apply everything
@@ -101,6 +114,7 @@ func NewTile(d TileData) *Tile {
 func (t *Tile) Data() TileData {
 	d := t.data
 	d.History = t.spark.Values()
+	d.ChartPoints = t.chart.Points()
 	return d
 }
 
@@ -110,6 +124,7 @@ func (t *Tile) Update(d TileData) bool {
 	old := t.data
 	t.data = d
 	t.data.History = nil // the sparkline holds the samples
+	t.data.ChartPoints = nil
 	full := d.Name != old.Name || d.Group != old.Group || d.HasProgress != old.HasProgress
 	if t.r != nil && t.r.textSize != t.Theme().Size(theme.SizeNameText) {
 		full = true // the theme changed (presentation mode): redraw at the new size
@@ -130,6 +145,12 @@ func (t *Tile) Update(d TileData) bool {
 	if t.spark.store(d.History) {
 		t.spark.Refresh()
 		changed = true
+	}
+	if t.updateChart(d) {
+		changed = true
+	}
+	if d.Alerting != old.Alerting && (d.Alerting > 0) != (old.Alerting > 0) {
+		full, changed = true, true
 	}
 	if footer := tileFooter(d); footer != t.footer.Text {
 		t.footer.Text = footer
@@ -210,7 +231,7 @@ func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	t.ExtendBaseWidget(t)
 	r := &tileRenderer{t: t}
 	t.r = r
-	r.objects = []fyne.CanvasObject{t.bg, t.stripe, t.name, t.group, t.badge, t.progress, t.message, t.spark, t.footer, t.anomalies}
+	r.objects = []fyne.CanvasObject{t.bg, t.stripe, t.name, t.group, t.badge, t.progress, t.message, t.spark, t.chart, t.footer, t.anomalies}
 	r.Refresh()
 	return r
 }
@@ -322,6 +343,8 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	sh := 2 * m.text
 	t.spark.Move(fyne.NewPos(x, y))
 	t.spark.Resize(fyne.NewSize(w, sh))
+	t.chart.Move(fyne.NewPos(x, y))
+	t.chart.Resize(fyne.NewSize(w, sh))
 	y += sh + m.pad/2
 
 	as := t.anomalies.MinSize()
@@ -370,6 +393,10 @@ func (r *tileRenderer) Refresh() {
 	t.bg.FillColor = theme.ColorForWidget(theme.ColorNameInputBackground, t)
 	t.bg.StrokeColor = theme.ColorForWidget(theme.ColorNameSeparator, t)
 	t.bg.StrokeWidth = 1
+	if t.data.Alerting > 0 {
+		t.bg.StrokeColor = theme.ColorForWidget(theme.ColorNameError, t)
+		t.bg.StrokeWidth = 3
+	}
 	t.bg.CornerRadius = t.Theme().Size(theme.SizeNameSelectionRadius)
 	t.stripe.FillColor = StateColor(t.data.State)
 	t.stripe.CornerRadius = t.bg.CornerRadius
@@ -387,6 +414,7 @@ func (r *tileRenderer) Refresh() {
 	t.badge.Refresh()
 	t.progress.Refresh()
 	t.spark.Refresh()
+	t.chart.Refresh()
 	t.anomalies.Refresh()
 }
 

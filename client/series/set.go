@@ -107,6 +107,17 @@ func isObject(data string) bool {
 	return d != "" && d[0] == '{'
 }
 
+// Scan adds the numeric fields of an event's data to the suggestions
+// without reading any value (for a channel whose fields are being chosen).
+func (s *Set) Scan(data string) {
+	if !isObject(data) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.collect(data)
+}
+
 // collect adds the numeric fields of data to the suggestions.
 func (s *Set) collect(data string) {
 	if len(s.suggest) >= MaxSuggestions {
