@@ -193,37 +193,44 @@ func (r *chartRenderer) MinSize() fyne.Size {
 	th := r.c.Theme()
 	capt := th.Size(theme.SizeNameCaptionText)
 	if r.c.Compact {
-		return fyne.NewSize(60, r.title.MinSize().Height+2*th.Size(theme.SizeNameText))
+		return fyne.NewSize(r.title.MinSize().Width+60, max(r.title.MinSize().Height, 2*th.Size(theme.SizeNameText)))
 	}
-	return fyne.NewSize(200, r.title.MinSize().Height+6*capt)
+	return fyne.NewSize(200, r.title.MinSize().Height+10*capt)
 }
 
 func (r *chartRenderer) Layout(size fyne.Size) {
 	th := r.c.Theme()
 	pad := th.Size(theme.SizeNamePadding)
 	ts := r.title.MinSize()
-	r.title.Move(fyne.NewPos(0, 0))
-	r.title.Resize(fyne.NewSize(size.Width, ts.Height))
-	y := ts.Height
+	left, y := float32(0), ts.Height
+	if r.c.Compact {
+		// Title on the left, vertically centred, the plot beside it.
+		left, y = ts.Width+pad, 0
+		r.title.Move(fyne.NewPos(0, (size.Height-ts.Height)/2))
+		r.title.Resize(ts)
+	} else {
+		r.title.Move(fyne.NewPos(0, 0))
+		r.title.Resize(fyne.NewSize(size.Width, ts.Height))
+	}
 	right := float32(0)
 	if !r.c.Compact {
 		right = max(r.top.MinSize().Width, r.bottom.MinSize().Width, r.span.MinSize().Width) + pad
 	}
-	w := max(size.Width-right, 0)
+	w := max(size.Width-right-left, 0)
 	h := max(size.Height-y, 0)
 	if !r.c.Compact {
 		sh := r.span.MinSize().Height
 		h = max(h-sh, 0)
 		r.span.Move(fyne.NewPos(0, y+h))
 		r.span.Resize(fyne.NewSize(size.Width, sh))
-		r.top.Move(fyne.NewPos(w, y))
+		r.top.Move(fyne.NewPos(left+w, y))
 		r.top.Resize(fyne.NewSize(right, r.top.MinSize().Height))
-		r.bottom.Move(fyne.NewPos(w, y+h-r.bottom.MinSize().Height))
+		r.bottom.Move(fyne.NewPos(left+w, y+h-r.bottom.MinSize().Height))
 		r.bottom.Resize(fyne.NewSize(right, r.bottom.MinSize().Height))
 	}
-	r.plot.Move(fyne.NewPos(0, y))
+	r.plot.Move(fyne.NewPos(left, y))
 	r.plot.Resize(fyne.NewSize(w, h))
-	r.raster.Move(fyne.NewPos(0, y))
+	r.raster.Move(fyne.NewPos(left, y))
 	r.raster.Resize(fyne.NewSize(w, h))
 	r.tip.Move(fyne.NewPos(pad, y))
 	r.tip.Resize(r.tip.MinSize())

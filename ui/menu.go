@@ -46,6 +46,7 @@ func (x *App) mainMenu() *fyne.MainMenu {
 	)
 	view := fyne.NewMenu("View",
 		fyne.NewMenuItem("Dashboard", x.closeDetail),
+		fyne.NewMenuItem("Alerts…", x.showAlerts),
 		present,
 		themes,
 	)

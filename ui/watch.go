@@ -4,7 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/alert"
@@ -122,6 +127,8 @@ type watches struct {
 	taken []alert.Transition
 	// changed counts history changes, for the views that show it.
 	changed uint64
+	// list is the open alerts list, nil when closed.
+	list *AlertList
 }
 
 func newWatches(x *App) *watches {
@@ -197,6 +204,9 @@ func (ws *watches) apply(c *change, dash *dashboard) bool {
 		}
 	}
 	clear(ws.taken)
+	if moved && ws.list != nil {
+		ws.list.Set(ws.hist)
+	}
 	return moved
 }
 
@@ -313,4 +323,19 @@ func demoWatch(scenario string) (charts, alerts []string) {
 		return nil, []string{"no events 2m"}
 	}
 	return nil, nil
+}
+
+// showAlerts opens the list of every channel's alerts, newest first; it
+// follows new ones while open.
+func (x *App) showAlerts() {
+	l := NewAlertList(true, "No alert has fired yet. Add rules in a channel's Alerts tab.")
+	l.Set(x.watches.hist)
+	x.watches.list = l
+	title := "Alerts"
+	if n := x.watches.firingTotal(); n > 0 {
+		title += " — " + strconv.Itoa(n) + " firing"
+	}
+	d := dialog.NewCustom(title, "Close", container.NewGridWrap(fyne.NewSize(720, 380), l), x.win)
+	d.SetOnClosed(func() { x.watches.list = nil })
+	d.Show()
 }

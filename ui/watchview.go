@@ -120,7 +120,7 @@ func (p *watchPanels) rebuild(now time.Time) {
 			p.charts = append(p.charts, c)
 			rm := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { p.removeChart(path) })
 			rm.Importance = widget.LowImportance
-			p.chartBox.Add(container.NewBorder(nil, nil, nil, container.NewVBox(rm), container.NewGridWrap(fyne.NewSize(380, 150), c)))
+			p.chartBox.Add(container.NewBorder(nil, nil, nil, container.NewVBox(rm), c))
 		}
 		if len(w.charts) == 0 {
 			hint := widget.NewLabel("No charts yet: pick a numeric field the events carry and add it.")
