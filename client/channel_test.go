@@ -213,7 +213,7 @@ func TestChannelEndToEnd(t *testing.T) {
 	if s.Status.State != Open || s.Progress.Percent != 40 || s.Progress.Message != "copying" || s.Stats.Connects != 1 {
 		t.Errorf("snapshot = %+v", s)
 	}
-	if s.Progress.Summary != "progress 40 · message copying" {
+	if s.Progress.Summary != "message copying" {
 		t.Errorf("summary = %q", s.Progress.Summary)
 	}
 	if len(s.History) < 3 || s.History[len(s.History)-1].State != Open {

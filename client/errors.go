@@ -71,7 +71,7 @@ type StallError struct {
 
 // Error returns "stalled: no data for <timeout>".
 func (e *StallError) Error() string {
-	return "stalled: no data for " + e.Timeout.String()
+	return "stalled: no data for " + FormatDuration(e.Timeout)
 }
 
 // TimeoutError reports that the response headers did not arrive within the
@@ -83,7 +83,7 @@ type TimeoutError struct {
 
 // Error returns "no response headers within <timeout>".
 func (e *TimeoutError) Error() string {
-	return "no response headers within " + e.Limit.String()
+	return "no response headers within " + FormatDuration(e.Limit)
 }
 
 // Timeout reports true, as net.Error does.

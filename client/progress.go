@@ -44,10 +44,10 @@ type Progress struct {
 	Done, Total float64
 	// Message is the latest message/status/stage text ("" if none).
 	Message string
-	// Summary is a one-line digest of the newest JSON event's top-level
-	// scalar fields ("cpu 43 · memory 61 · rps 1200"), without
-	// bookkeeping fields (channel, timestamp, time, ts, seq, id, type);
-	// at most SummaryBytes bytes. For display when Message is empty.
+	// Summary is the newest event's data in one line (see Summarize): a
+	// JSON object's top-level scalar fields ("cpu 43 · memory 61 · rps
+	// 1200"), else the text; at most SummaryBytes bytes. For display when
+	// Message is empty.
 	Summary string
 	// Rate is the progress speed in percentage points per second, from a
 	// linear fit over recent samples; 0 when unknown.
@@ -73,43 +73,6 @@ type progressFields struct {
 // SummaryBytes caps Progress.Summary.
 const SummaryBytes = 160
 
-// summarySkip lists top-level fields left out of a summary.
-var summarySkip = [...]string{"channel", "timestamp", "time", "ts", "seq", "id", "type", "event"}
-
-// summarize digests the top-level scalar fields of a JSON object.
-func summarize(data string) string {
-	r := gjson.Parse(data)
-	if !r.IsObject() {
-		return ""
-	}
-	var b strings.Builder
-	r.ForEach(func(k, v gjson.Result) bool {
-		key := k.String()
-		for _, s := range summarySkip {
-			if strings.EqualFold(key, s) {
-				return true
-			}
-		}
-		var val string
-		switch v.Type {
-		case gjson.String:
-			val = strings.Join(strings.Fields(v.Str), " ")
-		case gjson.Number, gjson.True, gjson.False:
-			val = v.Raw
-		default:
-			return true // objects, arrays, null
-		}
-		if b.Len() > 0 {
-			b.WriteString(" · ")
-		}
-		b.WriteString(key)
-		b.WriteByte(' ')
-		b.WriteString(val)
-		return b.Len() < SummaryBytes
-	})
-	return truncateUTF8(b.String(), SummaryBytes)
-}
-
 // extracted is what one event's data yields.
 type extracted struct {
 	summary     string
@@ -125,7 +88,7 @@ type extracted struct {
 // extract reads progress and message from an event's data, if it is a JSON
 // object. fractionMode is the channel's auto-scale memory.
 func (pf *progressFields) extract(data string, fractionMode bool) extracted {
-	var x extracted
+	x := extracted{summary: Summarize(data)}
 	if !strings.HasPrefix(strings.TrimLeft(data, " \t\r\n"), "{") {
 		return x
 	}
@@ -149,7 +112,6 @@ func (pf *progressFields) extract(data string, fractionMode bool) extracted {
 			}
 		}
 	}
-	x.summary = summarize(data)
 	if pf.message != "" {
 		x.msg, x.hasMsg = readText(data, pf.message)
 	} else {

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -96,25 +95,5 @@ func TestProgressTrackerETAAndResets(t *testing.T) {
 	tr.update(1, at, pf.extract(`{"progress":99}`, false))
 	if tr.p.Percent != 100 {
 		t.Errorf("stale update applied")
-	}
-}
-
-func TestProgressSummary(t *testing.T) {
-	tests := []struct{ data, want string }{
-		{`{"channel":"metrics","timestamp":1700000000,"seq":4,"cpu":43,"memory":61.5,"rps":1200}`, "cpu 43 · memory 61.5 · rps 1200"},
-		{`{"state":"running\n  now","ok":true,"nested":{"a":1},"list":[1],"none":null}`, "state running now · ok true"},
-		{`not json`, ""},
-		{`{}`, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.data, func(t *testing.T) {
-			if got := summarize(tt.data); got != tt.want {
-				t.Errorf("summarize = %q, want %q", got, tt.want)
-			}
-		})
-	}
-	long := `{"a":"` + strings.Repeat("é", 200) + `"}`
-	if got := summarize(long); len(got) > SummaryBytes || !utf8Valid(got) {
-		t.Errorf("long summary: %d bytes", len(got))
 	}
 }

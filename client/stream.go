@@ -251,7 +251,7 @@ func (s *Stream) Run(ctx context.Context) error {
 			Err:         out.err,
 			HTTPStatus:  out.httpStatus,
 			BodyPreview: out.body,
-			Detail:      "retry in " + delay.String() + ": " + out.err.Error(),
+			Detail:      "retry in " + FormatDuration(delay) + ": " + out.err.Error(),
 		})
 		if !s.sleep(ctx, delay) {
 			return s.stopped(ctx)

@@ -52,7 +52,7 @@ func newDashboard(now func() time.Time, onOpen func(*chanView), emptyHint fyne.C
 	d.grid = widget.NewGridWrap(
 		func() int { return len(d.items) },
 		func() fyne.CanvasObject {
-			t := NewTile(TileData{Name: "channel name", StateText: "retrying 10 — next in 10 s"})
+			t := NewTile(TileData{Name: "channel name", StateText: "retrying in 10 s (attempt 10)"})
 			t.minWidth = d.tileWidth
 			return t
 		},

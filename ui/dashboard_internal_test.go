@@ -120,7 +120,7 @@ func TestDashboard_BridgeRefreshesOnlyChangedChannels(t *testing.T) {
 	if d := h.tile(t, "alpha").Data(); d.State != client.Open || d.Group != "ops" || d.LastEvent != "no events yet" {
 		t.Fatalf("alpha tile = %+v", d)
 	}
-	if d := h.tile(t, "beta").Data(); d.StateText != "retrying 3 — next in 4 s" {
+	if d := h.tile(t, "beta").Data(); d.StateText != "retrying in 4 s (attempt 3)" {
 		t.Fatalf("beta badge says %q, want the retry countdown", d.StateText)
 	}
 
@@ -151,8 +151,8 @@ func TestDashboard_BridgeRefreshesOnlyChangedChannels(t *testing.T) {
 	if got := h.tile(t, "alpha").Data().LastEvent; got != "last event 2 s ago" {
 		t.Fatalf("alpha age = %q, want %q", got, "last event 2 s ago")
 	}
-	if got := h.tile(t, "beta").Data().StateText; got != "retrying 3 — next in 2 s" {
-		t.Fatalf("beta countdown = %q, want %q", got, "retrying 3 — next in 2 s")
+	if got := h.tile(t, "beta").Data().StateText; got != "retrying in 2 s (attempt 3)" {
+		t.Fatalf("beta countdown = %q, want %q", got, "retrying in 2 s (attempt 3)")
 	}
 }
 

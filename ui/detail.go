@@ -345,7 +345,7 @@ func (d *detailView) refresh(now time.Time, second bool) {
 	v := d.v
 	v.refresh(second)
 	s := &v.snap
-	d.badge.Set(s.Status.State, statusText(s.Status, now))
+	d.badge.Set(s.Status.State, client.StatusLabel(s.Status, now))
 	if s.Progress.Known {
 		eta := time.Duration(0)
 		if s.Progress.HasETA {
@@ -364,7 +364,7 @@ func (d *detailView) refresh(now time.Time, second bool) {
 	d.shownState, d.shownSince = s.Status.State, s.Status.Since
 	setText(d.name, s.Name)
 	setText(d.url, s.Config.URL)
-	reason := statusReason(s.Status)
+	reason := client.StatusReason(s.Status)
 	if s.Status.BodyPreview != "" {
 		reason += " — " + oneLine(s.Status.BodyPreview, 120)
 	}
@@ -446,7 +446,7 @@ func statsText(s *client.Snapshot, now time.Time) string {
 	st := &s.Stats
 	lines := []string{
 		fmt.Sprintf("events %-9s bytes %-10s rate %s (1 min avg %s)", formatCount(st.Events), formatBytes(st.Bytes), formatRate(st.PerSecond), formatRate(st.PerMinute)),
-		fmt.Sprintf("last   %-9s id %-13s retry %s", shortAge(st.LastEventAt, now), oneLine(orDash(st.LastEventID), 12), formatDuration(st.Retry)),
+		fmt.Sprintf("last   %-9s id %-13s retry %s", shortAge(st.LastEventAt, now), oneLine(orDash(st.LastEventID), 12), client.FormatDuration(st.Retry)),
 		fmt.Sprintf("reconnects %-5s stalls %-5s gaps %s (missed %s) dups %s", formatCount(st.Reconnects), formatCount(st.Stalls), formatCount(st.Gaps), formatCount(st.Missed), formatCount(st.Duplicates)),
 		fmt.Sprintf("log %s records (%s evicted, %s filtered out)", formatCount(uint64(s.Len)), formatCount(st.Evicted), formatCount(st.Filtered)),
 	}

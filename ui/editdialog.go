@@ -340,7 +340,7 @@ func testConnection(ctx context.Context, cfg client.ChannelConfig, clk clock.Clo
 				}
 			}
 		case client.Retrying, client.Failed, client.Closed, client.Stalled:
-			msg := statusReason(st)
+			msg := client.StatusReason(st)
 			if st.HTTPStatus != 0 {
 				msg = "HTTP " + strconv.Itoa(st.HTTPStatus) + ": " + msg
 			}

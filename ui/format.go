@@ -5,39 +5,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-)
 
-// formatDuration renders d for people, coarsely: "0 s", "4 s", "2 min 5 s",
-// "3 h 20 min", "2 d 4 h". Sub-second durations round up to "1 s" unless
-// they are zero or negative, so a countdown never shows "0 s" before it ends.
-func formatDuration(d time.Duration) string {
-	if d <= 0 {
-		return "0 s"
-	}
-	s := int64((d + time.Second - 1) / time.Second)
-	switch {
-	case s < 60:
-		return strconv.FormatInt(s, 10) + " s"
-	case s < 3600:
-		m, r := s/60, s%60
-		if r == 0 || m >= 10 {
-			return strconv.FormatInt(m, 10) + " min"
-		}
-		return strconv.FormatInt(m, 10) + " min " + strconv.FormatInt(r, 10) + " s"
-	case s < 86400:
-		h, m := s/3600, (s%3600)/60
-		if m == 0 {
-			return strconv.FormatInt(h, 10) + " h"
-		}
-		return strconv.FormatInt(h, 10) + " h " + strconv.FormatInt(m, 10) + " min"
-	default:
-		d, h := s/86400, (s%86400)/3600
-		if h == 0 {
-			return strconv.FormatInt(d, 10) + " d"
-		}
-		return strconv.FormatInt(d, 10) + " d " + strconv.FormatInt(h, 10) + " h"
-	}
-}
+	"github.com/ssemon/ssemon/client"
+)
 
 // formatAge renders how long ago t was, relative to now: "just now" under a
 // second, "4 s ago" under a minute, then whole minutes, hours and days
@@ -53,9 +23,9 @@ func formatAge(t, now time.Time) string {
 		return "just now"
 	case d < time.Minute:
 		// Ages count whole elapsed seconds (a countdown rounds up instead).
-		return formatDuration(d.Truncate(time.Second)) + " ago"
+		return client.FormatDuration(d.Truncate(time.Second)) + " ago"
 	default:
-		return formatDuration(d.Truncate(time.Minute)) + " ago"
+		return client.FormatDuration(d.Truncate(time.Minute)) + " ago"
 	}
 }
 
@@ -125,7 +95,7 @@ func formatDelta(d time.Duration) string {
 	case d < time.Minute:
 		return "+" + strconv.FormatInt(int64(d/time.Second), 10) + " s"
 	default:
-		return "+" + formatDuration(d)
+		return "+" + client.FormatCountdown(d)
 	}
 }
 

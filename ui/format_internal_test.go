@@ -19,8 +19,8 @@ func TestFormatDuration(t *testing.T) {
 		{59*time.Second + time.Millisecond, "1 min"}, {125 * time.Second, "2 min 5 s"}, {11 * time.Minute, "11 min"},
 		{3*time.Hour + 20*time.Minute, "3 h 20 min"}, {2 * time.Hour, "2 h"}, {52 * time.Hour, "2 d 4 h"},
 	} {
-		if got := formatDuration(tc.in); got != tc.want {
-			t.Errorf("formatDuration(%v) = %q, want %q", tc.in, got, tc.want)
+		if got := client.FormatCountdown(tc.in); got != tc.want {
+			t.Errorf("client.FormatCountdown(%v) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
@@ -78,16 +78,16 @@ func TestStatusText(t *testing.T) {
 		{client.Status{State: client.Connecting, Attempt: 2}, "connecting (attempt 2)"},
 		{client.Status{State: client.Open}, "open"},
 		{client.Status{State: client.Open, Insecure: true}, "open · TLS unverified"},
-		{client.Status{State: client.Retrying, Attempt: 3, NextAttempt: now.Add(3500 * time.Millisecond)}, "retrying 3 — next in 4 s"},
-		{client.Status{State: client.Retrying, Attempt: 1, HTTPStatus: 503, NextAttempt: now.Add(time.Second)}, "retrying 1 (503) — next in 1 s"},
+		{client.Status{State: client.Retrying, Attempt: 3, NextAttempt: now.Add(3500 * time.Millisecond)}, "retrying in 4 s (attempt 3)"},
+		{client.Status{State: client.Retrying, Attempt: 1, HTTPStatus: 503, NextAttempt: now.Add(time.Second)}, "retrying in 1 s (attempt 1, HTTP 503)"},
 		{client.Status{State: client.Stalled}, "stalled"},
 		{client.Status{State: client.Failed, HTTPStatus: 404}, "failed 404"},
 		{client.Status{State: client.Failed, Err: errors.New("x")}, "failed"},
 		{client.Status{State: client.Closed}, "closed"},
 		{client.Status{State: client.Paused}, "paused"},
 	} {
-		if got := statusText(tc.st, now); got != tc.want {
-			t.Errorf("statusText(%+v) = %q, want %q", tc.st, got, tc.want)
+		if got := client.StatusLabel(tc.st, now); got != tc.want {
+			t.Errorf("StatusLabel(%+v) = %q, want %q", tc.st, got, tc.want)
 		}
 	}
 }
@@ -164,8 +164,8 @@ func TestSummarize(t *testing.T) {
 		{"INFO plain text", "INFO plain text"},
 		{`{"broken":`, `{"broken":`},
 	} {
-		if got := summarize(tc.in); got != tc.want {
-			t.Errorf("summarize(%s) = %q, want %q", tc.in, got, tc.want)
+		if got := client.Summarize(tc.in); got != tc.want {
+			t.Errorf("Summarize(%s) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

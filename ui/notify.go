@@ -118,7 +118,7 @@ func (n *notifier) check(c *change, d *dashboard) bool {
 			if st.HTTPStatus >= 400 {
 				text += " (" + strconv.Itoa(st.HTTPStatus) + ")"
 			}
-			if r := statusReason(st); r != "" {
+			if r := client.StatusReason(st); r != "" {
 				text += ": " + r
 			}
 		case alertStalled:

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/ssemon/ssemon/client"
 )
 
 // Progress is a thin progress bar followed by how far and how long:
@@ -39,7 +40,7 @@ func NewProgress(percent float64, eta time.Duration) *Progress {
 // (to a tenth of a percent) changed; it reports whether it redrew.
 func (p *Progress) Set(percent float64, eta time.Duration, c color.Color) bool {
 	same := permille(p.Percent) == permille(percent) && p.Color == c
-	if same && (p.ETA == eta || formatDuration(p.ETA) == formatDuration(eta)) {
+	if same && (p.ETA == eta || client.FormatCountdown(p.ETA) == client.FormatCountdown(eta)) {
 		p.Percent, p.ETA = percent, eta
 		return false
 	}
@@ -70,7 +71,7 @@ func progressLabel(percent float64, eta time.Duration) string {
 		s = strconv.FormatFloat(math.Floor(pc), 'f', 0, 64) + " %"
 	}
 	if eta > 0 && pc < 100 {
-		s += " · ETA " + formatDuration(eta)
+		s += " · ETA " + client.FormatCountdown(eta)
 	}
 	return s
 }

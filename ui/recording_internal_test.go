@@ -61,7 +61,7 @@ func TestApp_OpenRecordingOffline(t *testing.T) {
 		t.Fatalf("deploy: %d events, %d gaps, state %v; want 2, 1 (id 1 → 3), open", snap.Stats.Events, snap.Stats.Gaps, snap.Status.State)
 	}
 	flaky, _ := x.mgr.Get("flaky")
-	if st := flaky.Status(); st.State != client.Retrying || st.HTTPStatus != 503 || !strings.Contains(statusReason(st), "503") {
+	if st := flaky.Status(); st.State != client.Retrying || st.HTTPStatus != 503 || !strings.Contains(client.StatusReason(st), "503") {
 		t.Fatalf("flaky status = %+v", st)
 	}
 	if got := x.persistentConfigs(); len(got) != 0 {

@@ -10,7 +10,7 @@ import (
 )
 
 // StateBadge shows a connection state as a coloured pill with words in it:
-// "open", "retrying 3 — next in 4 s", "failed 404". The colour comes from
+// "open", "retrying in 4 s (attempt 3)", "failed 404". The colour comes from
 // StateColor, so a state looks the same in every view and theme.
 type StateBadge struct {
 	widget.BaseWidget

@@ -21,7 +21,7 @@ func TestStateBadge_Markup(t *testing.T) {
 		{"idle", client.Idle, ""},
 		{"connecting", client.Connecting, "connecting"},
 		{"open", client.Open, ""},
-		{"retrying", client.Retrying, "retrying 3 — next in 4 s"},
+		{"retrying", client.Retrying, "retrying in 4 s (attempt 3)"},
 		{"stalled", client.Stalled, "stalled"},
 		{"failed", client.Failed, "failed 404"},
 		{"closed", client.Closed, ""},

@@ -25,7 +25,7 @@ type TileData struct {
 	Group string
 	// State selects the colour of the stripe, badge and progress fill.
 	State client.State
-	// StateText is the badge text ("retrying 3 — next in 4 s"); empty
+	// StateText is the badge text ("retrying in 4 s (attempt 3)"); empty
 	// means the state's name.
 	StateText string
 	// HasProgress shows the progress bar (the channel carries progress).

@@ -31,7 +31,7 @@ func TestTile_Markup(t *testing.T) {
 			Message: "compiling package client (12/31)", Rate: 12.5, History: sampleHistory(), LastEvent: "last event 2 s ago",
 		}},
 		{"retrying", ui.TileData{
-			Name: "prices", State: client.Retrying, StateText: "retrying 3 — next in 4 s", Message: `{"sym":"ACME","px":12.5}`,
+			Name: "prices", State: client.Retrying, StateText: "retrying in 4 s (attempt 3)", Message: `{"sym":"ACME","px":12.5}`,
 			History: []float64{30, 30, 29, 0, 0}, LastEvent: "last event 9 s ago", Reconnects: 3, Gaps: 2, Duplicates: 1,
 		}},
 		{"stalled", ui.TileData{Name: "heartbeat", State: client.Stalled, StateText: "stalled — silent 30 s", LastEvent: "last event 31 s ago", Reconnects: 1}},

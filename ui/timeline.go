@@ -161,7 +161,7 @@ func (r *timelineRenderer) Refresh() {
 	r.left.TextSize, r.right.TextSize = cs, cs
 	start, end := r.t.span()
 	if d := end.Sub(start); d > 0 {
-		r.left.Text = formatDuration(d) + " ago"
+		r.left.Text = client.FormatCountdown(d) + " ago"
 	} else {
 		r.left.Text = ""
 	}

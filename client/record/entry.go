@@ -209,6 +209,62 @@ func FromStatus(ch string, s client.Status) Entry {
 	return e
 }
 
+// ToStatus is the inverse of FromStatus: the status a state entry
+// describes, for the engine's words (client.StatusText, StatusLabel,
+// StatusReason). Its Err says the entry's Error and unwraps to an error of
+// the type ErrorKind names, so that the words are the same for a live
+// stream and a recording.
+func (e *Entry) ToStatus() client.Status {
+	s := client.Status{
+		State:       e.State,
+		Since:       e.Time,
+		Attempt:     e.Attempt,
+		NextAttempt: e.NextAttempt,
+		HTTPStatus:  e.Status,
+		BodyPreview: e.Body,
+		Insecure:    e.Insecure,
+		Detail:      e.Detail,
+	}
+	if s.NextAttempt.IsZero() && e.Delay > 0 {
+		s.NextAttempt = e.Time.Add(e.Delay)
+	}
+	var typed error
+	switch e.ErrorKind {
+	case ErrorHTTP:
+		typed = &client.HTTPError{Status: e.Status, Body: e.Body}
+	case ErrorContentType:
+		typed = &client.ContentTypeError{ContentType: e.ContentType, Body: e.Body}
+	case ErrorStall:
+		typed = &client.StallError{}
+	case ErrorTimeout:
+		typed = &client.TimeoutError{}
+	case ErrorConnect:
+		typed = &client.ConnectError{Err: errors.New(e.Error)}
+	case ErrorRedirect:
+		typed = &client.RedirectError{}
+	case ErrorLimit:
+		typed = &client.LimitError{}
+	case ErrorEnded:
+		typed = client.ErrStreamEnded
+	case ErrorConfig:
+		typed = &client.ConfigError{}
+	}
+	if e.Error != "" || typed != nil {
+		s.Err = &entryError{msg: e.Error, typed: typed}
+	}
+	return s
+}
+
+// entryError is a recorded error: its message as recorded, unwrapping to
+// an error of the recorded kind.
+type entryError struct {
+	msg   string
+	typed error
+}
+
+func (e *entryError) Error() string { return e.msg }
+func (e *entryError) Unwrap() error { return e.typed }
+
 // ErrorKindOf classifies an error of the engine: one of the Error*
 // constants, "" for nil.
 func ErrorKindOf(err error) string {

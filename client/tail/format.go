@@ -3,7 +3,6 @@ package tail
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +46,7 @@ const dataIndent = "    "
 // humanPrinter writes one or more lines per entry for a person:
 //
 //	15:04:05.123   +512ms  deploy  #42 status_update  {"progress":40}
-//	15:04:05.200           deploy  ● retrying in 2s (attempt 3): connection refused
+//	15:04:05.200           deploy  ● retrying in 2 s (attempt 3): connection refused
 type humanPrinter struct {
 	loc     *time.Location
 	color   bool
@@ -135,13 +134,13 @@ func (p *humanPrinter) appendEntry(dst []byte, e *record.Entry) []byte {
 		dst = p.paint(dst, sgrDim, ": "+sanitize(e.Comment))
 	case record.KindRetry:
 		dst = p.prefix(dst, e, "")
-		dst = p.paint(dst, sgrDim, "retry: "+formatDuration(e.Retry)+" (server)")
+		dst = p.paint(dst, sgrDim, "retry: "+client.FormatDuration(e.Retry)+" (server)")
 	case record.KindState:
 		if e.State == client.Open {
 			p.last[e.Channel] = e.Time
 		}
 		dst = p.prefix(dst, e, "")
-		dst = p.paint(dst, stateColor(e.State), "● "+sanitize(StateText(e)))
+		dst = p.paint(dst, stateColor(e.State), "● "+sanitize(stateText(e)))
 	case record.KindEnd:
 		return dst
 	default:
@@ -203,89 +202,10 @@ func stateColor(s client.State) string {
 	return sgrDim
 }
 
-// StateText is the one-line description of a state entry, as ssemon-tail
-// prints it: "open (HTTP/1.1 200 OK)", "retrying in 2s (attempt 3):
-// connection refused", "stalled: no data for 45s", "failed 404 Not Found:
-// <body>", "closed by server (204)".
-func StateText(e *record.Entry) string {
-	switch e.State {
-	case client.Connecting:
-		if e.Detail != "" {
-			return e.Detail
-		}
-		return "connecting (attempt " + strconv.Itoa(e.Attempt) + ")"
-	case client.Open:
-		if e.Detail != "" {
-			return "open (" + e.Detail + ")"
-		}
-		return "open"
-	case client.Retrying:
-		s := "retrying in " + formatDuration(e.Delay)
-		if e.Attempt > 0 {
-			s += " (attempt " + strconv.Itoa(e.Attempt) + ")"
-		}
-		if r := Reason(e); r != "" {
-			s += ": " + r
-		}
-		return s
-	case client.Stalled:
-		return "stalled: " + strings.TrimPrefix(Reason(e), "stalled: ")
-	case client.Failed:
-		if e.ErrorKind == record.ErrorHTTP && e.Status != 0 {
-			s := "failed " + strconv.Itoa(e.Status)
-			if t := http.StatusText(e.Status); t != "" {
-				s += " " + t
-			}
-			if b := oneLine(e.Body, 160); b != "" {
-				s += ": " + b
-			}
-			return s
-		}
-		s := "failed: " + Reason(e)
-		if e.ErrorKind == record.ErrorContentType {
-			if b := oneLine(e.Body, 80); b != "" {
-				s += ": " + b
-			}
-		}
-		return s
-	case client.Closed:
-		if e.Status == http.StatusNoContent {
-			return "closed by server (204)"
-		}
-		if e.ErrorKind == record.ErrorEnded {
-			return "closed: stream ended by server"
-		}
-		return "closed"
-	}
-	return e.State.String()
-}
-
-// Reason is the short reason of a state entry: the error, with transport
-// errors reduced to what a person needs ("connection refused").
-func Reason(e *record.Entry) string {
-	msg := e.Error
-	if e.ErrorKind == record.ErrorEnded {
-		return "stream ended by server"
-	}
-	if e.ErrorKind != record.ErrorConnect {
-		return msg
-	}
-	for _, k := range [...]struct{ sub, short string }{
-		{"connection refused", "connection refused"},
-		{"connection reset", "connection reset"},
-		{"no such host", "cannot resolve host"},
-		{"i/o timeout", "connection timed out"},
-		{"network is unreachable", "network unreachable"},
-		{"no route to host", "no route to host"},
-	} {
-		if strings.Contains(msg, k.sub) {
-			return k.short
-		}
-	}
-	if msg == "read: unexpected EOF" {
-		return "connection lost (unexpected EOF)"
-	}
-	return msg
+// stateText is the line of a state entry: the engine's words for the
+// status it records (client.StatusText), as of the change.
+func stateText(e *record.Entry) string {
+	return client.StatusText(e.ToStatus(), e.Time)
 }
 
 // oneLine reduces s to one sanitized line of at most n runes.
@@ -324,14 +244,6 @@ func pad2(n int64) string {
 		return "0" + strconv.FormatInt(n, 10)
 	}
 	return strconv.FormatInt(n, 10)
-}
-
-// formatDuration renders a wait: "2s", "1.5s", "250ms", "1m30s".
-func formatDuration(d time.Duration) string {
-	if d >= time.Second {
-		return d.Round(10 * time.Millisecond).String()
-	}
-	return d.Round(time.Millisecond).String()
 }
 
 // sanitize makes s safe to print on a terminal: control characters (C0,

@@ -114,36 +114,19 @@ func TestStateTextReasons(t *testing.T) {
 		want string
 	}{
 		{record.Entry{State: client.Retrying, Attempt: 2, Delay: 1500 * time.Millisecond, ErrorKind: record.ErrorConnect, Error: "connect: dial tcp: lookup nohost: no such host"},
-			"retrying in 1.5s (attempt 2): cannot resolve host"},
+			"retrying in 1.5 s (attempt 2): cannot resolve host"},
 		{record.Entry{State: client.Retrying, Attempt: 1, Delay: 3 * time.Second, ErrorKind: record.ErrorEnded, Error: "client: stream ended by server"},
-			"retrying in 3s (attempt 1): stream ended by server"},
+			"retrying in 3 s (attempt 1): stream ended by server"},
 		{record.Entry{State: client.Retrying, Attempt: 4, Delay: 8 * time.Second, ErrorKind: record.ErrorHTTP, Error: "HTTP 503 Service Unavailable", Status: 503},
-			"retrying in 8s (attempt 4): HTTP 503 Service Unavailable"},
+			"retrying in 8 s (attempt 4): HTTP 503 Service Unavailable"},
 		{record.Entry{State: client.Failed, ErrorKind: record.ErrorLimit, Error: "event exceeds 1024 bytes"}, "failed: event exceeds 1024 bytes"},
 		{record.Entry{State: client.Closed, ErrorKind: record.ErrorEnded}, "closed: stream ended by server"},
 		{record.Entry{State: client.Closed}, "closed"},
 		{record.Entry{State: client.Paused}, "paused"},
 	}
 	for _, c := range cases {
-		if got := StateText(&c.e); got != c.want {
-			t.Errorf("StateText = %q, want %q", got, c.want)
-		}
-	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	cases := []struct {
-		d    time.Duration
-		want string
-	}{
-		{999996374 * time.Nanosecond, "1s"},
-		{250*time.Millisecond + 400*time.Microsecond, "250ms"},
-		{1504 * time.Millisecond, "1.5s"},
-		{90 * time.Second, "1m30s"},
-	}
-	for _, c := range cases {
-		if got := formatDuration(c.d); got != c.want {
-			t.Errorf("formatDuration(%v) = %q, want %q", c.d, got, c.want)
+		if got := stateText(&c.e); got != c.want {
+			t.Errorf("stateText = %q, want %q", got, c.want)
 		}
 	}
 }

@@ -635,7 +635,7 @@ func (w *writer) take(it *item) {
 		if w.exit == 0 {
 			w.exit = it.exit
 		}
-		fmt.Fprintf(w.s.env.Stderr, "%s: %s: %s\n", Tool, e.Channel, StateText(e))
+		fmt.Fprintf(w.s.env.Stderr, "%s: %s: %s\n", Tool, e.Channel, stateText(e))
 	}
 	kept := w.keep(e)
 	if w.tally != nil {
