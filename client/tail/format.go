@@ -208,6 +208,16 @@ func stateText(e *record.Entry) string {
 	return client.StatusText(e.ToStatus(), e.Time)
 }
 
+// errorReason is the short reason of a state entry's error (see
+// client.StatusReason), "" when it records none.
+func errorReason(e *record.Entry) string {
+	st := e.ToStatus()
+	if st.Err == nil {
+		return ""
+	}
+	return client.StatusReason(st)
+}
+
 // oneLine reduces s to one sanitized line of at most n runes.
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")

@@ -71,11 +71,11 @@ func (t *tally) add(e *record.Entry, shown bool) {
 		if e.State == client.Connecting {
 			s.attempts++
 		}
-		s.state, s.stateSet, s.stateAt, s.text = e.State, true, e.Time, StateText(e)
+		s.state, s.stateSet, s.stateAt, s.text = e.State, true, e.Time, stateText(e)
 		if e.Status != 0 {
 			s.status = e.Status
 		}
-		switch r := Reason(e); {
+		switch r := errorReason(e); {
 		case e.State == client.Open:
 			s.reason = "" // a connection opened: earlier failures are over
 		case r != "" && e.State != client.Connecting:
@@ -116,14 +116,14 @@ func (s *streamTally) happened(end time.Time) string {
 		if s.reason != "" {
 			what = s.reason + attempts
 		} else {
-			what = "no response headers after " + formatDuration(end.Sub(s.stateAt))
+			what = "no response headers after " + client.FormatDuration(end.Sub(s.stateAt))
 		}
 	case client.Open:
 		quiet := end.Sub(s.stateAt)
 		if s.lastData.After(s.stateAt) {
 			quiet = end.Sub(s.lastData)
 		}
-		what = "open (" + strings.TrimSuffix(strings.TrimPrefix(s.text, "open ("), ")") + ") but silent for " + formatDuration(quiet)
+		what = "open (" + strings.TrimSuffix(strings.TrimPrefix(s.text, "open ("), ")") + ") but silent for " + client.FormatDuration(quiet)
 		if s.shown == 0 && s.comments > 0 {
 			what += " (" + plural(s.comments, "comment") + ", no event)"
 		}
@@ -141,7 +141,7 @@ func (s *streamTally) happened(end time.Time) string {
 // expectation returns the one line saying that fewer events than expected
 // were shown, and what happened instead.
 func (t *tally) expectation(expect, shown int64, elapsed time.Duration, end time.Time) string {
-	head := strconv.FormatInt(shown, 10) + " of " + plural(expect, "event") + " in " + formatDuration(elapsed)
+	head := strconv.FormatInt(shown, 10) + " of " + plural(expect, "event") + " in " + client.FormatDuration(elapsed)
 	if len(t.order) == 1 {
 		s := t.order[0]
 		return sanitize(s.name) + ": " + head + ": " + s.happened(end)
@@ -161,7 +161,7 @@ func (t *tally) summaryLine(elapsed time.Duration) string {
 	if shown != events {
 		parts[0] = strconv.FormatInt(shown, 10) + " of " + parts[0] + " shown"
 	}
-	parts = append(parts, formatBytes(bytes), plural(reconnects, "reconnect"), formatDuration(elapsed))
+	parts = append(parts, formatBytes(bytes), plural(reconnects, "reconnect"), client.FormatDuration(elapsed))
 	if len(t.order) > 1 {
 		parts = append(parts, plural(int64(len(t.order)), "stream"))
 	}
