@@ -55,6 +55,9 @@ type Exchange struct {
 	End EndKind
 	// Err is the error that ended it, in one line ("" for none).
 	Err string
+	// RemoteAddr is the address of the server (or proxy) connected to;
+	// "" before a connection was made.
+	RemoteAddr string
 	// Events counts the events the connection delivered.
 	Events int64
 	// Bytes counts the body bytes read from the connection.
@@ -91,8 +94,6 @@ type ExchangeResponse struct {
 	Status string
 	// Header holds the response headers.
 	Header http.Header
-	// RemoteAddr is the address of the server (or proxy) connected to.
-	RemoteAddr string
 	// TLS describes the TLS connection; nil for plain HTTP.
 	TLS *ExchangeTLS
 	// BodyPreview is the start of the body of a response that did not
@@ -186,9 +187,10 @@ type RawHandler interface {
 // exchangeLog keeps a stream's last attempts, under its own lock so that
 // readers never wait for the stream.
 type exchangeLog struct {
-	mu  sync.Mutex
-	r   ring.Ring[Exchange]
-	seq int
+	mu   sync.Mutex
+	r    ring.Ring[Exchange]
+	seq  int
+	live *exchangeTrace // the trace of the attempt in progress, nil between attempts
 }
 
 // put stores x: a new attempt, or the update of the newest.
@@ -212,6 +214,9 @@ func (l *exchangeLog) appendTo(dst []Exchange, now time.Time) []Exchange {
 		c := l.r.At(i).clone()
 		if !c.Ended {
 			c.Duration = now.Sub(c.Start)
+			if l.live != nil && i == l.r.Len()-1 {
+				l.live.fill(&c) // connected? request written?
+			}
 		}
 		dst = append(dst, c)
 	}
@@ -323,8 +328,8 @@ func (t *exchangeTrace) fill(x *Exchange) {
 	if len(t.wrote) > 0 {
 		x.Request.Header = t.wrote.Clone()
 	}
-	if x.Response != nil && x.Response.RemoteAddr == "" {
-		x.Response.RemoteAddr = t.remote
+	if t.remote != "" {
+		x.RemoteAddr = t.remote
 	}
 }
 
@@ -418,6 +423,9 @@ func (s *Stream) beginExchange(n int, req *http.Request) (*attemptExchange, *htt
 	a.xh, _ = s.h.(ExchangeHandler)
 	a.x = Exchange{Seq: s.xlog.nextSeq(), Attempt: n, Start: start, Request: requestRecord(req, s.cfg.Body)}
 	s.xlog.put(&a.x)
+	s.xlog.mu.Lock()
+	s.xlog.live = a.trace
+	s.xlog.mu.Unlock()
 	return a, req.WithContext(a.trace.with(req.Context()))
 }
 
@@ -450,6 +458,9 @@ func (a *attemptExchange) ended(out outcome) {
 		a.x.Response.BodyPreview = out.body
 	}
 	a.s.xlog.put(&a.x)
+	a.s.xlog.mu.Lock()
+	a.s.xlog.live = nil
+	a.s.xlog.mu.Unlock()
 	if a.xh != nil {
 		a.xh.HandleExchange(a.x.clone())
 	}

@@ -123,7 +123,7 @@ func TestExchanges(t *testing.T) {
 			!strings.HasPrefix(x.Request.Header.Get("User-Agent"), "ssemon/") ||
 			x.Request.Header.Get("Authorization") != "Bearer s3cret" || x.Request.Header.Get("Host") == "" ||
 			x.Request.BodySize != 7 || x.Request.BodyPreview != `{"q":1}` || x.Request.URL != srv.URL+"/s?token=abc" ||
-			x.Response.RemoteAddr != srv.Listener.Addr().String() || x.Timings.FirstByte <= 0 || x.Duration < x.Timings.FirstByte {
+			x.RemoteAddr != srv.Listener.Addr().String() || x.Timings.FirstByte <= 0 || x.Duration < x.Timings.FirstByte {
 			t.Fatalf("exchange %d: %+v\nrequest %+v\nresponse %+v", i+1, x, x.Request, x.Response)
 		}
 	}
@@ -176,7 +176,7 @@ func TestExchangeEnds(t *testing.T) {
 		})
 		s, _, _ := runRecorded(t, StreamConfig{URL: srv.URL, ConnectTimeout: 50 * time.Millisecond, Retry: time.Millisecond, MinRetry: -1})
 		hist := s.Exchanges(nil)
-		if len(hist) != 2 || hist[0].End != EndTimeout || hist[0].Response != nil || hist[0].Timings.Connect <= 0 || hist[0].Request.Header.Get("Host") == "" {
+		if len(hist) != 2 || hist[0].End != EndTimeout || hist[0].Response != nil || hist[0].Timings.Connect <= 0 || hist[0].Request.Header.Get("Host") == "" || hist[0].RemoteAddr == "" {
 			t.Fatalf("history %+v", hist)
 		}
 	})
@@ -216,6 +216,30 @@ func TestExchangeEnds(t *testing.T) {
 			t.Fatalf("TLS %+v timings %+v", tl, hist[0].Timings)
 		}
 	})
+}
+
+// TestExchangeLive: while an attempt waits for response headers, its
+// record already says that the connection was made and the request sent.
+func TestExchangeLive(t *testing.T) {
+	srv := newSSEServer(t, func(w http.ResponseWriter, r *http.Request, n int) { hold(r) })
+	r := startStream(t, StreamConfig{URL: srv.URL})
+	srv.waitRequests(t, 1)
+	var x Exchange
+	deadline := time.Now().Add(waitLimit)
+	for {
+		hist := r.s.Exchanges(nil)
+		if len(hist) == 1 && hist[0].RemoteAddr != "" && hist[0].Request.Header.Get("Host") != "" {
+			x = hist[0]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no live record: %+v", hist)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if x.Ended || x.Response != nil || x.RemoteAddr != srv.Listener.Addr().String() || x.Timings.Connect <= 0 {
+		t.Fatalf("live record %+v", x)
+	}
 }
 
 func TestUserAgent(t *testing.T) {

@@ -51,7 +51,14 @@ Output:
                                with NO_COLOR)
       --show-secrets           do not mask Authorization/Cookie values and
                                token=, key=... query values
-  -v, --verbose                print each request on stderr first
+  -v, --verbose                every attempt on stderr, curl -v style: the
+                               request as sent (Last-Event-ID included,
+                               secrets masked), the response status line and
+                               headers, TLS, timings and how it ended (JSON
+                               objects of kind "exchange" with --json)
+      --raw                    the bytes as they came, line by line, with
+                               line ends (␍␊ ␊ ␍), BOM and tabs made visible,
+                               between the state lines (not with --json)
   -s, --silent                 no summary line on stderr at the end
                                (failures are still reported)
 

@@ -99,6 +99,9 @@ type Options struct {
 	ShowSecrets bool
 	// Verbose prints each stream's request before connecting.
 	Verbose bool
+	// Raw prints the body bytes as they came, line ends made visible,
+	// instead of the decoded events (human output only).
+	Raw bool
 	// Silent leaves out the summary line on stderr at the end (failures
 	// are still reported).
 	Silent bool
@@ -183,6 +186,7 @@ func registerFlags(f *flagSet, o *Options, r *rawFlags) {
 	f.Bool(&o.ShowSecrets, "show-secrets")
 	f.Bool(&o.Verbose, "v", "verbose")
 	f.Bool(&o.Silent, "s", "silent")
+	f.Bool(&o.Raw, "raw")
 	// Filters and limits.
 	f.List(&r.events, "event")
 	f.String(&r.grep, "grep")
@@ -309,6 +313,12 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 	}
 	if err := parseAlerts(&o); err != nil {
 		return nil, err
+	}
+	switch {
+	case o.Raw && o.JSON:
+		return nil, usagef("--raw shows the bytes of the stream for people; it has no --json form (use --record for the decoded events)")
+	case o.Raw && o.Play != "":
+		return nil, usagef("--raw shows the bytes as they arrive; a recording keeps the decoded events, not the bytes")
 	}
 	if o.Play != "" {
 		if len(o.Targets) > 0 {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -209,6 +208,11 @@ type item struct {
 	exit int
 	// tick, when set, evaluates the alert rules at that time (no entry).
 	tick time.Time
+	// x, when set, is a connection attempt's record (e has the channel
+	// and time only).
+	x *client.Exchange
+	// raw, when set, is body bytes as they arrived (--raw).
+	raw []byte
 }
 
 // session is one run of Main.
@@ -284,7 +288,11 @@ func run(ctx context.Context, opts *Options, env Env) int {
 		sctx, scancel := context.WithCancel(rctx)
 		defer scancel()
 		h := &streamHandler{s: s, name: t.Name, cancel: scancel, ctx: sctx}
-		st, err := client.NewStream(streamConfig(t, env), h)
+		var hh client.Handler = h
+		if opts.Raw {
+			hh = rawHandler{h}
+		}
+		st, err := client.NewStream(streamConfig(t, env), hh)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "%s: %s: %s\n", Tool, t.Name, oneLine(maskIf(err.Error(), !opts.ShowSecrets), 400))
 			return ExitUsage
@@ -318,9 +326,6 @@ func run(ctx context.Context, opts *Options, env Env) int {
 		}
 		if opts.JSON {
 			out.Write(p.appendEntry(nil, &e))
-		}
-		if opts.Verbose {
-			writeRequest(env.Stderr, t, opts.ShowSecrets)
 		}
 	}
 
@@ -484,30 +489,6 @@ func channelEntry(t Target, at time.Time, show bool) record.Entry {
 	return e
 }
 
-// writeRequest prints a target's request, curl -v style.
-func writeRequest(w io.Writer, t Target, show bool) {
-	e := channelEntry(t, time.Time{}, show)
-	var b strings.Builder
-	fmt.Fprintf(&b, "> %s: %s %s\n", sanitize(t.Name), e.Method, sanitize(e.URL))
-	keys := make([]string, 0, len(e.Headers))
-	for k := range e.Headers {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		for _, v := range e.Headers[k] {
-			fmt.Fprintf(&b, ">   %s: %s\n", sanitize(k), sanitize(v))
-		}
-	}
-	if e.LastEventID != "" {
-		fmt.Fprintf(&b, ">   Last-Event-ID: %s\n", sanitize(e.LastEventID))
-	}
-	if len(t.Body) > 0 {
-		fmt.Fprintf(&b, ">   (body: %d bytes)\n", len(t.Body))
-	}
-	io.WriteString(w, b.String())
-}
-
 // streamHandler receives one stream's frames and states.
 type streamHandler struct {
 	s      *session
@@ -578,8 +559,10 @@ type writer struct {
 	exit    int
 	ioErr   error
 	stopped bool
-	alerts  *alerter // nil without rules
-	tally   *tally   // nil: not counted (--play)
+	alerts  *alerter       // nil without rules
+	tally   *tally         // nil: not counted (--play)
+	shown   map[string]int // per channel, the attempt whose request -v printed
+	raws    map[string]*rawLines
 }
 
 func (w *writer) loop() {
@@ -620,6 +603,14 @@ func (w *writer) take(it *item) {
 	if !it.tick.IsZero() {
 		return
 	}
+	if it.x != nil {
+		w.takeExchange(it)
+		return
+	}
+	if it.raw != nil {
+		w.takeRaw(it)
+		return
+	}
 	e := &it.e
 	if e.Kind == record.KindEvent {
 		w.events++
@@ -644,11 +635,17 @@ func (w *writer) take(it *item) {
 	if !kept {
 		return
 	}
-	w.buf = w.p.appendEntry(w.buf[:0], e)
-	if _, err := w.out.Write(w.buf); err != nil && w.ioErr == nil {
-		w.ioErr = fmt.Errorf("output: %w", err)
-		w.halt("error")
-		return
+	raw := w.s.opts.Raw
+	if raw && e.Kind == record.KindState {
+		w.flushRaw(e) // the rest of the connection's last line first
+	}
+	if !raw || e.Kind == record.KindState {
+		w.buf = w.p.appendEntry(w.buf[:0], e)
+		if _, err := w.out.Write(w.buf); err != nil && w.ioErr == nil {
+			w.ioErr = fmt.Errorf("output: %w", err)
+			w.halt("error")
+			return
+		}
 	}
 	if cap(w.buf) > 1<<20 {
 		w.buf = nil

@@ -3,6 +3,7 @@ package tail
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -384,13 +386,39 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+// TestRunVerbose: -v shows every attempt on stderr, curl -v style: the
+// request as sent (secrets masked, the Last-Event-ID of each reconnect),
+// the response's status line and headers, and how the attempt ended.
 func TestRunVerbose(t *testing.T) {
-	hs := sseServer(t, streamBody)
-	res := start(t, []string{"-v", "--no-reconnect", "-X", "POST", "-d", "{}", "-H", "Authorization: Bearer s3cret",
-		"--last-event-id", "9", hs.URL + "/api/stream/deploy?api_key=k3y"}, Env{}).wait(t)
-	want := "> deploy: POST " + hs.URL + "/api/stream/deploy?api_key=***\n>   Authorization: Bearer ***\n>   Last-Event-ID: 9\n>   (body: 2 bytes)\n"
-	if res.code != ExitOK || !strings.HasPrefix(res.stderr, want) {
-		t.Fatalf("exit %d stderr:\n%s\nwant:\n%s", res.code, res.stderr, want)
+	hs := sseServer(t, streamBody) // then 204
+	r := start(t, []string{"-v", "-X", "POST", "-d", "{}", "-H", "Authorization: Bearer s3cret",
+		"--last-event-id", "9", hs.URL + "/api/stream/deploy?api_key=k3y"}, Env{})
+	r.stdout.waitFor(t, "retrying")
+	r.fake.BlockUntil(1) // the retry timer
+	r.fake.Advance(time.Second)
+	res := r.wait(t)
+	addr := hs.Listener.Addr().String()
+	got := normalize(res.stderr, addr)
+	got = regexp.MustCompile(`(?m)^(< Date|> User-Agent): .*$`).ReplaceAllString(got, "$1: …")
+	golden(t, "run/verbose.golden", got)
+	if res.code != ExitOK || strings.Contains(res.stderr, "s3cret") || strings.Contains(res.stderr, "k3y") {
+		t.Fatalf("exit %d stderr:\n%s", res.code, res.stderr)
+	}
+	// JSON: one exchange line per phase of each attempt.
+	r = start(t, []string{"-v", "--json", "--no-reconnect", hs.URL + "/x"}, Env{})
+	res = r.wait(t)
+	var phases []string
+	for _, l := range strings.Split(strings.TrimSpace(res.stderr), "\n") {
+		var x exchangeJSON
+		if json.Unmarshal([]byte(l), &x) == nil && x.Kind == "exchange" {
+			phases = append(phases, x.Phase+":"+x.End)
+			if x.Request.Method != "GET" || x.Request.Headers.Get("Host") != addr {
+				t.Fatalf("exchange %s", l)
+			}
+		}
+	}
+	if strings.Join(phases, " ") != "response: end:no-content" {
+		t.Fatalf("phases %v; stderr:\n%s", phases, res.stderr)
 	}
 }
 
@@ -441,6 +469,55 @@ func TestPlay(t *testing.T) {
 	for _, args := range [][]string{{"--play", path, "http://127.0.0.1:1/s"}, {"--play", path, "--record", path + "2"}} {
 		if res := start(t, args, Env{}).wait(t); res.code != ExitUsage {
 			t.Fatalf("%v: exit %d", args, res.code)
+		}
+	}
+}
+
+// TestRunRaw: --raw shows the bytes as they came, line by line, with the
+// line ends (CRLF, LF, CR alone), the BOM, comments and tabs made visible,
+// whatever the reads' boundaries, between the state lines; --record still
+// records the decoded events.
+func TestRunRaw(t *testing.T) {
+	chunks := []string{"\xef\xbb\xbf: hi\r\n", "id: 1\r", "\nevent: a\tb\r\ndata: one\r\n\r\n", "data: x\rdata: y\r", "\r", "id: 2\ndata: \x1b[31mred\n\n", "data: cut"}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, c := range chunks {
+			io.WriteString(w, c)
+			w.(http.Flusher).Flush()
+		}
+	}))
+	t.Cleanup(hs.Close)
+	path := filepath.Join(t.TempDir(), "raw.jsonl")
+	res := start(t, []string{"--raw", "--no-reconnect", "--record", path, "-s", hs.URL + "/s"}, Env{}).wait(t)
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	golden(t, "run/raw.golden", normalize(res.stdout, hs.Listener.Addr().String()))
+	var events []string
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := record.NewReader(f, record.ReaderConfig{})
+	for {
+		e, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == record.KindEvent {
+			events = append(events, e.ID+"/"+e.Type+"/"+e.Data)
+		}
+	}
+	if want := "1/a\tb/one 1/message/x\ny 2/message/\x1b[31mred"; strings.Join(events, " ") != want {
+		t.Fatalf("recorded events %q, want %q", strings.Join(events, " "), want)
+	}
+	for _, args := range [][]string{{"--raw", "--json", hs.URL}, {"--raw", "--play", path}} {
+		if _, err := Parse(args, nil, nil); err == nil {
+			t.Errorf("%v: no usage error", args)
 		}
 	}
 }

@@ -22,11 +22,12 @@ type streamTally struct {
 	attempts int64 // connection attempts
 	state    client.State
 	stateSet bool
-	stateAt  time.Time // when the last state began
-	lastData time.Time // arrival of the last frame
-	text     string    // StateText of the last state
-	reason   string    // the last reason a connection failed
-	status   int       // HTTP status of the last response
+	stateAt  time.Time        // when the last state began
+	lastData time.Time        // arrival of the last frame
+	text     string           // StateText of the last state
+	reason   string           // the last reason a connection failed
+	status   int              // HTTP status of the last response
+	x        *client.Exchange // the last attempt's record
 }
 
 // tally follows every stream of a session, in the writer's goroutine.
@@ -89,6 +90,11 @@ func (t *tally) add(e *record.Entry, shown bool) {
 	s.lastData = e.Time
 }
 
+// exchange notes the record of a stream's latest attempt.
+func (t *tally) exchange(name string, x *client.Exchange) {
+	t.stream(name).x = x
+}
+
 // totals sums the streams.
 func (t *tally) totals() (events, shown, bytes, reconnects int64) {
 	for _, s := range t.order {
@@ -113,10 +119,16 @@ func (s *streamTally) happened(end time.Time) string {
 	var what string
 	switch s.state {
 	case client.Connecting:
-		if s.reason != "" {
+		wait := client.FormatDuration(end.Sub(s.stateAt))
+		switch x := s.x; {
+		case s.reason != "":
 			what = s.reason + attempts
-		} else {
-			what = "no response headers after " + client.FormatDuration(end.Sub(s.stateAt))
+		case x != nil && x.Response == nil && (!x.Ended || x.End == client.EndStopped) && x.RemoteAddr != "":
+			what = "connected to " + x.RemoteAddr + ", no response headers after " + wait
+		case x != nil && x.Response == nil && (!x.Ended || x.End == client.EndStopped) && x.Timings.FirstByte == 0 && x.RemoteAddr == "" && x.Request.Header.Get("Host") == "":
+			what = "not connected after " + wait
+		default:
+			what = "no response headers after " + wait
 		}
 	case client.Open:
 		quiet := end.Sub(s.stateAt)

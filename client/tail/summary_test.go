@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -21,7 +22,11 @@ func TestExpect(t *testing.T) {
 	refused := roundTripperFunc(func(*http.Request) (*http.Response, error) {
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 	})
-	noHeaders := func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+	reached := make(chan struct{}, 2) // the no-headers server got a request
+	noHeaders := func(w http.ResponseWriter, r *http.Request) {
+		reached <- struct{}{}
+		<-r.Context().Done()
+	}
 	silent := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.(http.Flusher).Flush()
@@ -60,7 +65,7 @@ func TestExpect(t *testing.T) {
 		{name: "refused, retrying", transport: refused, args: []string{"--retry", "10s", "--max-events", "1", "--timeout", "3s"}, waitFor: "retrying", timers: 2, code: ExitExpect,
 			stderr: "ssemon-tail: deploy: 0 of 1 event in 3 s: connection refused\n"},
 		{name: "no response headers", handler: noHeaders, args: recipe, waitFor: "connecting", timers: 2, code: ExitExpect,
-			stderr: "ssemon-tail: deploy: 0 of 1 event in 3 s: no response headers after 3 s\n"},
+			stderr: "ssemon-tail: deploy: 0 of 1 event in 3 s: connected to 127.0.0.1:PORT, no response headers after 3 s\n"},
 		{name: "open but silent", handler: silent, args: recipe, waitFor: "open", timers: 2, code: ExitExpect,
 			stderr: "ssemon-tail: deploy: 0 of 1 event in 3 s: open (HTTP/1.1 200 OK) but silent for 3 s\n"},
 		{name: "comments only", handler: commentsOnly, args: append([]string{"--comments"}, recipe...), waitFor: "ping", timers: 2, code: ExitExpect,
@@ -89,10 +94,16 @@ func TestExpect(t *testing.T) {
 				r := start(t, append(args, url), Env{Transport: c.transport})
 				if c.timers > 0 {
 					r.stdout.waitFor(t, c.waitFor)
+					if c.name == "no response headers" {
+						<-reached
+					}
 					r.fake.BlockUntil(c.timers)
 					r.fake.Advance(3 * time.Second)
 				}
 				res := r.wait(t)
+				if u, err := neturl.Parse(url); err == nil {
+					res.stderr = normalize(res.stderr, u.Host)
+				}
 				if res.code != c.code || res.stderr != c.stderr {
 					t.Fatalf("exit %d, stderr %q\nwant exit %d, stderr %q\nstdout:\n%s", res.code, res.stderr, c.code, c.stderr, res.stdout)
 				}

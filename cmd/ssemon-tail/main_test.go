@@ -373,9 +373,9 @@ func TestCIRecipe(t *testing.T) {
 		stderr string
 	}{
 		{"refused", refused, 3, `^ssemon-tail: s: failed: connection refused\n$`},
-		{"no response headers", serve(hold), 6, `^ssemon-tail: s: 0 of 1 event in [0-9.]+m?s: no response headers after [0-9.]+m?s\n$`},
-		{"open but silent", serve(silent), 6, `^ssemon-tail: s: 0 of 1 event in [0-9.]+m?s: open \(HTTP/1.1 200 OK\) but silent for [0-9.]+m?s\n$`},
-		{"streaming", serve(nextjs), 0, `^ssemon-tail: 1 event · 28 B · 0 reconnects · [0-9.]+m?s\n$`},
+		{"no response headers", serve(hold), 6, `^ssemon-tail: s: 0 of 1 event in [0-9.]+ (ms|s|min): connected to 127.0.0.1:[0-9]+, no response headers after [0-9.]+ (ms|s|min)\n$`},
+		{"open but silent", serve(silent), 6, `^ssemon-tail: s: 0 of 1 event in [0-9.]+ (ms|s|min): open \(HTTP/1.1 200 OK\) but silent for [0-9.]+ (ms|s|min)\n$`},
+		{"streaming", serve(nextjs), 0, `^ssemon-tail: 1 event · 28 B · 0 reconnects · [0-9.]+ (ms|s|min)\n$`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
