@@ -211,6 +211,9 @@ type Transcript struct {
 	Ended bool
 	// Events counts the events read.
 	Events int
+	// GaveUp is true once DetectWithin events passed without a known
+	// shape: the stream is not a model stream (show its events instead).
+	GaveUp bool
 	// Truncated counts bytes dropped by the caps; DroppedToolCalls the
 	// tool calls dropped by MaxToolCalls.
 	Truncated int64
@@ -360,6 +363,7 @@ func (a *Assembler) miss() {
 	a.unrecognised++
 	if a.unrecognised >= a.cfg.DetectWithin {
 		a.given = true
+		a.t.GaveUp = true
 	}
 }
 

@@ -244,7 +244,7 @@ func TestUnknownGivesUp(t *testing.T) {
 	}
 	// A recognisable chunk after the detection window stays unread.
 	a.Event("", `{"choices":[{"index":0,"delta":{"content":"late"}}]}`, t0)
-	if got := a.Transcript(); got.Kind != transcript.Unknown || got.Text != "" || got.Events != 4 {
+	if got := a.Transcript(); got.Kind != transcript.Unknown || got.Text != "" || got.Events != 4 || !got.GaveUp {
 		t.Errorf("%+v", got)
 	}
 }

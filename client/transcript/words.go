@@ -1,0 +1,104 @@
+package transcript
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FormatDuration renders a timing for people: "850µs", "42ms", "1.25s",
+// "2m05s"; "–" for zero (not reached).
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "–"
+	case d < time.Millisecond:
+		return strconv.FormatInt(d.Microseconds(), 10) + "µs"
+	case d < 10*time.Second:
+		if d < 100*time.Millisecond && d%time.Millisecond != 0 {
+			return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms"
+		}
+		if d < time.Second {
+			return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+		}
+		return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
+	case d < time.Minute:
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	}
+	d = d.Round(time.Second)
+	return strconv.Itoa(int(d/time.Minute)) + "m" + pad2(int(d%time.Minute/time.Second)) + "s"
+}
+
+func pad2(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+// RateText renders the output rate: "48.2 tok/s", "12.0 chunks/s", "–".
+func (n Numbers) RateText() string {
+	if n.Rate <= 0 {
+		return "–"
+	}
+	unit := " chunks/s"
+	if n.RateTokens {
+		unit = " tok/s"
+	}
+	return strconv.FormatFloat(n.Rate, 'f', 1, 64) + unit
+}
+
+// Line renders the numbers on one line:
+// "TTFB 5ms · TTFT 25ms · 150.0 tok/s · gap p50 10ms p99 20ms · longest stall 20ms · total 125ms".
+func (n Numbers) Line() string {
+	return "TTFB " + FormatDuration(n.TTFB) +
+		" · TTFT " + FormatDuration(n.TTFT) +
+		" · " + n.RateText() +
+		" · gap p50 " + FormatDuration(n.GapP50) + " p99 " + FormatDuration(n.GapP99) +
+		" · longest stall " + FormatDuration(n.LongestStall) +
+		" · total " + FormatDuration(n.Total)
+}
+
+// Line renders the usage: "in 12 · out 9 (reasoning 4) tokens", or
+// "usage not reported".
+func (u Usage) Line() string {
+	if !u.Known {
+		return "usage not reported"
+	}
+	s := "in " + strconv.FormatInt(u.InputTokens, 10) + " · out " + strconv.FormatInt(u.OutputTokens, 10)
+	if u.ReasoningTokens > 0 {
+		s += " (reasoning " + strconv.FormatInt(u.ReasoningTokens, 10) + ")"
+	}
+	return s + " tokens"
+}
+
+// Outcome renders how the run ended: the error, the finish reason, or
+// whether it is still streaming: "error: HTTP 429 …", "finish tool_calls",
+// "ended without an end marker", "streaming".
+func (t *Transcript) Outcome() string {
+	switch {
+	case t.Error != "":
+		return "error: " + t.Error
+	case t.Finish != "":
+		return "finish " + t.Finish
+	case t.Done:
+		return "done"
+	case t.Ended:
+		return "ended without an end marker"
+	}
+	return "streaming"
+}
+
+// Head renders the run's title line:
+// "run 3 · Anthropic Messages · claude-demo · finish tool_use".
+func (t *Transcript) Head() string {
+	parts := []string{"run " + strconv.Itoa(t.Run), t.Kind.String()}
+	if t.Model != "" {
+		parts = append(parts, t.Model)
+	}
+	parts = append(parts, t.Outcome())
+	if t.Truncated > 0 || t.DroppedToolCalls > 0 {
+		parts = append(parts, "capped: "+strconv.FormatInt(t.Truncated, 10)+" bytes and "+strconv.Itoa(t.DroppedToolCalls)+" tool calls dropped")
+	}
+	return strings.Join(parts, " · ")
+}
