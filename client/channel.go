@@ -119,10 +119,11 @@ type Channel struct {
 	newestEv uint64 // Seq of the newest stored event, for progress
 	gen      uint64 // incremented by reset
 	progress progressTracker
+	feed     *TranscriptFeed // model-stream transcripts, per request (transcripts.go)
 }
 
 func newChannel(raw, eff ChannelConfig, clk clock.Clock) *Channel {
-	c := &Channel{clk: clk, restart: make(chan struct{}, 1), changed: make(chan struct{}, 1)}
+	c := &Channel{clk: clk, restart: make(chan struct{}, 1), changed: make(chan struct{}, 1), feed: newChannelFeed()}
 	c.reset(raw, eff)
 	return c
 }
@@ -337,6 +338,7 @@ func (c *Channel) Clear() {
 // HandleFrame implements Handler: it logs and counts a frame. O(1), no
 // allocation for events and comments.
 func (c *Channel) HandleFrame(f Frame, at time.Time) {
+	c.feed.HandleFrame(f, at)
 	c.mu.Lock()
 	c.version++
 	c.stats.Bytes += uint64(f.Size)
@@ -449,6 +451,7 @@ func parseNumericID(id string) (int64, bool) {
 
 // HandleStatus implements Handler: it records a state transition.
 func (c *Channel) HandleStatus(s Status) {
+	c.feed.HandleStatus(s)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	defer c.notify()

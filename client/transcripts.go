@@ -57,3 +57,15 @@ func (t *TranscriptFeed) HandleStatus(s Status) {
 		t.opened = false
 	}
 }
+
+// newChannelFeed returns the feed a Channel keeps: DefaultMaxRuns runs.
+func newChannelFeed() *TranscriptFeed {
+	return NewTranscriptFeed(transcript.NewHistory(transcript.Config{}, 0))
+}
+
+// Transcripts returns the channel's runs as model-stream transcripts: one
+// per connection (for a model API, per request), the last
+// transcript.DefaultMaxRuns kept. Runs whose stream has no known shape
+// stay Unknown; History.Recognised tells whether any run is a model
+// stream.
+func (c *Channel) Transcripts() *transcript.History { return c.feed.History }
