@@ -70,6 +70,9 @@ type detailView struct {
 	faults fyne.CanvasObject
 	// watch is the Charts and Alerts tabs (watchview.go).
 	watch *watchPanels
+	// tt is the Transcript tab, shown once the stream is recognised as a
+	// model API (detailtranscript.go).
+	tt *transcriptTab
 
 	content fyne.CanvasObject
 }
@@ -196,7 +199,7 @@ func (d *detailView) build() {
 		top.Add(faults)
 	}
 	top.Add(widget.NewSeparator())
-	d.content = container.NewBorder(top, nil, nil, nil, split)
+	d.content = container.NewBorder(top, nil, nil, nil, d.withTranscript(split))
 }
 
 func (d *detailView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
@@ -327,6 +330,7 @@ func (d *detailView) apply(c *change) bool {
 	if !dirty {
 		return false
 	}
+	d.applyTranscript()
 	if d.paused {
 		if w := d.v.snap.LastSeq + 1 - d.log.next; d.v.snap.LastSeq+1 > d.log.next {
 			d.waiting.SetText(formatCount(w) + " waiting")

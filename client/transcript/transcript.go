@@ -244,6 +244,8 @@ type Assembler struct {
 	gaps              []time.Duration
 	lastAt            time.Time
 	version           uint64
+	cache             *Transcript // the last Transcript built, valid while version is cacheVer
+	cacheVer          uint64
 }
 
 // New returns an Assembler for a request sent at start.
@@ -392,8 +394,19 @@ func since(start, end time.Time) time.Duration {
 	return max(end.Sub(start), 0)
 }
 
-// Transcript returns a copy of the transcript as assembled so far.
+// Transcript returns a copy of the transcript as assembled so far. Its
+// ToolCalls may be shared with later calls: do not modify them.
 func (a *Assembler) Transcript() Transcript {
+	if a.cache != nil && a.cacheVer == a.version {
+		return *a.cache
+	}
+	t := a.build()
+	a.cache, a.cacheVer = &t, a.version
+	return t
+}
+
+// build assembles the transcript (percentiles sort the gaps).
+func (a *Assembler) build() Transcript {
 	t := a.t
 	t.Text = a.text.String()
 	t.Reasoning = a.reasoning.String()
@@ -513,3 +526,15 @@ func errorMessage(v gjson.Result) string {
 	}
 	return ""
 }
+
+// Kind returns the format recognised so far.
+func (a *Assembler) Kind() Kind { return a.t.Kind }
+
+// GaveUp reports whether detection gave up: not a model stream.
+func (a *Assembler) GaveUp() bool { return a.t.GaveUp }
+
+// Text returns the text assembled so far, without copying it.
+func (a *Assembler) Text() string { return a.text.String() }
+
+// Reasoning returns the reasoning assembled so far, without copying it.
+func (a *Assembler) Reasoning() string { return a.reasoning.String() }

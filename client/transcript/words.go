@@ -102,3 +102,21 @@ func (t *Transcript) Head() string {
 	}
 	return strings.Join(parts, " · ")
 }
+
+// ShortOutcome renders the outcome in a word or two, for a table column:
+// "tool_calls", "error 429", "error", "done", "cut", "streaming".
+func (t *Transcript) ShortOutcome() string {
+	switch {
+	case t.Error != "" && t.HTTPStatus >= 300:
+		return "error " + strconv.Itoa(t.HTTPStatus)
+	case t.Error != "":
+		return "error"
+	case t.Finish != "":
+		return t.Finish
+	case t.Done:
+		return "done"
+	case t.Ended:
+		return "cut"
+	}
+	return "streaming"
+}
