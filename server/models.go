@@ -51,10 +51,10 @@ type answer struct {
 // cannedAnswer returns the answer of the model endpoints.
 func cannedAnswer() answer {
 	return answer{
-	reasoning: []string{"The ", "user ", "asks ", "about ", "the ", "weather ", "in ", "Paris. ", "I ", "should ", "call ", "the ", "weather ", "tool ", "first."},
-	text:      []string{"Let ", "me ", "check ", "the ", "current ", "weather ", "in ", "Paris ", "for ", "you."},
-	toolName:  "get_weather",
-	toolArgs:  []string{`{"city":`, ` "Paris",`, ` "unit":`, ` "celsius"}`},
+		reasoning: []string{"The ", "user ", "asks ", "about ", "the ", "weather ", "in ", "Paris. ", "I ", "should ", "call ", "the ", "weather ", "tool ", "first."},
+		text:      []string{"Let ", "me ", "check ", "the ", "current ", "weather ", "in ", "Paris ", "for ", "you."},
+		toolName:  "get_weather",
+		toolArgs:  []string{`{"city":`, ` "Paris",`, ` "unit":`, ` "celsius"}`},
 	}
 }
 
@@ -70,7 +70,7 @@ type models struct {
 
 	mu        sync.Mutex
 	failNext  []int
-	malformed int                    // next answers get a truncated chunk
+	malformed int                     // next answers get a truncated chunk
 	live      map[*modelConn]struct{} // answers being streamed
 	seq       uint64
 }
