@@ -98,6 +98,16 @@ Stream doctor:
       --check-for D            how long to watch (default 20s)
       --origin URL             send Origin and check CORS for that page
 
+Model streams:
+      --transcript             for a model API stream (OpenAI chat or
+                               Responses, Anthropic Messages, Ollama),
+                               print the answer's text as it streams on
+                               stdout; reasoning, tool calls, usage and
+                               timings (TTFB, TTFT, tok/s, gaps) on stderr;
+                               other streams print as usual
+      --format F               framing of the response: auto (by
+                               Content-Type, default), sse or ndjson
+
   -h, --help                   this help
       --version                print the version
 

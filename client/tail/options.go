@@ -122,6 +122,8 @@ type Options struct {
 	Alerts []string
 	// ExitOnAlert ends the run with ExitAlert when a rule fires.
 	ExitOnAlert bool
+	// Model holds --transcript and --format (transcript.go).
+	Model ModelOptions
 }
 
 // UsageError reports a command line that cannot be run: a bad flag, URL,
@@ -200,6 +202,7 @@ func registerFlags(f *flagSet, o *Options, r *rawFlags) {
 	f.Bool(&o.Help, "h", "help")
 	f.Bool(&o.Version, "version")
 	o.Check.register(f)
+	o.Model.register(f)
 	registerAlerts(f, o)
 }
 
@@ -309,6 +312,9 @@ func Parse(args []string, stdin io.Reader, lookupEnv func(string) (string, bool)
 		o.Targets = append(o.Targets, t)
 	}
 	if err := o.Check.validate(&o); err != nil {
+		return nil, err
+	}
+	if err := o.Model.validate(&o); err != nil {
 		return nil, err
 	}
 	if err := parseAlerts(&o); err != nil {

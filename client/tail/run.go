@@ -158,6 +158,10 @@ func play(ctx context.Context, opts *Options, env Env) int {
 	if !opts.JSON {
 		p = newHumanPrinter(nil, env.Location, s.useColor(), opts.Compact)
 	}
+	tp := opts.Model.printer(p, out, env.Stderr, s.useColor())
+	if tp != nil {
+		p = tp
+	}
 	w := &writer{s: s, out: out, p: p, alerts: newAlerter(opts, time.Time{})}
 	if w.alerts != nil {
 		w.alerts.replay = true
@@ -188,6 +192,7 @@ func play(ctx context.Context, opts *Options, env Env) int {
 		}
 		w.take(&item{e: e})
 	}
+	tp.finish(env.Clock.Now())
 	if err := out.Flush(); err != nil && w.ioErr == nil {
 		w.ioErr = fmt.Errorf("output: %w", err)
 	}
@@ -329,6 +334,10 @@ func run(ctx context.Context, opts *Options, env Env) int {
 		}
 	}
 
+	tp := opts.Model.printer(p, out, env.Stderr, s.useColor())
+	if tp != nil {
+		p = tp
+	}
 	w := &writer{s: s, out: out, rec: rec, p: p, alerts: newAlerter(opts, s.start), tally: newTally(s.names)}
 	if w.alerts != nil {
 		t := env.Clock.NewTicker(AlertTick)
@@ -379,6 +388,7 @@ func run(ctx context.Context, opts *Options, env Env) int {
 	}
 	close(s.queue)
 	<-writerDone
+	tp.finish(env.Clock.Now())
 	cancel(nil)
 
 	reason := s.stopReason()

@@ -11,6 +11,43 @@ import (
 	"github.com/ssemon/ssemon/client/transcript"
 )
 
+// ModelOptions are the model-stream flags: --transcript and --format.
+type ModelOptions struct {
+	// Transcript prints the assembled answer of model streams instead of
+	// their events (--transcript).
+	Transcript bool
+	// Format is the framing of the response body (--format auto|sse|ndjson).
+	Format client.Format
+
+	format string
+}
+
+func (m *ModelOptions) register(f *flagSet) {
+	f.Bool(&m.Transcript, "transcript")
+	f.String(&m.format, "format")
+}
+
+// validate checks the flags against the rest of the command line.
+func (m *ModelOptions) validate(o *Options) error {
+	f, err := client.ParseFormat(m.format)
+	if err != nil {
+		return usagef("--format must be auto, sse or ndjson, not %q", m.format)
+	}
+	m.Format = f
+	if m.Transcript && o.JSON {
+		return usagef("--transcript prints text; it cannot be combined with --json")
+	}
+	return nil
+}
+
+// printer wraps p for --transcript; nil without it.
+func (m *ModelOptions) printer(p printer, out *bufio.Writer, stderr io.Writer, color bool) *transcriptPrinter {
+	if !m.Transcript {
+		return nil
+	}
+	return newTranscriptPrinter(p, out, stderr, color)
+}
+
 // transcriptPrinter is the printer of --transcript: for a stream
 // recognised as a model API (OpenAI chat or Responses, Anthropic Messages,
 // Ollama), it prints the assembled answer text to stdout as it streams,
@@ -35,6 +72,15 @@ type tailRun struct {
 	text, reasoning  int // bytes printed
 	held             []record.Entry
 	lastNL           bool
+	reasonOpen       bool // the reasoning on stderr has no line end yet
+}
+
+// closeReasoning ends the reasoning's line on stderr.
+func (p *transcriptPrinter) closeReasoning(r *tailRun) {
+	if r.reasonOpen {
+		r.reasonOpen = false
+		p.toStderr([]byte{'\n'})
+	}
 }
 
 func newTranscriptPrinter(fallback printer, out *bufio.Writer, stderr io.Writer, color bool) *transcriptPrinter {
@@ -79,6 +125,9 @@ func (p *transcriptPrinter) appendEntry(dst []byte, e *record.Entry) []byte {
 		default:
 			r.a.End(e.Time)
 		}
+		for i := range r.held { // too few events to tell: print them as they are
+			dst = p.fallback.appendEntry(dst, &r.held[i])
+		}
 		p.endRun(e.Channel, r, e)
 		return dst
 	case record.KindEvent:
@@ -104,10 +153,17 @@ func (p *transcriptPrinter) appendEntry(dst []byte, e *record.Entry) []byte {
 		}
 		r.held = nil
 		if s := r.a.Reasoning(); len(s) > r.reasoning {
-			p.toStderr(p.paint(nil, sgrDim, sanitizeText(s[r.reasoning:])))
+			var b []byte
+			if r.reasoning == 0 {
+				b = p.paint(b, sgrBold, "reasoning: ")
+			}
+			b = p.paint(b, sgrDim, sanitizeText(s[r.reasoning:]))
+			p.toStderr(b)
 			r.reasoning = len(s)
+			r.reasonOpen = !strings.HasSuffix(s, "\n")
 		}
 		if s := r.a.Text(); len(s) > r.text {
+			p.closeReasoning(r)
 			piece := s[r.text:]
 			r.text = len(s)
 			r.lastNL = strings.HasSuffix(piece, "\n")
@@ -128,11 +184,12 @@ func (p *transcriptPrinter) endRun(ch string, r *tailRun, e *record.Entry) {
 	if r.text > 0 && !r.lastNL {
 		p.out.WriteByte('\n')
 	}
+	p.closeReasoning(r)
 	var b []byte
-	if t.Recognised() || t.Error != "" {
-		b = p.summary(b, ch, &t)
+	if t.Recognised() || (t.Error != "" && t.HTTPStatus >= 300) {
+		b = p.summary(b, ch, &t) // an API's error body says more than the status
 	}
-	if e.State == client.Retrying || e.State == client.Failed {
+	if e.State == client.Retrying { // when the next request goes (a failure has its own line)
 		b = p.fallback.appendEntry(b, e)
 	}
 	p.toStderr(b)
@@ -162,6 +219,9 @@ func (p *transcriptPrinter) summary(b []byte, ch string, t *transcript.Transcrip
 // finish prints the summary of runs still open when the session stops
 // (--timeout, --max-events, a signal).
 func (p *transcriptPrinter) finish(at time.Time) {
+	if p == nil {
+		return
+	}
 	for ch, r := range p.runs {
 		if r.fellBack || r.a.Transcript().Events == 0 {
 			continue
