@@ -84,11 +84,11 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 	}
 	s.transition(Status{State: Open, Attempt: n, HTTPStatus: resp.StatusCode, Detail: detail})
 	body := &activityReader{r: x.body(resp.Body), s: s, last: &last, at: opened}
-	s.dec.Reset(body)
+	next := s.frames(resp.Header.Get("Content-Type"), body)
 	gotEvent := false
 	var f Frame
 	for {
-		if err := s.dec.next(&f); err != nil {
+		if err := next(&f); err != nil {
 			healthy := gotEvent || s.clk.Now().Sub(opened) >= s.cfg.HealthyAfter
 			if o, ok := s.interrupted(ctx, actx); ok {
 				o.healthy = healthy

@@ -116,6 +116,33 @@ type ChannelConfig struct {
 	MaxLineBytes int `json:"maxLineBytes,omitempty"`
 	// MaxEventBytes caps an event; 0 means DefaultMaxEventBytes.
 	MaxEventBytes int `json:"maxEventBytes,omitempty"`
+
+	// Format is how the response is cut into events: "" (auto, by
+	// Content-Type), "sse" or "ndjson" (one event per line). See Format.
+	Format Format `json:"format,omitempty"`
+	// Mode is "subscribe" (reconnect when the stream ends) or "request"
+	// (the response ending ends the channel's run; Reconnect — "Run
+	// again" — sends it again: model APIs). "" means "request" for a
+	// channel with a method other than GET, "subscribe" otherwise.
+	Mode string `json:"mode,omitempty"`
+}
+
+// The values of ChannelConfig.Mode.
+const (
+	ModeAuto      = ""
+	ModeSubscribe = "subscribe"
+	ModeRequest   = "request"
+)
+
+// IsRequest reports whether the channel is a request (see Mode).
+func (c *ChannelConfig) IsRequest() bool {
+	switch c.Mode {
+	case ModeRequest:
+		return true
+	case ModeSubscribe:
+		return false
+	}
+	return c.Method != "" && !strings.EqualFold(c.Method, http.MethodGet)
 }
 
 // Clone returns a deep copy of c.
@@ -263,6 +290,14 @@ func (c *ChannelConfig) validateFields() error {
 	case c.MaxBackoff < 0:
 		return &ConfigError{Field: "MaxBackoff", Msg: "is negative"}
 	}
+	if _, err := ParseFormat(string(c.Format)); err != nil || (c.Format != FormatAuto && c.Format != FormatSSE && c.Format != FormatNDJSON) {
+		return &ConfigError{Field: "Format", Msg: fmt.Sprintf("%q is not one of \"\", %q, %q", c.Format, FormatSSE, FormatNDJSON)}
+	}
+	switch c.Mode {
+	case ModeAuto, ModeSubscribe, ModeRequest:
+	default:
+		return &ConfigError{Field: "Mode", Msg: fmt.Sprintf("%q is not one of \"\", %q, %q", c.Mode, ModeSubscribe, ModeRequest)}
+	}
 	if err := validateWatch(c.Charts, c.Alerts); err != nil {
 		return err
 	}
@@ -334,6 +369,8 @@ func (c *ChannelConfig) streamConfig() StreamConfig {
 		CAFile:         c.CAFile,
 		Insecure:       c.Insecure,
 		Decoder:        DecoderConfig{MaxLineBytes: c.MaxLineBytes, MaxEventBytes: c.MaxEventBytes},
+		Format:         c.Format,
+		Once:           c.IsRequest(),
 	}
 }
 

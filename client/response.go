@@ -42,7 +42,7 @@ func (s *Stream) checkResponse(resp *http.Response) (outcome, bool) {
 	switch {
 	case code == http.StatusOK:
 		ct := resp.Header.Get("Content-Type")
-		if isEventStream(ct) {
+		if s.framing(ct) != FormatAuto {
 			return outcome{}, true
 		}
 		body := readPreview(resp.Body)

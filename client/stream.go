@@ -56,7 +56,8 @@ type Stream struct {
 	own      *http.Transport // closed when Run ends; nil with an injected transport
 	rng      *rand.Rand
 	dec      *Decoder
-	base     time.Time // origin of activity offsets (monotonic)
+	nd       *NDJSONDecoder // made on the first NDJSON response (request.go)
+	base     time.Time      // origin of activity offsets (monotonic)
 	wake     chan struct{}
 	running  atomic.Bool
 	hostDesc string
@@ -234,6 +235,13 @@ func (s *Stream) Run(ctx context.Context) error {
 		}
 
 		// actRetry
+		if s.cfg.Once { // a request: it ends here (request.go)
+			if st, ok := s.finishRequest(out); ok {
+				return st
+			}
+			failures = 0
+			continue
+		}
 		if out.healthy {
 			failures = 0
 		} else {

@@ -98,6 +98,16 @@ type StreamConfig struct {
 	Insecure bool
 	// Decoder sets the line and event size caps; see DecoderConfig.
 	Decoder DecoderConfig
+	// Format is how the response body is cut into events: FormatAuto
+	// ("", by Content-Type), FormatSSE or FormatNDJSON (one event per
+	// line). See Format.
+	Format Format
+	// Once makes the stream a request, not a subscription: when its
+	// response ends, cleanly or not, the stream stops (Closed after a
+	// clean end, Failed otherwise) instead of reconnecting; Reconnect runs
+	// the request again. For model APIs and other POST streams, where
+	// reconnecting would send the request again. false reconnects.
+	Once bool
 
 	// Clock drives every timer (retry, stall, connect timeout).
 	// nil means clock.Real().

@@ -66,6 +66,9 @@ type Target struct {
 	ConnectTimeout time.Duration
 	// MaxRedirects: see client.StreamConfig.
 	MaxRedirects int
+	// Format is the framing of the response (--format, or the workspace
+	// channel's format): see client.StreamConfig.
+	Format client.Format
 	// Alerts are the channel's own alert rules (workspace), evaluated
 	// besides Options.Alerts.
 	Alerts []string
@@ -537,6 +540,7 @@ func workspaceTargets(path string, base Target, lookupEnv func(string) (string, 
 		t.Insecure = t.Insecure || sc.Insecure
 		t.EventTypes = c.EventTypes
 		t.Alerts = c.Alerts
+		t.Format = c.Format
 		out = append(out, t)
 	}
 	return out, nil

@@ -475,6 +475,7 @@ func streamConfig(t Target, env Env) client.StreamConfig {
 		MaxBackoff:     t.MaxBackoff,
 		ConnectTimeout: t.ConnectTimeout,
 		MaxRedirects:   t.MaxRedirects,
+		Format:         t.Format,
 		Clock:          env.Clock,
 		Logger:         env.Logger.With("channel", t.Name),
 		Transport:      env.Transport,

@@ -34,6 +34,11 @@ func (m *ModelOptions) validate(o *Options) error {
 		return usagef("--format must be auto, sse or ndjson, not %q", m.format)
 	}
 	m.Format = f
+	if f != client.FormatAuto {
+		for i := range o.Targets {
+			o.Targets[i].Format = f // the flag wins over a workspace's format
+		}
+	}
 	if m.Transcript && o.JSON {
 		return usagef("--transcript prints text; it cannot be combined with --json")
 	}
