@@ -211,6 +211,7 @@ func (d *detailView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if id > 0 {
 		delta = r.At.Sub(d.log.At(id - 1).At)
 	}
+	o.(*LogRow).SetPause(unusualGap(d.log.At, id))
 	o.(*LogRow).Set(r, delta)
 }
 

@@ -23,6 +23,7 @@ type LogRow struct {
 
 	rec   client.Record
 	delta time.Duration
+	pause bool // delta is unusually long for the log's rhythm (SetPause)
 	local *time.Location
 
 	at, dt, id, typ, mark, preview *canvas.Text
@@ -183,6 +184,9 @@ func (lr *logRowRenderer) Refresh() {
 	}
 	r.at.Color, r.dt.Color, r.id.Color = muted, muted, muted
 	r.mark.Color = theme.ColorForWidget(theme.ColorNameWarning, r)
+	if r.pause {
+		r.dt.Color = r.mark.Color
+	}
 	switch r.rec.Kind {
 	case client.RecordComment, client.RecordRetry:
 		r.typ.Color, r.preview.Color = muted, muted
