@@ -55,6 +55,10 @@ type Options struct {
 	// Present starts in presentation mode: full screen, large type, no
 	// chrome.
 	Present bool
+	// WallCycle is how long presentation mode shows one page of tiles
+	// when they do not all fit on the screen; 0 means DefaultWallCycle
+	// (20 s).
+	WallCycle time.Duration
 	// Theme fixes the light or dark variant; ThemeSystem (the zero value)
 	// follows the desktop. The choice made in the View menu is remembered
 	// in the app's preferences and wins over the zero value.
@@ -109,6 +113,7 @@ type App struct {
 	banner    *Banner
 	notifier  *notifier
 	watches   *watches
+	wall      *wall
 	toolbar   fyne.CanvasObject
 	dashOver  *container.ThemeOverride
 	center    *fyne.Container
@@ -231,6 +236,9 @@ func (x *App) apply(c *change) {
 	if c.channels != nil {
 		x.watches.link(x.dash)
 	}
+	if x.presentOn && x.wall.apply(c) {
+		active = true
+	}
 	if x.notifier.check(c, x.dash) {
 		active = true
 	}
@@ -249,6 +257,7 @@ func (x *App) buildUI() {
 	x.banner = NewBanner()
 	x.notifier = newNotifier(x.app, x.banner, x.clk)
 	x.watches = newWatches(x)
+	x.wall = newWall(x, x.opts.WallCycle)
 	emptyHint := container.NewCenter(container.NewVBox(
 		widget.NewLabelWithStyle("No channels yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 		widget.NewLabelWithStyle("Add an event-stream URL (Ctrl+N), or start the demo server to see it work.", fyne.TextAlignCenter, fyne.TextStyle{}),
@@ -294,10 +303,15 @@ func (x *App) setPresentation(on bool) {
 		x.dashOver.Theme = scaledTheme{settings: x.app.Settings(), scale: PresentationScale}
 		x.win.SetMainMenu(nil)
 		x.toolbar.Hide()
+		x.dash.hidden = true
+		x.center.Objects = []fyne.CanvasObject{x.wall.content}
+		x.wall.rearrange()
 	} else {
 		x.dashOver.Theme = appTheme{mode: x.themeM}
 		x.win.SetMainMenu(x.menu)
 		x.toolbar.Show()
+		x.dash.hidden = false
+		x.center.Objects = []fyne.CanvasObject{x.dashOver}
 	}
 	x.dashOver.Refresh()
 	for t := range x.dash.bound {

@@ -39,6 +39,8 @@ type dashboard struct {
 	empty     fyne.CanvasObject
 	body      *fyne.Container
 	lastSumm  string
+	// hidden skips the tiles while the wall screen shows instead.
+	hidden bool
 }
 
 func newDashboard(now func() time.Time, onOpen func(*chanView), emptyHint fyne.CanvasObject) *dashboard {
@@ -182,6 +184,9 @@ func (d *dashboard) apply(c *change) bool {
 		}
 	}
 	for t, v := range d.bound {
+		if d.hidden {
+			break
+		}
 		if v.stale || c.second {
 			v.refresh(c.second)
 			if t.Update(v.tileData(c.now)) {
