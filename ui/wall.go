@@ -269,7 +269,7 @@ func (w *wall) arrange(size fyne.Size) {
 	}
 	w.body.Objects = objs
 	if len(w.pages) > 1 {
-		w.footer.Text = "page " + strconv.Itoa(w.page+1) + " of " + strconv.Itoa(len(w.pages)) + " · next in " + formatDuration(w.cycle)
+		w.footer.Text = "page " + strconv.Itoa(w.page+1) + " of " + strconv.Itoa(len(w.pages)) + " · next in " + client.FormatDuration(w.cycle)
 	} else {
 		w.footer.Text = ""
 	}
@@ -351,7 +351,7 @@ func (w *wall) apply(c *change) bool {
 			w.rearrange()
 			return true
 		}
-		text := "page " + strconv.Itoa(w.page+1) + " of " + strconv.Itoa(len(w.pages)) + " · next in " + formatDuration(left.Round(time.Second))
+		text := "page " + strconv.Itoa(w.page+1) + " of " + strconv.Itoa(len(w.pages)) + " · next in " + client.FormatDuration(left.Round(time.Second))
 		if text != w.footer.Text {
 			w.footer.Text = text
 			w.footer.Refresh()
