@@ -47,14 +47,40 @@ func main() {
 	} else {
 		err = run(ctx, args, os.Stdout, os.Stderr)
 	}
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "ssemon-demo:", err)
-		var ue *UsageError
-		if errors.As(err, &ue) {
-			os.Exit(2)
-		}
-		os.Exit(1)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode reports err on stderr and returns the exit status, as
+// ssemon-tail's: 0 done (or help shown), 1 a runtime failure, 2 bad usage.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
+	fmt.Fprintln(stderr, "ssemon-demo:", err)
+	var ue *UsageError
+	var ce *server.ConfigError
+	if errors.As(err, &ue) || errors.As(err, &ce) {
+		return 2
+	}
+	return 1
+}
+
+// usagef returns a *UsageError.
+func usagef(format string, args ...any) error { return &UsageError{fmt.Errorf(format, args...)} }
+
+// helpOutput returns stdout when args ask for help (-h, -help, --help):
+// help asked for is the command's output; usage after an error goes to
+// stderr.
+func helpOutput(args []string, stdout, stderr io.Writer) io.Writer {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return stderr
+		case "-h", "-help", "--h", "--help":
+			return stdout
+		}
+	}
+	return stderr
 }
 
 const usageText = `Usage: ssemon-demo [flags]
@@ -118,9 +144,10 @@ func (f *listFlag) Set(v string) error {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ssemon-demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	out := helpOutput(args, stdout, stderr)
+	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
+		fmt.Fprint(out, usageText)
 		fs.PrintDefaults()
 	}
 	var (
@@ -157,16 +184,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var(failNext, "fail-next", "CHANNEL=STATUS: answer the channel's next stream request with STATUS (repeatable)")
 	fs.Var(setRetry, "set-retry", "CHANNEL=DURATION: retry: for the channel at startup (repeatable)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &UsageError{err}
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+		return usagef("unexpected arguments: %q", fs.Args())
+	}
+	if *firehoseRate != 0 && (*firehoseRate < 1 || *firehoseRate > server.MaxFirehoseRate) {
+		return usagef("--firehose-rate %d: want 1 to %d events per second", *firehoseRate, server.MaxFirehoseRate)
 	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
+		return usagef("--log-level: %w", err)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch *logFormat {
@@ -175,7 +208,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "json":
 		cfg.Logger = slog.New(slog.NewJSONHandler(stderr, opts))
 	default:
-		return fmt.Errorf("--log-format: want text or json, got %q", *logFormat)
+		return usagef("--log-format: want text or json, got %q", *logFormat)
 	}
 	if *replayFile != "" {
 		return runReplay(ctx, fs, *listen, replay.Config{
@@ -186,16 +219,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}, stdout)
 	}
 	if set(fs, "speed", "loop", "drops") {
-		return errors.New("--speed, --loop and --drops need --replay")
+		return usagef("--speed, --loop and --drops need --replay")
 	}
 	if *source == "" && (*streams != "" || *pubScen) {
-		return errors.New("--streams and --publish-scenarios need --source")
+		return usagef("--streams and --publish-scenarios need --source")
 	}
 	if *source != "" && !*pubScen && set(fs, "scenarios", "firehose-rate", "seed") {
-		return errors.New("with --source, --scenarios, --firehose-rate and --seed need --publish-scenarios")
+		return usagef("with --source, --scenarios, --firehose-rate and --seed need --publish-scenarios")
 	}
 	if *source != "" && set(fs, "fail-next", "set-retry") {
-		return errors.New("--fail-next and --set-retry act on in-memory channels, not with --source")
+		return usagef("--fail-next and --set-retry act on in-memory channels, not with --source")
 	}
 	cfg.PublishScenarios = *pubScen
 	cfg.Token = *token
@@ -247,14 +280,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, kv := range failNext.pairs {
 		st, err := strconv.Atoi(kv[1])
 		if err != nil || !known[kv[0]] {
-			return fmt.Errorf("--fail-next %s=%s: want a known channel and a status", kv[0], kv[1])
+			return usagef("--fail-next %s=%s: want a known channel and a status", kv[0], kv[1])
 		}
 		srv.FailNext(kv[0], st)
 	}
 	for _, kv := range setRetry.pairs {
 		d, err := time.ParseDuration(kv[1])
 		if err != nil || !known[kv[0]] {
-			return fmt.Errorf("--set-retry %s=%s: want a known channel and a duration", kv[0], kv[1])
+			return usagef("--set-retry %s=%s: want a known channel and a duration", kv[0], kv[1])
 		}
 		srv.SetRetry(kv[0], d)
 	}
@@ -267,7 +300,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, c := range srv.Channels() {
 		names = append(names, c.Name)
 	}
-	url := "http://" + ln.Addr().String() + "/"
+	url := browseURL(ln.Addr())
 	if cfg.Upstream != nil {
 		fmt.Fprintf(stdout, "ssemon-demo: relaying Redis streams on %s (channels now: %s)\n", url, strings.Join(names, ", "))
 	} else {
@@ -277,6 +310,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "ssemon-demo: token required: open %s?token=<token>\n", url)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// browseURL returns the page's URL for a listener: a wildcard address
+// (0.0.0.0, ::) is not one to browse, so the loopback address of the
+// same family stands for it.
+func browseURL(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1" // a wildcard listener accepts loopback IPv4 too
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
 
 // set reports whether any of the named flags was given.
@@ -291,7 +338,7 @@ func runReplay(ctx context.Context, fs *flag.FlagSet, listen string, cfg replay.
 	if set(fs, "scenarios", "firehose-rate", "fail-next", "set-retry", "seed", "ring", "history", "history-bytes", "queue", "retry", "token", "cors-origin",
 		"source", "streams", "publish-scenarios") ||
 		os.Getenv("SSEMON_DEMO_TOKEN") != "" {
-		return errors.New("--replay serves the recording as recorded: scenario, fault, token and CORS flags do not apply")
+		return usagef("--replay serves the recording as recorded: scenario, fault, token and CORS flags do not apply")
 	}
 	srv, err := replay.New(cfg)
 	if err != nil {
@@ -306,7 +353,7 @@ func runReplay(ctx context.Context, fs *flag.FlagSet, listen string, cfg replay.
 	for _, c := range srv.Channels() {
 		names = append(names, c.Name)
 	}
-	fmt.Fprintf(stdout, "ssemon-demo: replaying %s on http://%s/ (channels: %s; %v at speed %g, loop %t, drops %t)\n",
-		cfg.File, ln.Addr(), strings.Join(names, ", "), srv.Duration().Round(time.Millisecond), max(cfg.Speed, 0), cfg.Loop, cfg.Drops)
+	fmt.Fprintf(stdout, "ssemon-demo: replaying %s on %s (channels: %s; %v at speed %g, loop %t, drops %t)\n",
+		cfg.File, browseURL(ln.Addr()), strings.Join(names, ", "), srv.Duration().Round(time.Millisecond), max(cfg.Speed, 0), cfg.Loop, cfg.Drops)
 	return srv.Serve(ctx, ln)
 }

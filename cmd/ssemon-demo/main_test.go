@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,10 +20,13 @@ import (
 )
 
 func TestHelpListsFlagsWithExamples(t *testing.T) {
-	var out strings.Builder
-	err := run(context.Background(), []string{"--help"}, io.Discard, &out)
-	if !errors.Is(err, flag.ErrHelp) {
+	var out, errOut strings.Builder
+	err := run(context.Background(), []string{"--help"}, &out, &errOut)
+	if !errors.Is(err, flag.ErrHelp) || exitCode(err, io.Discard) != 0 {
 		t.Fatalf("err %v", err)
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("help asked for went to stderr: %q", errOut.String())
 	}
 	for _, want := range []string{"Examples:", "-listen", "-scenarios", "-token", "-cors-origin", "-log-format", "-fail-next", "curl -sN"} {
 		if !strings.Contains(out.String(), want) {
@@ -36,25 +40,60 @@ func TestBadFlags(t *testing.T) {
 		name string
 		args []string
 		want string
+		code int // exit status: 2 usage, 1 runtime failure
 	}{
-		{"log format", []string{"--log-format", "xml"}, "--log-format"},
-		{"log level", []string{"--log-level", "loud"}, "--log-level"},
-		{"ring", []string{"--ring", "-1"}, "RingSize"},
-		{"scenarios file", []string{"--scenarios", "/nonexistent.json"}, "no such file"},
-		{"fail-next channel", []string{"--fail-next", "nope=503"}, "--fail-next"},
-		{"set-retry value", []string{"--set-retry", "flaky=soon"}, "--set-retry"},
-		{"extra args", []string{"serve"}, "unexpected arguments"},
-		{"speed without replay", []string{"--speed", "2"}, "need --replay"},
-		{"drops without replay", []string{"--drops"}, "need --replay"},
-		{"replay with faults", []string{"--replay", "x.jsonl", "--fail-next", "flaky=503"}, "do not apply"},
-		{"replay missing file", []string{"--replay", "/nonexistent.jsonl"}, "nonexistent"},
+		{"unknown flag", []string{"--nope"}, "flag provided but not defined", 2},
+		{"firehose rate out of range", []string{"--firehose-rate", "1000000"}, "--firehose-rate 1000000: want 1 to 100000", 2},
+		{"listen fails", []string{"--listen", "127.0.0.1:-1"}, "listen", 1},
+		{"log format", []string{"--log-format", "xml"}, "--log-format", 0},
+		{"log level", []string{"--log-level", "loud"}, "--log-level", 0},
+		{"ring", []string{"--ring", "-1"}, "RingSize", 0},
+		{"scenarios file", []string{"--scenarios", "/nonexistent.json"}, "no such file", 0},
+		{"fail-next channel", []string{"--fail-next", "nope=503"}, "--fail-next", 0},
+		{"set-retry value", []string{"--set-retry", "flaky=soon"}, "--set-retry", 0},
+		{"extra args", []string{"serve"}, "unexpected arguments", 0},
+		{"speed without replay", []string{"--speed", "2"}, "need --replay", 0},
+		{"drops without replay", []string{"--drops"}, "need --replay", 0},
+		{"replay with faults", []string{"--replay", "x.jsonl", "--fail-next", "flaky=503"}, "do not apply", 0},
+		{"replay missing file", []string{"--replay", "/nonexistent.jsonl"}, "nonexistent", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := run(context.Background(), append(tc.args, "--listen", "127.0.0.1:0"), io.Discard, io.Discard)
+			args := tc.args
+			if tc.code != 1 {
+				args = append(args, "--listen", "127.0.0.1:0")
+			}
+			err := run(context.Background(), args, io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want %q", err, tc.want)
 			}
+			want := tc.code
+			if want == 0 {
+				want = 2
+				if tc.name == "scenarios file" || tc.name == "replay missing file" {
+					want = 1
+				}
+			}
+			if got := exitCode(err, io.Discard); got != want {
+				t.Fatalf("exit status %d for %v, want %d", got, err, want)
+			}
 		})
+	}
+}
+
+func TestBrowseURL(t *testing.T) {
+	for _, tc := range []struct{ addr, want string }{
+		{"127.0.0.1:8080", "http://127.0.0.1:8080/"},
+		{"0.0.0.0:8080", "http://127.0.0.1:8080/"},
+		{"[::]:8080", "http://127.0.0.1:8080/"},
+		{"[::1]:8080", "http://[::1]:8080/"},
+	} {
+		a, err := net.ResolveTCPAddr("tcp", tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := browseURL(a); got != tc.want {
+			t.Errorf("browseURL(%s) = %s, want %s", tc.addr, got, tc.want)
+		}
 	}
 }
 

@@ -52,9 +52,10 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // errors are *UsageError (flag.ErrHelp for -h).
 func runPublish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ssemon-demo publish", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	out := helpOutput(args, stdout, stderr)
+	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, publishUsage)
+		fmt.Fprint(out, publishUsage)
 		fs.PrintDefaults()
 	}
 	source := fs.String("source", "", "Redis server, redis://HOST:PORT[/DB] (default $"+SourceEnv+")")

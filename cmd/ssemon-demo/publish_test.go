@@ -74,7 +74,7 @@ func TestPublish(t *testing.T) {
 	}
 	t.Run("help", func(t *testing.T) {
 		var errOut strings.Builder
-		err := runPublish(context.Background(), []string{"-h"}, strings.NewReader(""), io.Discard, &errOut)
+		err := runPublish(context.Background(), []string{"-h"}, strings.NewReader(""), &errOut, io.Discard) // help asked for: stdout
 		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(errOut.String(), "JSON lines") {
 			t.Fatalf("err %v, help %q", err, errOut.String())
 		}

@@ -30,7 +30,7 @@ func TestSourceFlags(t *testing.T) {
 		})
 	}
 	var out strings.Builder
-	if err := run(context.Background(), []string{"--help"}, io.Discard, &out); !errors.Is(err, flag.ErrHelp) {
+	if err := run(context.Background(), []string{"--help"}, &out, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"-source", "-streams", "-publish-scenarios", "ssemon-demo publish"} {

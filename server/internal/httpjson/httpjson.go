@@ -16,6 +16,7 @@ func Write(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // read by people: "<token>", not "\u003ctoken\u003e"
 	_ = enc.Encode(v)
 }
 
@@ -27,7 +28,9 @@ func Error(w http.ResponseWriter, status int, msg, hint string) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(struct {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // read by people: "<token>", not "\u003ctoken\u003e"
+	_ = enc.Encode(struct {
 		Error  string `json:"error"`
 		Status int    `json:"status"`
 		Hint   string `json:"hint,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/ssemon/ssemon/server/internal/httpjson"
@@ -49,5 +50,13 @@ func TestErrorAndWrite(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestHintsReadAsWritten(t *testing.T) {
+	rec := httptest.NewRecorder()
+	httpjson.Error(rec, 401, "missing or wrong token", `send "Authorization: Bearer <token>" or add ?token=<token>&x=1`)
+	if body := rec.Body.String(); !strings.Contains(body, `Bearer <token>\" or add ?token=<token>&x=1`) {
+		t.Fatalf("hint escaped for HTML: %s", body)
 	}
 }
