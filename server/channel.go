@@ -86,6 +86,7 @@ func (c *channel) publish(msgs ...message) uint64 {
 		keys[i] = hub.Key{Lo: c.last}
 	}
 	c.log.Append(keys, frames)
+	c.srv.poke()
 	c.stats.published.Add(uint64(len(msgs)))
 	return c.last
 }

@@ -70,12 +70,19 @@ func (s *Server) Stall(channel string, d time.Duration) {
 	n := 0
 	for _, ch := range s.targets(channel) {
 		for _, c := range s.conns(ch) {
-			c.Hold(stall)
+			if m, ok := c.Tag().(*muxFollower); ok {
+				m.hold(ch, stall) // that channel only, not the others on the connection
+			} else {
+				c.Hold(stall)
+			}
 			n++
 		}
 	}
 	s.log.Info("fault: stall", "channel", channel, "for", d, "connections", n)
-	release := func() { close(stall) }
+	release := func() {
+		close(stall)
+		s.poke() // multiplexed streams read the released channels again
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

@@ -49,6 +49,9 @@ type Server struct {
 
 	closeOnce sync.Once
 
+	wakeMu sync.Mutex
+	wake   chan struct{} // closed and replaced at every publish on any channel (multiplexed streams)
+
 	upFailing    atomic.Bool // the last publish to Config.Upstream failed (logged once per streak)
 	unauthorized atomic.Uint64
 }
@@ -65,6 +68,7 @@ func New(cfg Config) (*Server, error) {
 		log:    c.Logger,
 		byName: make(map[string]*channel, len(c.Scenarios)),
 		stop:   make(chan struct{}),
+		wake:   make(chan struct{}),
 		hub: hub.New(hub.Config{MaxSubscribers: c.MaxSubscribers, WriteTimeout: c.WriteTimeout,
 			Heartbeat: c.Heartbeat, Retry: c.Retry, Clock: c.Clock, Logger: c.Logger}),
 		started: c.Clock.Now(),
@@ -106,9 +110,25 @@ func New(cfg Config) (*Server, error) {
 // the demo server is registered here or in New.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/stream/{channel}", s.handleStream)
+	mux.HandleFunc("GET /api/stream", s.handleMux)
 	mux.HandleFunc("GET /api/channels", s.handleChannels)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
+}
+
+// anyWake returns a channel closed at the next publish on any channel.
+func (s *Server) anyWake() <-chan struct{} {
+	s.wakeMu.Lock()
+	defer s.wakeMu.Unlock()
+	return s.wake
+}
+
+// poke wakes the multiplexed streams.
+func (s *Server) poke() {
+	s.wakeMu.Lock()
+	close(s.wake)
+	s.wake = make(chan struct{})
+	s.wakeMu.Unlock()
 }
 
 // Handler returns the whole HTTP surface: streams, channel index, health,

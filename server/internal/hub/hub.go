@@ -194,6 +194,21 @@ type Conn struct {
 	mu     sync.Mutex
 	active bool // the handler runs: rc may be used
 	hold   chan struct{}
+	tag    any
+}
+
+// SetTag attaches v to the connection, for its owner (e.g. its feed).
+func (c *Conn) SetTag(v any) {
+	c.mu.Lock()
+	c.tag = v
+	c.mu.Unlock()
+}
+
+// Tag returns what SetTag attached.
+func (c *Conn) Tag() any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tag
 }
 
 // Context returns the connection's context: done when the client left or
