@@ -69,7 +69,6 @@ func TestMultiplexedStream(t *testing.T) {
 	}
 }
 
-
 func TestMultiplexedStallHoldsOneChannel(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	c := ts.dial(t, "/api/stream?channels=q,r", nil)
