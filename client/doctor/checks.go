@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssemon/ssemon/client"
 )
 
 // The checks' stable identifiers, in report order.
@@ -96,10 +98,20 @@ func (o *observation) skipped() string {
 		return "no response arrived"
 	case m.status != http.StatusOK:
 		return "the response is " + m.statusText
+	case client.FormatOf(m.header.Get("Content-Type")) == client.FormatNDJSON:
+		return "an NDJSON stream (the doctor examines Server-Sent Events)"
 	case !m.stream():
 		return "the response is not an event stream"
 	}
 	return ""
+}
+
+// sideOff says why the concurrent or abandoned connections did not run.
+func (o *observation) sideOff(what string) string {
+	if o.cfg.Stream.Method != http.MethodGet {
+		return what + " connections are not opened for a " + o.cfg.Stream.Method + " request (repeating it may cost or change something)"
+	}
+	return what + " connections switched off"
 }
 
 func ms(d time.Duration) string { return roundDur(d) }
@@ -219,6 +231,10 @@ func checkContentType(o *observation) Finding {
 	snips := []Snippet{snipHeadersNext, snipHeadersNode, snipHeadersGo}
 	if ct == "" {
 		return Finding{Severity: Error, Summary: "no Content-Type", Evidence: "the response has no Content-Type header", Fix: fix, Snippets: snips}
+	}
+	if client.FormatOf(ct) == client.FormatNDJSON {
+		return Finding{Severity: Info, Summary: "an NDJSON stream, not Server-Sent Events: only the status and header checks apply",
+			Evidence: "Content-Type: " + ct}
 	}
 	if !isEventStream(ct) {
 		ev := "Content-Type: " + ct
@@ -876,7 +892,7 @@ func checkBusy(o *observation) Finding {
 		return notChecked(why)
 	}
 	if len(o.side) == 0 {
-		return notChecked("concurrent connections switched off")
+		return notChecked(o.sideOff("concurrent"))
 	}
 	m := o.main
 	picks := []*conn{o.side[0]}
@@ -914,7 +930,7 @@ func checkTeardown(o *observation) Finding {
 		return notChecked(why)
 	}
 	if len(o.abandoned) == 0 {
-		return notChecked("abandoned connections switched off")
+		return notChecked(o.sideOff("abandoned"))
 	}
 	opened := 0
 	for _, c := range o.abandoned {

@@ -60,12 +60,13 @@ type Config struct {
 	ResumePause time.Duration
 	// Concurrent is how many connections are open at once for the busy
 	// loop check (the first one included): the doctor compares the 2nd
-	// and the last with the first. 0 means DefaultConcurrent (10);
-	// negative skips the check. At most MaxConcurrent.
+	// and the last with the first. 0 means DefaultConcurrent (10) for a
+	// GET, none for another method (repeating a POST may cost or change
+	// something); negative skips the check. At most MaxConcurrent.
 	Concurrent int
 	// Abandon is how many connections are opened and abandoned for the
-	// teardown check. 0 means DefaultAbandon (50); negative skips the
-	// check. At most MaxAbandon.
+	// teardown check. 0 means DefaultAbandon (50) for a GET, none for
+	// another method; negative skips the check. At most MaxAbandon.
 	Abandon int
 	// SideWait bounds how long each side connection (busy loop and
 	// teardown checks) waits for headers and a first event. 0 means
@@ -100,12 +101,21 @@ func (c Config) withDefaults() Config {
 		c.SideWait = min(DefaultSideWait, c.Watch)
 	}
 	c.SideWait = min(c.SideWait, MaxWatch)
+	if c.Stream.Method == "" {
+		c.Stream.Method = "GET"
+	}
 	if c.Concurrent == 0 {
 		c.Concurrent = DefaultConcurrent
+		if c.Stream.Method != "GET" {
+			c.Concurrent = -1
+		}
 	}
 	c.Concurrent = min(c.Concurrent, MaxConcurrent)
 	if c.Abandon == 0 {
 		c.Abandon = DefaultAbandon
+		if c.Stream.Method != "GET" {
+			c.Abandon = -1
+		}
 	}
 	c.Abandon = min(c.Abandon, MaxAbandon)
 	if c.LongLine <= 0 {
@@ -116,9 +126,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.Stream.Method == "" {
-		c.Stream.Method = "GET"
 	}
 	return c
 }

@@ -184,6 +184,15 @@ func TestFindings(t *testing.T) {
 			nil, map[string]want{doctor.CheckStatus: {doctor.Error, "404"}}},
 		{"503 with Retry-After", spec{status: http.StatusServiceUnavailable},
 			nil, map[string]want{doctor.CheckStatus: {doctor.Error, "Retry-After: 30"}}},
+		{"NDJSON", spec{header: func(h http.Header) { h.Set("Content-Type", "application/x-ndjson") }},
+			nil, map[string]want{doctor.CheckContentType: {doctor.Info, "NDJSON"}, doctor.CheckBuffering: {doctor.Info, "not checked"}}},
+		{"POST is not repeated", spec{},
+			func(c *doctor.Config) {
+				c.Stream.Method, c.Stream.Body = "POST", []byte(`{"q":1}`)
+				c.Concurrent, c.Abandon = 0, 0
+			},
+			map[string]want{doctor.CheckBusyLoop: {doctor.Info, "POST request"}, doctor.CheckTeardown: {doctor.Info, "POST request"},
+				doctor.CheckResume: {doctor.OK, "right after"}}},
 		{"HTTP/1.1", spec{},
 			nil, map[string]want{doctor.CheckHTTPVersion: {doctor.Info, "6 connections"}}},
 	}

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ssemon/ssemon/client"
 )
 
 // PreviewBytes caps the start of a non-stream body kept as evidence.
@@ -116,10 +118,7 @@ func (c *conn) firstEvent() time.Duration {
 	return c.sc.events[0].At.Sub(c.start)
 }
 
-func isEventStream(ct string) bool {
-	mt, _, _ := strings.Cut(ct, ";")
-	return strings.EqualFold(strings.TrimSpace(mt), "text/event-stream")
-}
+func isEventStream(ct string) bool { return client.FormatOf(ct) == client.FormatSSE }
 
 // transport builds the doctor's own transport: a clone of the default one,
 // HTTP/2 when TLS offers it, compression handled by the doctor itself (it
