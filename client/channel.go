@@ -9,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/client/ring"
 	"github.com/ssemon/ssemon/client/wire"
 )
 
@@ -82,8 +83,11 @@ type Snapshot struct {
 	LastSeq uint64
 	// Version changes whenever anything above changes.
 	Version uint64
-	// At is when the snapshot was taken.
+	// At is when the snapshot was taken: now, or for an Offline channel
+	// the newest time it was fed (its recording's time).
 	At time.Time
+	// Offline reports a channel that never connects (a recording).
+	Offline bool
 }
 
 // Channel is one supervised stream with the bounded state a UI shows: a log
@@ -120,6 +124,14 @@ type Channel struct {
 	gen      uint64 // incremented by reset
 	progress progressTracker
 	feed     *TranscriptFeed // model-stream transcripts, per request (transcripts.go)
+
+	// offline marks a channel fed by Manager.AddOffline (a recording): no
+	// stream; its transitions are kept here and its time is the newest
+	// time fed (fedAt), not the clock's.
+	offline bool
+	hist    ring.Ring[Transition]
+	fedAt   time.Time
+	feedErr error
 }
 
 func newChannel(raw, eff ChannelConfig, clk clock.Clock) *Channel {
@@ -215,6 +227,31 @@ func (c *Channel) start(ctx context.Context, st *Stream) {
 	}()
 }
 
+// startOffline runs feed on the channel's goroutine until it returns or ctx
+// is done. Callers hold lifeMu.
+func (c *Channel) startOffline(ctx context.Context, feed Feed) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	c.cancel, c.done = cancel, done
+	go func() {
+		defer close(done)
+		err := feed(ctx, c)
+		c.mu.Lock()
+		c.feedErr = err
+		c.version++
+		c.mu.Unlock()
+		c.notify()
+	}()
+}
+
+// Err returns the error that ended an offline channel's feed (nil while
+// it runs, after it succeeded, and for live channels).
+func (c *Channel) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.feedErr
+}
+
 // stop ends the channel's goroutine and waits for it. Callers hold lifeMu.
 func (c *Channel) stop() {
 	if c.cancel == nil {
@@ -257,22 +294,26 @@ func (c *Channel) Version() uint64 {
 }
 
 // Pause closes the connection and holds the channel paused.
+// An offline channel has nothing to pause.
 func (c *Channel) Pause() {
-	c.currentStream().Pause()
+	if st := c.currentStream(); st != nil {
+		st.Pause()
+	}
 }
 
 // Resume ends a pause and reconnects with the last event ID; on a failed or
-// closed channel it starts over.
+// closed channel it starts over. An offline channel has nothing to resume.
 func (c *Channel) Resume() {
-	if !c.currentStream().Resume() {
+	if st := c.currentStream(); st != nil && !st.Resume() {
 		c.kick()
 	}
 }
 
 // Reconnect reconnects at once (skipping a retry wait, dropping the open
 // connection, ending a pause, or starting a failed or closed channel over).
+// An offline channel has nothing to reconnect.
 func (c *Channel) Reconnect() {
-	if !c.currentStream().Reconnect() {
+	if st := c.currentStream(); st != nil && !st.Reconnect() {
 		c.kick()
 	}
 }
@@ -341,6 +382,9 @@ func (c *Channel) HandleFrame(f Frame, at time.Time) {
 	c.feed.HandleFrame(f, at)
 	c.mu.Lock()
 	c.version++
+	if c.offline {
+		c.advance(at)
+	}
 	c.stats.Bytes += uint64(f.Size)
 	switch f.Kind {
 	case FrameEvent:
@@ -456,6 +500,13 @@ func (c *Channel) HandleStatus(s Status) {
 	defer c.mu.Unlock()
 	defer c.notify()
 	c.version++
+	if c.offline {
+		c.advance(s.Since)
+		c.hist.Push(Transition{At: s.Since, State: s.State, Detail: s.Detail})
+		if s.Retry == 0 {
+			s.Retry = c.stats.Retry // a recording does not say; keep the last known
+		}
+	}
 	c.status = s
 	c.stats.Retry = s.Retry
 	switch s.State {
@@ -473,6 +524,25 @@ func (c *Channel) HandleStatus(s Status) {
 	c.push(Record{At: s.Since, Kind: RecordState, Type: s.State.String(), Data: s.Detail})
 }
 
+// advance moves an offline channel's time to at (never back); its counters
+// start at the first time fed. Callers hold mu.
+func (c *Channel) advance(at time.Time) {
+	if c.fedAt.IsZero() {
+		c.stats.Started = at
+	}
+	if at.After(c.fedAt) {
+		c.fedAt = at
+	}
+}
+
+// Offline reports whether the channel never connects: it was added with
+// Manager.AddOffline (a recording).
+func (c *Channel) Offline() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offline
+}
+
 // Snapshot returns a consistent copy of the channel's state.
 func (c *Channel) Snapshot() Snapshot {
 	var s Snapshot
@@ -483,6 +553,10 @@ func (c *Channel) Snapshot() Snapshot {
 // SnapshotInto fills s, reusing its History slices, so a UI refreshing
 // many channels does not allocate on every tick. Progress is read here,
 // from the newest event, outside the ingestion lock.
+//
+// The snapshot is taken as of now, or for an offline channel as of the
+// newest time it was fed (its recording's time): Snapshot.At tells which,
+// and ages and rates are relative to it.
 func (c *Channel) SnapshotInto(s *Snapshot) {
 	now := c.clk.Now()
 	hist := s.History[:0]
@@ -493,8 +567,13 @@ func (c *Channel) SnapshotInto(s *Snapshot) {
 	spark = spark[:RateWindow]
 
 	c.mu.Lock()
+	if c.offline {
+		now = c.fedAt
+		hist = c.hist.AppendTo(hist, 0)
+	}
 	st := c.stream
 	s.Name = c.cfg.Name
+	s.Offline = c.offline
 	s.Config = c.cfg.Clone()
 	s.Status = c.status
 	s.Stats = c.stats

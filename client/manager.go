@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/client/ring"
 )
 
 // DefaultMaxChannels caps the channels of a Manager.
@@ -25,7 +26,15 @@ var (
 	ErrTooManyChannels = errors.New("too many channels")
 	// ErrManagerClosed: Close was called.
 	ErrManagerClosed = errors.New("manager is closed")
+	// ErrOffline: the channel is offline (a recording) and cannot be
+	// reconfigured.
+	ErrOffline = errors.New("channel is offline (a recording)")
 )
+
+// Feed supplies an offline channel (see Manager.AddOffline): it calls h's
+// methods with the frames and statuses to show, in order, with their
+// recorded times, and returns when it has nothing more or ctx is done.
+type Feed func(ctx context.Context, h Handler) error
 
 // ManagerConfig configures a Manager. Zero fields select their defaults.
 type ManagerConfig struct {
@@ -129,13 +138,8 @@ func (m *Manager) Add(cfg ChannelConfig) (*Channel, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	switch {
-	case m.closed:
-		return nil, ErrManagerClosed
-	case m.byName[cfg.Name] != nil:
-		return nil, fmt.Errorf("channel %q: %w", cfg.Name, ErrDuplicateName)
-	case len(m.list) >= m.cfg.MaxChannels:
-		return nil, fmt.Errorf("channel %q: %w (limit %d)", cfg.Name, ErrTooManyChannels, m.cfg.MaxChannels)
+	if err := m.admit(cfg.Name); err != nil {
+		return nil, err
 	}
 	m.list = append(m.list, c)
 	m.byName[cfg.Name] = c
@@ -144,6 +148,54 @@ func (m *Manager) Add(cfg ChannelConfig) (*Channel, error) {
 	c.start(m.ctx, st)
 	c.lifeMu.Unlock()
 	return c, nil
+}
+
+// AddOffline adds a channel that never connects, such as one opened from a
+// recording: feed supplies everything it shows. cfg's URL, method and
+// connection settings are kept for display only (an empty or invalid URL
+// is allowed); its name, log caps, type filter and progress fields apply.
+//
+// feed runs on the channel's own goroutine, the only one that calls the
+// channel's Handler methods, with a context that ends on Remove or Close;
+// what it fed stays after it returns. The channel's time is the
+// recording's: snapshots are taken as of the newest time fed
+// (Snapshot.At), its transitions are those fed (Snapshot.History). Pause,
+// Resume and Reconnect do nothing to it and Update fails with ErrOffline.
+// Err reports feed's error once it returned.
+func (m *Manager) AddOffline(cfg ChannelConfig, feed Feed) (*Channel, error) {
+	raw := cfg.Clone()
+	eff := raw.withDefaults(m.cfg.Defaults)
+	if err := eff.validate(); err != nil {
+		return nil, fmt.Errorf("channel %q: %w", cfg.Name, err)
+	}
+	c := newChannel(raw, eff, m.cfg.Clock)
+	c.offline = true
+	c.hist = ring.New[Transition](HistorySize)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.admit(cfg.Name); err != nil {
+		return nil, err
+	}
+	m.list = append(m.list, c)
+	m.byName[cfg.Name] = c
+	m.version++
+	c.lifeMu.Lock()
+	c.startOffline(m.ctx, feed)
+	c.lifeMu.Unlock()
+	return c, nil
+}
+
+// admit checks that a channel called name may be added. Callers hold mu.
+func (m *Manager) admit(name string) error {
+	switch {
+	case m.closed:
+		return ErrManagerClosed
+	case m.byName[name] != nil:
+		return fmt.Errorf("channel %q: %w", name, ErrDuplicateName)
+	case len(m.list) >= m.cfg.MaxChannels:
+		return fmt.Errorf("channel %q: %w (limit %d)", name, ErrTooManyChannels, m.cfg.MaxChannels)
+	}
+	return nil
 }
 
 // Update replaces the configuration of the channel called name (cfg.Name
@@ -164,6 +216,9 @@ func (m *Manager) Update(name string, cfg ChannelConfig) error {
 	case c == nil:
 		m.mu.Unlock()
 		return fmt.Errorf("channel %q: %w", name, ErrUnknownChannel)
+	case c.Offline():
+		m.mu.Unlock()
+		return fmt.Errorf("channel %q: %w", name, ErrOffline)
 	case cfg.Name != name && m.byName[cfg.Name] != nil:
 		m.mu.Unlock()
 		return fmt.Errorf("channel %q: %w", cfg.Name, ErrDuplicateName)

@@ -35,11 +35,6 @@ type detailView struct {
 	selRec     client.Record
 	// offline marks a channel opened from a recording: no stream actions.
 	offline bool
-	// hist and histEnd are a recording's transitions, read from its log
-	// up to histSeq.
-	hist    []client.Transition
-	histEnd time.Time
-	histSeq uint64
 	// shownState and shownSince are the status the slow parts show.
 	shownState client.State
 	shownSince time.Time
@@ -79,7 +74,7 @@ type detailView struct {
 
 func newDetailView(x *App, v *chanView) *detailView {
 	capacity := x.opts.LogCapacity
-	offline := x.recs.has(v.ch)
+	offline := v.ch.Offline()
 	if offline {
 		capacity = max(v.ch.Len(), 1) // a recording does not grow
 	}
@@ -378,8 +373,8 @@ func (d *detailView) refresh(now time.Time, second bool) {
 	}
 	setText(d.reason, reason)
 	hist, end := s.History, now
-	if d.offline {
-		hist, end = d.recordedHistory(s)
+	if s.Offline {
+		end = s.At // a recording's transitions end at its last record
 	}
 	d.timeline.Set(hist, end)
 	setText(d.history, historyText(hist, end, 4))
@@ -391,35 +386,6 @@ func (d *detailView) refresh(now time.Time, second bool) {
 		d.pauseBtn.SetText("Pause stream")
 		d.pauseBtn.SetIcon(theme.MediaPauseIcon())
 	}
-}
-
-// recordedHistory rebuilds a recording's transitions from its state lines
-// (the engine's own history only knows that the channel sits paused), and
-// returns the time of its last record as the end of the timeline.
-func (d *detailView) recordedHistory(s *client.Snapshot) ([]client.Transition, time.Time) {
-	if s.LastSeq == d.histSeq {
-		return d.hist, d.histEnd
-	}
-	d.histSeq, d.hist = s.LastSeq, d.hist[:0]
-	recs := d.v.ch.Records(nil, 0)
-	for i, r := range recs {
-		if i == 0 && r.Kind == client.RecordState {
-			continue // the engine's own "paused" when the recording was opened
-		}
-		if r.Kind != client.RecordState {
-			continue
-		}
-		if st, ok := parseState(r.Type); ok {
-			d.hist = append(d.hist, client.Transition{At: r.At, State: st, Detail: r.Data})
-		}
-	}
-	if len(recs) > 0 {
-		d.histEnd = recs[len(recs)-1].At
-	}
-	if len(d.hist) > client.HistorySize {
-		d.hist = d.hist[len(d.hist)-client.HistorySize:]
-	}
-	return d.hist, d.histEnd
 }
 
 // setText changes a label's text only when it differs (SetText always

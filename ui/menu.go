@@ -154,7 +154,7 @@ func (x *App) togglePause() {
 	}
 	all := true
 	for _, ch := range x.mgr.Channels() {
-		if !x.recs.has(ch) && ch.Status().State != client.Paused {
+		if !ch.Offline() && ch.Status().State != client.Paused {
 			all = false
 			break
 		}
@@ -164,7 +164,7 @@ func (x *App) togglePause() {
 
 func (x *App) pauseAll(pause bool) {
 	for _, ch := range x.mgr.Channels() {
-		if x.recs.has(ch) {
+		if ch.Offline() {
 			continue // recordings never connect
 		}
 		if pause {
@@ -178,13 +178,13 @@ func (x *App) pauseAll(pause bool) {
 // reconnect reconnects the channel in the detail view, or every channel.
 func (x *App) reconnect() {
 	if x.detail != nil {
-		if !x.recs.has(x.detail.v.ch) {
+		if !x.detail.v.ch.Offline() {
 			x.detail.v.ch.Reconnect()
 		}
 		return
 	}
 	for _, ch := range x.mgr.Channels() {
-		if !x.recs.has(ch) {
+		if !ch.Offline() {
 			ch.Reconnect()
 		}
 	}

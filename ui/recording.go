@@ -2,9 +2,7 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,34 +27,19 @@ const (
 // ("recording: bug.jsonl").
 const RecordingGroup = "recording: "
 
-// recordings tracks the channels opened from recordings: they never
-// connect, are not saved, and offer no stream actions. Its context and
-// wait group also hold the app's other background work (a connection
-// test): Close cancels and waits for all of it.
+// recordings holds the app's background work: recording loaders and
+// connection tests. Close cancels and waits for all of it. (Channels
+// opened from recordings are the engine's offline channels:
+// client.Channel.Offline.)
 type recordings struct {
-	mu    sync.Mutex
-	names map[*client.Channel]bool
-	wg    sync.WaitGroup
-	ctx   context.Context
-	stop  context.CancelFunc
+	wg   sync.WaitGroup
+	ctx  context.Context
+	stop context.CancelFunc
 }
 
 func newRecordings() *recordings {
 	ctx, stop := context.WithCancel(context.Background())
-	return &recordings{names: make(map[*client.Channel]bool), ctx: ctx, stop: stop}
-}
-
-func (r *recordings) add(ch *client.Channel) {
-	r.mu.Lock()
-	r.names[ch] = true
-	r.mu.Unlock()
-}
-
-// has reports whether ch was opened from a recording.
-func (r *recordings) has(ch *client.Channel) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.names[ch]
+	return &recordings{ctx: ctx, stop: stop}
 }
 
 // close stops loaders and waits for them.
@@ -86,85 +69,25 @@ func (x *App) openRecording(path string) {
 	}()
 }
 
-// loadRecording reads a recording into new channels that never connect,
-// feeding them the recorded frames and states with their recorded times.
-// It returns how many channels it opened; what was read before an error
-// stays open.
+// loadRecording opens the recording at path as offline channels of the
+// manager, fed with the recorded frames and states at their recorded
+// times. It returns how many channels it opened; what was read before an
+// error stays open.
 func (x *App) loadRecording(ctx context.Context, path string) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, fmt.Errorf("open recording: %w", err)
 	}
 	defer f.Close()
-	rd := record.NewReader(f, record.ReaderConfig{})
 	group := RecordingGroup + filepath.Base(path)
-	chans := map[string]*client.Channel{}
-	get := func(e *record.Entry) (*client.Channel, error) {
-		if ch := chans[e.Channel]; ch != nil {
-			return ch, nil
+	chans, err := record.OpenOffline(ctx, f, x.mgr, func(e *record.Entry) client.ChannelConfig {
+		return client.ChannelConfig{
+			Name: x.uniqueName(e.Channel), Group: group, URL: e.URL, Method: e.Method,
+			RingSize: RecordingLogCapacity, RingBytes: RecordingLogBytes,
 		}
-		url := e.URL
-		if validateURL(url) != nil {
-			url = "http://recording.invalid/" + e.Channel
-		}
-		cfg := client.ChannelConfig{
-			Name: x.uniqueName(e.Channel), Group: group, URL: url, Method: e.Method,
-			Paused: true, RingSize: RecordingLogCapacity, RingBytes: RecordingLogBytes,
-			StallTimeout: -1,
-		}
-		ch, err := x.mgr.Add(cfg)
-		if err != nil {
-			return nil, err
-		}
-		x.recs.add(ch)
-		// The channel starts paused; wait for that before feeding it, so
-		// that its own "paused" does not land after the recorded states.
-		for ch.Status().State != client.Paused {
-			select {
-			case <-ch.Changed():
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		}
-		chans[e.Channel] = ch
-		return ch, nil
-	}
-	for {
-		if ctx.Err() != nil {
-			return len(chans), ctx.Err()
-		}
-		e, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return len(chans), fmt.Errorf("recording %s: %w", filepath.Base(path), err)
-		}
-		if e.Channel == "" {
-			continue // header and footer
-		}
-		ch, err := get(&e)
-		if err != nil {
-			return len(chans), fmt.Errorf("recording %s: %w", filepath.Base(path), err)
-		}
-		switch e.Kind {
-		case record.KindEvent:
-			ch.HandleFrame(client.Frame{Kind: client.FrameEvent, Event: client.Event{ID: e.ID, Type: e.Type, Data: e.Data}, Size: e.Bytes}, e.Time)
-		case record.KindComment:
-			ch.HandleFrame(client.Frame{Kind: client.FrameComment, Comment: e.Comment, Size: e.Bytes}, e.Time)
-		case record.KindRetry:
-			ch.HandleFrame(client.Frame{Kind: client.FrameRetry, Retry: e.Retry, Size: e.Bytes}, e.Time)
-		case record.KindState:
-			st := client.Status{State: e.State, Since: e.Time, Attempt: e.Attempt, NextAttempt: e.NextAttempt,
-				HTTPStatus: e.Status, BodyPreview: e.Body, Detail: e.Detail, Insecure: e.Insecure}
-			if e.Error != "" {
-				st.Err = errors.New(e.Error)
-			}
-			if st.Detail == "" {
-				st.Detail = e.Error
-			}
-			ch.HandleStatus(st)
-		}
+	})
+	if err != nil {
+		return len(chans), fmt.Errorf("recording %s: %w", filepath.Base(path), err)
 	}
 	if len(chans) == 0 {
 		return 0, fmt.Errorf("recording %s has no channels", filepath.Base(path))

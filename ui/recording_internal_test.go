@@ -50,7 +50,7 @@ func TestApp_OpenRecordingOffline(t *testing.T) {
 	}
 	x.bridge.Tick()
 	deploy, ok := x.mgr.Get("deploy")
-	if !ok || !x.recs.has(deploy) {
+	if !ok || !deploy.Offline() {
 		t.Fatal("no offline deploy channel")
 	}
 	if g := deploy.Config().Group; g != "recording: bug.jsonl" {
@@ -73,20 +73,21 @@ func TestApp_OpenRecordingOffline(t *testing.T) {
 	if !d.offline {
 		t.Fatal("the detail view offers stream actions for a recording")
 	}
-	// The log: the channel's own "paused" line, then the recorded open
-	// state, two events and a comment, with their recorded times.
+	// The log: the recorded open state, two events and a comment, with
+	// their recorded times (an offline channel has no state of its own).
 	var kinds []string
 	for i := range d.log.Len() {
 		kinds = append(kinds, d.log.At(i).Kind.String())
 	}
-	if strings.Join(kinds, ",") != "state,state,event,comment,event" {
+	if strings.Join(kinds, ",") != "state,event,comment,event" {
 		t.Fatalf("log kinds = %v", kinds)
 	}
-	if at := d.log.At(4).At; !at.Equal(testEpoch.Add(30 * time.Millisecond)) {
+	if at := d.log.At(3).At; !at.Equal(testEpoch.Add(30 * time.Millisecond)) {
 		t.Fatalf("last event at %v, want the recorded time", at)
 	}
-	// The timeline shows the recorded transitions up to the last record.
-	hist, end := d.recordedHistory(&d.v.snap)
+	// The timeline shows the recorded transitions up to the last record:
+	// the snapshot is taken on the recording's clock.
+	hist, end := d.v.snap.History, d.v.snap.At
 	if len(hist) != 1 || hist[0].State != client.Open || !end.Equal(testEpoch.Add(30*time.Millisecond)) {
 		t.Fatalf("recorded history = %+v until %v", hist, end)
 	}

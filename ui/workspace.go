@@ -96,7 +96,7 @@ func (x *App) persistentConfigs() []client.ChannelConfig {
 	var out []client.ChannelConfig
 	for _, ch := range x.mgr.Channels() {
 		cfg := ch.Config()
-		if x.isDemoChannel(cfg) || x.recs.has(ch) {
+		if x.isDemoChannel(cfg) || ch.Offline() {
 			continue
 		}
 		out = append(out, cfg)
