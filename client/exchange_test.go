@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -263,5 +264,30 @@ func TestUserAgent(t *testing.T) {
 	}
 	if !strings.HasPrefix(DefaultUserAgent(), "ssemon/") {
 		t.Fatalf("DefaultUserAgent() = %q", DefaultUserAgent())
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 3500: "3.4 KiB", 20 << 20: "20 MiB", 5 << 40: "5.0 TiB"} {
+		if got := FormatBytes(n); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestFailureText(t *testing.T) {
+	for _, c := range []struct {
+		st   Status
+		want string
+	}{
+		{Status{State: Retrying, Err: &ConnectError{Op: "connect", Err: errors.New("dial tcp 127.0.0.1:1: connect: connection refused")}}, "connection refused"},
+		{Status{State: Failed, Err: &HTTPError{Status: 404}}, "404 Not Found"},
+		{Status{State: Failed, Err: &ContentTypeError{ContentType: "text/html; charset=utf-8"}}, "text/html, not text/event-stream"},
+		{Status{State: Failed, Err: &ContentTypeError{}}, "no Content-Type, not text/event-stream"},
+		{Status{State: Open, Detail: "HTTP/1.1 200 OK"}, ""},
+	} {
+		if got := FailureText(c.st); got != c.want {
+			t.Errorf("FailureText(%v) = %q, want %q", c.st.Err, got, c.want)
+		}
 	}
 }

@@ -173,7 +173,7 @@ func (t *tally) summaryLine(elapsed time.Duration) string {
 	if shown != events {
 		parts[0] = strconv.FormatInt(shown, 10) + " of " + parts[0] + " shown"
 	}
-	parts = append(parts, formatBytes(bytes), plural(reconnects, "reconnect"), client.FormatDuration(elapsed))
+	parts = append(parts, client.FormatBytes(bytes), plural(reconnects, "reconnect"), client.FormatDuration(elapsed))
 	if len(t.order) > 1 {
 		parts = append(parts, plural(int64(len(t.order)), "stream"))
 	}
@@ -236,23 +236,4 @@ func plural(n int64, word string) string {
 		s += "s"
 	}
 	return s
-}
-
-// formatBytes writes a byte count for people: "512 B", "3.4 KiB", "12 MiB".
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	v, suffix := float64(n)/unit, "KiB"
-	for _, s := range []string{"MiB", "GiB", "TiB"} {
-		if v < unit {
-			break
-		}
-		v, suffix = v/unit, s
-	}
-	if v < 10 {
-		return strconv.FormatFloat(v, 'f', 1, 64) + " " + suffix
-	}
-	return strconv.FormatFloat(v, 'f', 0, 64) + " " + suffix
 }

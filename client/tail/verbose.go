@@ -3,10 +3,7 @@ package tail
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ssemon/ssemon/client"
@@ -46,120 +43,32 @@ func appendExchangeText(dst []byte, name string, x *client.Exchange, requestShow
 		if x.RemoteAddr != "" {
 			head += " · " + x.RemoteAddr
 		}
-		if t := timingsText(&x.Timings, false); t != "" {
+		if t := x.TimingText(false); t != "" {
 			head += " · " + t
 		}
 		line("* ", head)
-		target := x.Request.URL
-		if u, err := url.Parse(x.Request.URL); err == nil && u.Host != "" {
-			target = u.RequestURI()
+		for _, l := range x.RequestLines() {
+			line("> ", l)
 		}
-		line("> ", x.Request.Method+" "+target)
-		for _, kv := range headerLines(x.Request.Header) {
-			line("> ", kv)
+		for _, l := range x.ResponseLines() {
+			line("< ", l)
 		}
-		if x.Request.BodySize > 0 {
-			b := "(body: " + strconv.Itoa(x.Request.BodySize) + " bytes)"
-			if p := oneLine(x.Request.BodyPreview, 120); p != "" {
-				b += " " + p
-			}
-			line("> ", b)
-		}
-		if r := x.Response; r != nil {
-			line("< ", r.Proto+" "+r.Status)
-			for _, kv := range headerLines(r.Header) {
-				line("< ", kv)
-			}
-			if t := r.TLS; t != nil {
-				s := t.Version + " " + t.Cipher
-				if t.ALPN != "" {
-					s += " (" + t.ALPN + ")"
-				}
-				if t.Subject != "" {
-					s += " · certificate " + t.Subject + ", expires " + t.NotAfter.UTC().Format(time.DateOnly)
-				}
-				line("* ", s)
-			}
+		if t := x.TLSText(); t != "" {
+			line("* ", t)
 		}
 	}
 	if !x.Ended {
 		return dst
 	}
-	end := name + ": attempt " + strconv.Itoa(x.Seq) + " ended after " + client.FormatDuration(x.Duration) + ": " + endText(x)
-	if x.Response != nil && x.Response.StatusCode == http.StatusOK && x.End != client.EndContentType {
-		end += " · " + plural(x.Events, "event") + " · " + formatBytes(x.Bytes)
-		if x.Events > 0 {
-			end += " · first event after " + client.FormatDuration(x.Timings.FirstEvent)
-		}
+	end := name + ": attempt " + strconv.Itoa(x.Seq) + " ended after " + client.FormatDuration(x.Duration) + ": " + x.EndText()
+	if r := x.ResultText(); r != "" {
+		end += " · " + r
 	}
 	line("* ", end)
 	if x.Response != nil && x.Response.BodyPreview != "" {
 		line("* ", "body: "+oneLine(x.Response.BodyPreview, 400))
 	}
 	return dst
-}
-
-// endText says how an attempt ended.
-func endText(x *client.Exchange) string {
-	switch x.End {
-	case client.EndEOF:
-		return "stream ended by server"
-	case client.EndNoContent:
-		return "204 No Content: the server says stop"
-	case client.EndStopped:
-		return "stopped"
-	}
-	if x.Err != "" {
-		return oneLine(x.Err, 300)
-	}
-	return string(x.End)
-}
-
-// timingsText is "dns 1ms · connect 2ms · tls 8ms · first byte 12ms".
-func timingsText(t *client.ExchangeTimings, firstEvent bool) string {
-	var parts []string
-	add := func(name string, d time.Duration) {
-		if d > 0 {
-			parts = append(parts, name+" "+client.FormatDuration(d))
-		}
-	}
-	if t.Reused {
-		parts = append(parts, "reused connection")
-	}
-	add("dns", t.DNS)
-	add("connect", t.Connect)
-	add("tls", t.TLS)
-	add("first byte", t.FirstByte)
-	if firstEvent {
-		add("first event", t.FirstEvent)
-	}
-	return strings.Join(parts, " · ")
-}
-
-// headerLines are "Name: value" lines, Host first, then by name.
-func headerLines(h http.Header) []string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		switch {
-		case a == b:
-			return 0
-		case a == "Host":
-			return -1
-		case b == "Host":
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-	var out []string
-	for _, k := range keys {
-		for _, v := range h[k] {
-			out = append(out, k+": "+v)
-		}
-	}
-	return out
 }
 
 // exchangeJSON is the -v --json line of an attempt, on stderr.
