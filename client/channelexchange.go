@@ -2,7 +2,11 @@ package client
 
 // Exchanges appends the channel's last connection attempts, oldest first,
 // to dst (see Stream.Exchanges): what a Connection view shows. A
-// reconfigured channel starts a new history.
+// reconfigured channel starts a new history; a channel without a stream
+// (a recording) has none.
 func (c *Channel) Exchanges(dst []Exchange) []Exchange {
-	return c.currentStream().Exchanges(dst)
+	if s := c.currentStream(); s != nil {
+		return s.Exchanges(dst)
+	}
+	return dst
 }

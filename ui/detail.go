@@ -68,6 +68,8 @@ type detailView struct {
 	// tt is the Transcript tab, shown once the stream is recognised as a
 	// model API (detailtranscript.go).
 	tt *transcriptTab
+	// conn is the Connection tab (connectionpanel.go).
+	conn *connectionPanel
 
 	content fyne.CanvasObject
 }
@@ -171,14 +173,16 @@ func (d *detailView) build() {
 		d.x.app.Clipboard().SetContent(d.raw.Text)
 	})
 	d.watch = newWatchPanels(d.x, d.v.ch)
+	d.conn = newConnectionPanel(d.x, d.v.ch)
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Data", container.NewVScroll(d.pretty)),
 		container.NewTabItem("Raw frame", container.NewVScroll(d.raw)),
 		d.watch.chartsTab,
 		d.watch.alertsTab,
+		d.conn.tab,
 	)
-	d.watch.tabs = tabs
-	tabs.OnSelected = func(*container.TabItem) { d.watch.apply(d.x.now(), true) }
+	d.watch.tabs, d.conn.tabs = tabs, tabs
+	tabs.OnSelected = func(*container.TabItem) { d.watch.apply(d.x.now(), true); d.conn.apply(d.x.now(), true) }
 	inspector := container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(copyData, copyRaw), d.kindLb), nil, nil, nil, tabs)
 
 	split := container.NewHSplit(logPane, inspector)
@@ -312,6 +316,7 @@ func (d *detailView) afterPull(reset bool) {
 // channel changed.
 func (d *detailView) apply(c *change) bool {
 	d.watch.apply(c.now, c.second)
+	d.conn.apply(c.now, false)
 	dirty := false
 	for _, ch := range c.dirty {
 		if ch == d.v.ch {

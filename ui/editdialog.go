@@ -386,7 +386,7 @@ func (x *App) showChannelForm(cfg client.ChannelConfig, editing bool) *channelFo
 		widget.NewFormItem("CA file", f.caFile),
 		widget.NewFormItem("TLS", f.insecure),
 	)
-	buttons := container.NewHBox(f.test, x.diagnoseButton(f.config), layoutSpacer(), cancel, f.save)
+	buttons := container.NewHBox(f.test, x.diagnoseButton(f.config), f.pasteCurlButton(), layoutSpacer(), cancel, f.save)
 	content := container.NewBorder(nil, container.NewVBox(f.status, buttons), nil, nil, container.NewVScroll(form))
 	f.dlg = dialog.NewCustomWithoutButtons(title, content, x.win)
 	f.dlg.Resize(fyne.NewSize(640, 620))

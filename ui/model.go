@@ -112,6 +112,9 @@ func (v *chanView) tileData(now time.Time) TileData {
 	if s.Progress.HasETA {
 		d.ETA = s.Progress.ETA
 	}
+	if why := client.FailureText(s.Status); why != "" {
+		d.Message = why // a retrying or failed tile says why in one line
+	}
 	if d.Name == "" {
 		d.Name = v.ch.Name()
 	}
