@@ -64,8 +64,13 @@ type Options struct {
 	// in the app's preferences and wins over the zero value.
 	Theme ThemeMode
 	// TickInterval is the bridge's refresh interval; 0 means
-	// DefaultTickInterval (25 ms).
+	// DefaultAppTick (100 ms: the window redraws at most 10 times a
+	// second, as fast as people read; scrolling is drawn by Fyne at frame
+	// rate regardless).
 	TickInterval time.Duration
+	// Show opens the detail view of the channel of that name at start
+	// ("" for the dashboard).
+	Show string
 	// ManualTick leaves the bridge's ticker stopped: the caller drives
 	// refreshes with Bridge().Tick() on the UI goroutine. For tests and
 	// benchmarks on Fyne's test driver, where fyne.Do runs inline.
@@ -142,6 +147,9 @@ func New(a fyne.App, w fyne.Window, opts Options) (*App, error) {
 	if opts.LogCapacity <= 0 {
 		opts.LogCapacity = DefaultLogCapacity
 	}
+	if opts.TickInterval == 0 {
+		opts.TickInterval = DefaultAppTick
+	}
 	opts.URLs = append([]string(nil), opts.URLs...)
 	x := &App{app: a, win: w, opts: opts, log: opts.Logger, clk: opts.Clock, recs: newRecordings()}
 	x.mgr = client.NewManager(client.ManagerConfig{
@@ -178,6 +186,11 @@ func New(a fyne.App, w fyne.Window, opts Options) (*App, error) {
 	}
 	if opts.Open != "" {
 		x.openRecording(opts.Open)
+	}
+	if opts.Show != "" {
+		if err := x.showAtStart(opts.Show); err != nil {
+			errs = append(errs, err)
+		}
 	}
 
 	x.poll = newPoller(x.mgr, x.apply)

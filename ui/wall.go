@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -411,3 +412,20 @@ func (l *wallSplit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l *wallSplit) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(1, 1) }
+
+// DefaultAppTick is the window's refresh interval: at most 10 redraws a
+// second.
+const DefaultAppTick = 100 * time.Millisecond
+
+// showAtStart opens the detail view of the channel called name.
+func (x *App) showAtStart(name string) error {
+	ch, ok := x.mgr.Get(name)
+	if !ok {
+		return fmt.Errorf("--show %q: no such channel", name)
+	}
+	x.dash.setChannels(x.mgr.Channels())
+	if v := x.dash.view(ch); v != nil {
+		x.openDetail(v)
+	}
+	return nil
+}

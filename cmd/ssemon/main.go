@@ -37,6 +37,7 @@ func main() {
 	workspace := fs.String("workspace", "", "workspace `file` to load and save (default: workspace.json in the user config dir)")
 	open := fs.String("open", "", "open a recording `file` (JSON Lines from ssemon-tail --record) for offline browsing")
 	present := fs.Bool("present", false, "start in presentation mode: full screen, large type, no chrome (F11 toggles)")
+	show := fs.String("show", "", "open the detail view of the channel `name` at start")
 	wallCycle := fs.Duration("wall-cycle", ui.DefaultWallCycle, "in presentation mode, how long each page of tiles shows when they do not all fit the screen")
 	themeName := fs.String("theme", "", "`light` or dark for this run (default: the choice saved from View → Theme, else the desktop's)")
 	verbose := fs.Bool("v", false, "log connection details to stderr")
@@ -74,6 +75,7 @@ func main() {
 		Open:      *open,
 		Present:   *present,
 		WallCycle: *wallCycle,
+		Show:      *show,
 		Theme:     themeMode,
 		Logger:    logger,
 	})

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # measure.sh — CPU and memory of the real SSE Monitor window under Xvfb.
 #
-# Runs three cases, each for DURATION seconds after WARMUP seconds, sampling
-# the process once a second from /proc (CPU % of one core, RSS):
+# Runs cases one after the other, each for DURATION seconds after WARMUP
+# seconds, sampling the process once a second from /proc (CPU % of one core,
+# RSS), and prints each case's CPU above the empty window's:
 #   baseline  an empty Fyne window (the same Fyne version, same build flags)
+#   demo      ssemon --demo: the demo dashboard (7 channels, the busiest at
+#             1 000 events/s, the demo's charts and alert rules on)
+#   detail    ssemon --demo --show firehose: the firehose's detail view
+#   load      ssemon with CHANNELS streams of RATE events/s each, every one
+#             charting a field (a workspace with "charts"), for
+#             LOAD_DURATION seconds; its last RSS is the RSS after that long
 #   idle      ssemon with CHANNELS open streams that send nothing but
 #             heartbeats (the demo server's "quiet" scenario)
-#   firehose  ssemon with CHANNELS streams of RATE events/s each (the demo
-#             server's "firehose" scenario), full logs
+#   firehose  ssemon with CHANNELS streams of RATE events/s each, no charts
 #
-# Usage: cmd/ssemon/measure.sh [baseline|idle|firehose]...   (default: all)
-# Environment: CHANNELS=100 RATE=100 DURATION=60 WARMUP=10
+# Usage: cmd/ssemon/measure.sh [baseline|demo|detail|load|idle|firehose]...
+#        (default: baseline demo detail load)
+# Environment: CHANNELS=100 RATE=100 DURATION=60 WARMUP=10 LOAD_DURATION=600
 # Needs: Xvfb, and bin/ssemon built with exactly `go build -o bin/ssemon
 # ./cmd/ssemon` (other flags redo the multi-minute cgo build).
 set -euo pipefail
@@ -19,6 +26,7 @@ CHANNELS=${CHANNELS:-100}
 RATE=${RATE:-100}
 DURATION=${DURATION:-60}
 WARMUP=${WARMUP:-10}
+LOAD_DURATION=${LOAD_DURATION:-600}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 WORK=$(mktemp -d)
@@ -30,7 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x bin/ssemon ] || go build -o bin/ssemon ./cmd/ssemon
+go build -o bin/ssemon ./cmd/ssemon # warm: seconds; never a stale binary
 go build -o "$WORK/ssemon-demo" ./cmd/ssemon-demo
 
 # The baseline: an empty Fyne window, built from a throw-away module that
@@ -91,14 +99,14 @@ demo() {
 	BASE="http://127.0.0.1:$port"
 }
 
-# sample NAME PID: CPU % (of one core) and RSS once a second.
+# sample NAME PID [SECONDS]: CPU % (of one core) and RSS once a second.
 sample() {
-	local name=$1 pid=$2 hz t0 c0 t1 c1 rss cpus=() rsss=()
+	local name=$1 pid=$2 secs=${3:-$DURATION} hz t0 c0 t1 c1 rss cpus=() rsss=()
 	hz=$(getconf CLK_TCK)
 	sleep "$WARMUP"
 	read -r c0 < <(awk '{print $14+$15}' "/proc/$pid/stat")
 	t0=$(date +%s.%N)
-	for _ in $(seq "$DURATION"); do
+	for _ in $(seq "$secs"); do
 		sleep 1
 		read -r c1 < <(awk '{print $14+$15}' "/proc/$pid/stat")
 		t1=$(date +%s.%N)
@@ -109,10 +117,13 @@ sample() {
 	done
 	printf '%s\n' "${cpus[@]}" | sort -g >"$WORK/cpu"
 	printf '%s\n' "${rsss[@]}" | sort -g >"$WORK/rss"
-	awk -v name="$name" -v n="${#cpus[@]}" '
+	awk -v name="$name" -v n="${#cpus[@]}" -v last="${rsss[-1]}" -v base="${BASE_CPU:-}" '
 		FNR==NR { c[FNR]=$1; s+=$1; next } { r[FNR]=$1 }
-		END { printf "%-9s cpu%% median %5.1f  mean %5.1f  max %5.1f   rss MB median %5.0f  max %5.0f   (%d samples)\n",
-			name, c[int((n+1)/2)], s/n, c[n], r[int((n+1)/2)]/1024, r[n]/1024, n }' "$WORK/cpu" "$WORK/rss"
+		END {
+			above = (base == "") ? "" : sprintf("  above empty %+5.1f", c[int((n+1)/2)] - base)
+			printf "%-9s cpu%% median %5.1f  mean %5.1f  max %5.1f%s   rss MB median %5.0f  max %5.0f  last %5.0f   (%d samples)\n",
+				name, c[int((n+1)/2)], s/n, c[n], above, r[int((n+1)/2)]/1024, r[n]/1024, last/1024, n }' "$WORK/cpu" "$WORK/rss"
+	if [ "$name" = baseline ]; then BASE_CPU=$(awk -v n="${#cpus[@]}" '{c[NR]=$1} END {print c[int((n+1)/2)]}' "$WORK/cpu"); fi
 }
 
 run() {
@@ -120,6 +131,24 @@ run() {
 	case $name in
 	baseline)
 		"$WORK/blank/blank" >"$WORK/app-$name.log" 2>&1 &
+		;;
+	demo)
+		bin/ssemon --demo >"$WORK/app-$name.log" 2>&1 &
+		;;
+	detail)
+		bin/ssemon --demo --show firehose >"$WORK/app-$name.log" 2>&1 &
+		;;
+	load)
+		demo firehose
+		{
+			printf '{"version":1,"channels":['
+			for i in $(seq "$CHANNELS"); do
+				[ "$i" -gt 1 ] && printf ','
+				printf '{"name":"c%d","url":"%s/api/stream/c%d","charts":["seq"]}' "$i" "$BASE" "$i"
+			done
+			printf ']}\n'
+		} >"$WORK/load-workspace.json"
+		bin/ssemon --workspace "$WORK/load-workspace.json" >"$WORK/app-$name.log" 2>&1 &
 		;;
 	idle | firehose)
 		local kind=quiet
@@ -131,7 +160,11 @@ run() {
 	esac
 	pid=$!
 	PIDS+=("$pid")
-	sample "$name" "$pid"
+	if [ "$name" = load ]; then
+		sample "$name" "$pid" "$LOAD_DURATION"
+	else
+		sample "$name" "$pid"
+	fi
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	if grep -q -e 'panic:' -e 'Error in Fyne call thread' "$WORK/app-$name.log"; then
@@ -142,5 +175,7 @@ run() {
 
 echo "# $(lscpu | grep 'Model name' | sed 's/  */ /g'), $(nproc) cores; CHANNELS=$CHANNELS RATE=$RATE/s DURATION=${DURATION}s WARMUP=${WARMUP}s"
 cases=("$@")
-[ ${#cases[@]} -eq 0 ] && cases=(baseline idle firehose)
+[ ${#cases[@]} -eq 0 ] && cases=(baseline demo detail load)
+echo "# load before the run: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min averages)"
 for c in "${cases[@]}"; do run "$c"; done
+echo "# load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
