@@ -9,6 +9,7 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -190,7 +191,7 @@ type exchangeLog struct {
 	mu   sync.Mutex
 	r    ring.Ring[Exchange]
 	seq  int
-	live *exchangeTrace // the trace of the attempt in progress, nil between attempts
+	live *attemptExchange // the attempt in progress, nil between attempts
 }
 
 // put stores x: a new attempt, or the update of the newest.
@@ -214,8 +215,10 @@ func (l *exchangeLog) appendTo(dst []Exchange, now time.Time) []Exchange {
 		c := l.r.At(i).clone()
 		if !c.Ended {
 			c.Duration = now.Sub(c.Start)
-			if l.live != nil && i == l.r.Len()-1 {
-				l.live.fill(&c) // connected? request written?
+			if a := l.live; a != nil && i == l.r.Len()-1 && a.x.Seq == c.Seq {
+				a.trace.fill(&c) // connected? request written?
+				c.Events, c.Bytes = a.events.Load(), a.bytes.Load()
+				c.Timings.FirstEvent = time.Duration(a.firstEvent.Load())
 			}
 		}
 		dst = append(dst, c)
@@ -413,6 +416,9 @@ type attemptExchange struct {
 	x     Exchange
 	trace *exchangeTrace
 	xh    ExchangeHandler // nil: the handler takes no exchanges
+	// The counters of x, for readers of Stream.Exchanges while the
+	// attempt goes on.
+	events, bytes, firstEvent atomic.Int64
 }
 
 // beginExchange starts the record of attempt n and returns the request to
@@ -424,7 +430,7 @@ func (s *Stream) beginExchange(n int, req *http.Request) (*attemptExchange, *htt
 	a.x = Exchange{Seq: s.xlog.nextSeq(), Attempt: n, Start: start, Request: requestRecord(req, s.cfg.Body)}
 	s.xlog.put(&a.x)
 	s.xlog.mu.Lock()
-	s.xlog.live = a.trace
+	s.xlog.live = a
 	s.xlog.mu.Unlock()
 	return a, req.WithContext(a.trace.with(req.Context()))
 }
@@ -444,8 +450,10 @@ func (a *attemptExchange) responded(resp *http.Response) {
 func (a *attemptExchange) event(at time.Time) {
 	if a.x.Events == 0 {
 		a.x.Timings.FirstEvent = at.Sub(a.x.Start)
+		a.firstEvent.Store(int64(a.x.Timings.FirstEvent))
 	}
 	a.x.Events++
+	a.events.Store(a.x.Events)
 }
 
 // ended records how the attempt ended and hands the record over.
@@ -484,6 +492,7 @@ func (t *tapReader) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	if n > 0 {
 		t.a.x.Bytes += int64(n)
+		t.a.bytes.Store(t.a.x.Bytes)
 		if t.rh != nil {
 			t.rh.HandleRaw(p[:n], t.a.s.clk.Now())
 		}

@@ -225,6 +225,20 @@ func TestExchangeLive(t *testing.T) {
 	srv := newSSEServer(t, func(w http.ResponseWriter, r *http.Request, n int) { hold(r) })
 	r := startStream(t, StreamConfig{URL: srv.URL})
 	srv.waitRequests(t, 1)
+	defer func() {
+		// An open stream's record counts what came so far.
+		open := newSSEServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			sseHeaders(w)
+			writeFlush(w, "data: a\n\ndata: b\n\n")
+			hold(r)
+		})
+		o := startStream(t, StreamConfig{URL: open.URL})
+		o.rec.waitEvents(t, 2)
+		hist := o.s.Exchanges(nil)
+		if len(hist) != 1 || hist[0].Ended || hist[0].Events != 2 || hist[0].Bytes != 18 || hist[0].Response == nil {
+			t.Fatalf("open record %+v", hist)
+		}
+	}()
 	var x Exchange
 	deadline := time.Now().Add(waitLimit)
 	for {
