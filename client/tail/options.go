@@ -69,6 +69,10 @@ type Target struct {
 	// Format is the framing of the response (--format, or the workspace
 	// channel's format): see client.StreamConfig.
 	Format client.Format
+	// Once makes the stream a request: its response ending ends it (a
+	// workspace channel's mode; with --transcript, any method but GET).
+	// See client.StreamConfig.
+	Once bool
 	// Alerts are the channel's own alert rules (workspace), evaluated
 	// besides Options.Alerts.
 	Alerts []string
@@ -541,6 +545,7 @@ func workspaceTargets(path string, base Target, lookupEnv func(string) (string, 
 		t.EventTypes = c.EventTypes
 		t.Alerts = c.Alerts
 		t.Format = c.Format
+		t.Once = c.IsRequest()
 		out = append(out, t)
 	}
 	return out, nil

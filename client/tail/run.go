@@ -476,6 +476,7 @@ func streamConfig(t Target, env Env) client.StreamConfig {
 		ConnectTimeout: t.ConnectTimeout,
 		MaxRedirects:   t.MaxRedirects,
 		Format:         t.Format,
+		Once:           t.Once,
 		Clock:          env.Clock,
 		Logger:         env.Logger.With("channel", t.Name),
 		Transport:      env.Transport,

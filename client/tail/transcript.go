@@ -39,6 +39,11 @@ func (m *ModelOptions) validate(o *Options) error {
 			o.Targets[i].Format = f // the flag wins over a workspace's format
 		}
 	}
+	for i := range o.Targets {
+		if m.Transcript && isRequest(o.Targets[i]) {
+			o.Targets[i].Once = true // a model request is not sent again
+		}
+	}
 	if m.Transcript && o.JSON {
 		return usagef("--transcript prints text; it cannot be combined with --json")
 	}
@@ -264,4 +269,12 @@ func sanitizeText(s string) string {
 		lines[i] = sanitize(l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// isRequest reports whether a target is a request rather than a
+// subscription: a method other than GET (a model API's POST), as for the
+// window's channels (client.ChannelConfig.IsRequest).
+func isRequest(t Target) bool {
+	cfg := client.ChannelConfig{Method: t.Method}
+	return cfg.IsRequest()
 }
