@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/ssemon/ssemon/client/clock"
 	"github.com/ssemon/ssemon/client/ring"
 	"github.com/ssemon/ssemon/client/wire"
@@ -115,11 +113,7 @@ type Channel struct {
 	rate     rateCounter
 	status   Status
 	version  uint64
-	lastNum  int64
-	haveNum  bool
-	lastSID  streamID // last Redis-style id (relays of Redis Streams)
-	haveSID  bool
-	newConn  bool
+	seq      Sequencer
 	newestEv uint64 // Seq of the newest stored event, for progress
 	gen      uint64 // incremented by reset
 	progress progressTracker
@@ -167,7 +161,7 @@ func (c *Channel) reset(raw, eff ChannelConfig) {
 		c.stats.Retry = DefaultRetry
 	}
 	c.rate = rateCounter{}
-	c.haveNum, c.haveSID, c.newConn = false, false, false
+	c.seq.Reset()
 	c.newestEv = 0
 	c.gen++
 	c.progress = progressTracker{}
@@ -407,46 +401,19 @@ func (c *Channel) onEvent(f *Frame, at time.Time) {
 	c.stats.LastEventID = ev.ID
 	c.rate.add(at.Unix())
 	r := Record{At: at, Kind: RecordEvent, ID: ev.ID, Type: ev.Type, Data: ev.Data, Size: f.Size}
-	lost := ev.Type == LostEventType
-	if n, ok := parseNumericID(ev.ID); ok {
-		switch {
-		case !c.haveNum:
-		case lost:
-			// A server's lost notice repositions the ids: its own data
-			// says what was missed, and it is never a duplicate.
-		case n == c.lastNum && !c.newConn:
-			// An event without an id field inherits the last one.
-		case n <= c.lastNum:
-			r.Duplicate = true
-			c.stats.Duplicates++
-		case n > c.lastNum+1:
-			r.Gap = n - c.lastNum - 1
-		}
-		c.lastNum, c.haveNum, c.newConn = n, true, false
-	} else if sid, ok := parseStreamID(ev.ID); ok {
-		// Ordered but not contiguous: duplicates are known, gaps only
-		// from the server's lost notice.
-		switch {
-		case !c.haveSID || lost:
-		case sid == c.lastSID && !c.newConn:
-		case !c.lastSID.less(sid):
-			r.Duplicate = true
-			c.stats.Duplicates++
-		}
-		c.lastSID, c.haveSID, c.newConn = sid, true, false
-	}
-	if lost {
-		if m := gjson.Get(ev.Data, "missed").Int(); m > 0 {
-			r.Gap += m
-		} else if gjson.Get(ev.Data, "reset").Bool() {
-			// The server lost its history (it restarted): a gap of
-			// unknown size, counted in Gaps but not in Missed.
-			c.stats.Gaps++
-		}
-	}
-	if r.Gap > 0 {
+	r.Finding = c.seq.Next(ev.ID, ev.Type, ev.Data)
+	switch r.Finding.Kind {
+	case FindingGap, FindingLost:
+		r.Gap = r.Finding.Missed
 		c.stats.Gaps++
 		c.stats.Missed += uint64(r.Gap)
+	case FindingReset, FindingRestart:
+		// The server lost its history (it restarted) or ignored the
+		// client's id: a gap of unknown size, counted in Gaps only.
+		c.stats.Gaps++
+	case FindingDuplicate, FindingBackwards:
+		r.Duplicate = true
+		c.stats.Duplicates++
 	}
 	if !c.accepts(ev.Type) {
 		c.stats.Filtered++
@@ -515,7 +482,7 @@ func (c *Channel) HandleStatus(s Status) {
 		if c.stats.Connects > 1 {
 			c.stats.Reconnects++
 		}
-		c.newConn = true
+		c.seq.Reconnected()
 	case Stalled:
 		c.stats.Stalls++
 	case Connecting, Idle:

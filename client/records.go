@@ -59,9 +59,12 @@ type Record struct {
 	// numeric ids, or the count announced by a "lost" event.
 	Gap int64
 	// Duplicate marks an event whose numeric (or Redis-style ms-seq) id is
-	// not above the previous one (a replay after reconnect, or a server
-	// restart).
+	// not above the previous one (a replay after reconnect, or an id going
+	// backwards).
 	Duplicate bool
+	// Finding is what the channel's Sequencer found about the event's id
+	// (events only): gap, duplicate, backwards, restart, lost, reset.
+	Finding Finding
 }
 
 // recordOverhead approximates the bytes a stored record costs beyond its
