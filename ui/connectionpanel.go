@@ -26,6 +26,7 @@ type connectionPanel struct {
 	ch     *client.Channel
 	view   *ExchangeView
 	reveal *widget.Check
+	copy   *widget.Button
 	tab    *container.TabItem
 	tabs   *container.AppTabs
 
@@ -37,10 +38,10 @@ type connectionPanel struct {
 func newConnectionPanel(x *App, ch *client.Channel) *connectionPanel {
 	p := &connectionPanel{x: x, ch: ch, view: NewExchangeView()}
 	p.reveal = widget.NewCheck("Show secrets", func(bool) { p.apply(p.x.now(), true) })
-	copyCurl := widget.NewButtonWithIcon("Copy as curl", theme.ContentCopyIcon(), func() {
+	p.copy = widget.NewButtonWithIcon("Copy as curl", theme.ContentCopyIcon(), func() {
 		p.x.app.Clipboard().SetContent(curlcmd.Build(p.ch.Config(), p.reveal.Checked))
 	})
-	bar := container.NewHBox(copyCurl, p.reveal)
+	bar := container.NewHBox(p.copy, p.reveal)
 	p.tab = container.NewTabItem("Connection", container.NewBorder(bar, nil, nil, nil, container.NewVScroll(p.view)))
 	return p
 }
