@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,7 +20,6 @@ import (
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/clock"
-	"github.com/ssemon/ssemon/server"
 )
 
 // AppID is SSE Monitor's application ID, as in FyneApp.toml. Pass it to
@@ -35,11 +35,13 @@ type Options struct {
 	// URLs are subscribed at start, one channel each, named after the
 	// URL's last path segment (made unique).
 	URLs []string
-	// Demo starts the embedded demo server on a free loopback port and
-	// subscribes to all its channels.
+	// Demo starts the demo server (DemoServer) at once and subscribes to
+	// all its channels.
 	Demo bool
-	// DemoConfig configures the embedded demo server (zero: its defaults).
-	DemoConfig server.Config
+	// DemoServer starts the demo server, for Demo and for the Demo
+	// button and menu item. nil: this build has none, and they are not
+	// offered.
+	DemoServer DemoStarter
 	// Open is a recording (JSON Lines, as written by ssemon-tail --record)
 	// to open for offline browsing: its channels show on the dashboard and
 	// in the detail view, and never connect. "" opens none.
@@ -107,7 +109,7 @@ type App struct {
 	recs   *recordings
 	bridge *Bridge
 	poll   *poller
-	demo   *demoServer
+	demo   *runningDemo
 
 	ws     *workspace
 	themeM ThemeMode
@@ -228,9 +230,7 @@ func (x *App) Close() {
 			}
 		}
 		x.mgr.Close()
-		if x.demo != nil {
-			x.demo.close(x.log)
-		}
+		x.closeDemo()
 	})
 }
 
@@ -238,6 +238,28 @@ func (x *App) Close() {
 func (x *App) Quit() {
 	x.Close()
 	x.app.Quit()
+}
+
+// Run shows the window and runs Fyne's event loop until the user quits or
+// ctx ends (a signal), then closes the App. Call it once, on the main
+// goroutine. The quit for ctx is handed to the UI goroutine, like the
+// menu's Quit: nothing touches the window's state from elsewhere.
+func (x *App) Run(ctx context.Context) {
+	var mu sync.Mutex
+	running := true
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if running {
+			fyne.Do(x.Quit)
+		}
+	})
+	x.win.ShowAndRun()
+	stop()
+	mu.Lock()
+	running = false
+	mu.Unlock()
+	x.Close()
 }
 
 func (x *App) now() time.Time { return x.clk.Now() }
@@ -271,13 +293,17 @@ func (x *App) buildUI() {
 	x.notifier = newNotifier(x.app, x.banner, x.clk)
 	x.watches = newWatches(x)
 	x.wall = newWall(x, x.opts.WallCycle)
+	hint, hintButtons := "Add an event-stream URL (Ctrl+N).", container.NewHBox(layout.NewSpacer(),
+		widget.NewButtonWithIcon("Add channel", theme.ContentAddIcon(), x.showAdd))
+	if x.opts.DemoServer != nil {
+		hint = "Add an event-stream URL (Ctrl+N), or start the demo server to see it work."
+		hintButtons.Add(widget.NewButtonWithIcon("Start demo", theme.MediaPlayIcon(), x.onStartDemo))
+	}
+	hintButtons.Add(layout.NewSpacer())
 	emptyHint := container.NewCenter(container.NewVBox(
 		widget.NewLabelWithStyle("No channels yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		widget.NewLabelWithStyle("Add an event-stream URL (Ctrl+N), or start the demo server to see it work.", fyne.TextAlignCenter, fyne.TextStyle{}),
-		container.NewHBox(layout.NewSpacer(),
-			widget.NewButtonWithIcon("Add channel", theme.ContentAddIcon(), x.showAdd),
-			widget.NewButtonWithIcon("Start demo", theme.MediaPlayIcon(), x.onStartDemo),
-			layout.NewSpacer()),
+		widget.NewLabelWithStyle(hint, fyne.TextAlignCenter, fyne.TextStyle{}),
+		hintButtons,
 	))
 	x.dash = newDashboard(x.now, x.openDetail, emptyHint)
 	x.search = widget.NewEntry()
@@ -286,10 +312,15 @@ func (x *App) buildUI() {
 
 	add := widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), x.showAdd)
 	add.Importance = widget.HighImportance
-	x.demoBtn = widget.NewButtonWithIcon("Demo", theme.MediaPlayIcon(), x.onStartDemo)
+	left := container.NewHBox(add)
+	if x.opts.DemoServer != nil {
+		x.demoBtn = widget.NewButtonWithIcon("Demo", theme.MediaPlayIcon(), x.onStartDemo)
+		left.Add(x.demoBtn)
+	}
+	left.Add(x.dash.groups)
 	present := widget.NewButtonWithIcon("Present", theme.ViewFullScreenIcon(), func() { x.setPresentation(true) })
 	x.toolbar = container.NewBorder(nil, nil,
-		container.NewHBox(add, x.demoBtn, x.dash.groups),
+		left,
 		container.NewHBox(x.dash.summary, present),
 		x.search,
 	)
@@ -371,45 +402,4 @@ func (x *App) addURL(raw string) (*client.Channel, error) {
 	}
 	x.ws.changed()
 	return ch, nil
-}
-
-// onStartDemo is the toolbar/menu action.
-func (x *App) onStartDemo() {
-	if err := x.startDemo(); err != nil {
-		x.banner.Notify(err.Error(), PillError)
-	}
-}
-
-// startDemo starts the embedded demo server and subscribes to all its
-// channels (group "demo").
-func (x *App) startDemo() error {
-	if x.demo != nil {
-		return nil
-	}
-	cfg := x.opts.DemoConfig
-	if cfg.Logger == nil {
-		cfg.Logger = x.log.With("component", "demo-server")
-	}
-	d, err := startDemo(cfg)
-	if err != nil {
-		return err
-	}
-	x.demo = d
-	var errs []error
-	for _, ci := range d.srv.Channels() {
-		name := ci.Name
-		if _, taken := x.mgr.Get(name); taken {
-			name = "demo-" + name
-		}
-		cfg := client.ChannelConfig{Name: name, Group: DemoGroup, URL: d.url(ci)}
-		cfg.Charts, cfg.Alerts = demoWatch(ci.Scenario)
-		if _, err := x.mgr.Add(cfg); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if x.demoBtn != nil {
-		x.demoBtn.Disable()
-	}
-	x.refreshMenu()
-	return errors.Join(errs...)
 }

@@ -18,7 +18,8 @@ import (
 )
 
 func TestApp_DemoModeSubscribesToEveryDemoChannel(t *testing.T) {
-	x, _ := newTestApp(t, Options{Demo: true})
+	start, _ := newFakeDemo(t, demoNames...)
+	x, _ := newTestApp(t, Options{Demo: true, DemoServer: start})
 	chans := x.mgr.Channels()
 	if len(chans) != len(x.demo.srv.Channels()) || len(chans) < 5 {
 		t.Fatalf("%d channels for %d demo channels", len(chans), len(x.demo.srv.Channels()))
@@ -122,7 +123,8 @@ func TestApp_ImportExportWorkspace(t *testing.T) {
 }
 
 func TestApp_DemoFaultButtonsBreakTheStream(t *testing.T) {
-	x, _ := newTestApp(t, Options{Demo: true})
+	start, fake := newFakeDemo(t, demoNames...)
+	x, _ := newTestApp(t, Options{Demo: true, DemoServer: start})
 	ch, _ := x.mgr.Get("metrics")
 	waitState := func(want client.State) {
 		t.Helper()
@@ -155,6 +157,10 @@ func TestApp_DemoFaultButtonsBreakTheStream(t *testing.T) {
 	// The server cuts the connection: the engine retries (the fake clock
 	// holds it there).
 	waitState(client.Retrying)
+	x.recs.wg.Wait()
+	if got := fake.injected(); len(got) != 1 || got[0] != (DemoFault{Kind: FaultDrop, Channel: "metrics"}) {
+		t.Fatalf("injected %+v, want one drop of metrics", got)
+	}
 }
 
 func TestApp_TestConnectionButton(t *testing.T) {

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"time"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -32,10 +30,11 @@ func (x *App) mainMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Open recording…", x.openRecordingDialog),
 		fyne.NewMenuItem("Export workspace…", x.exportDialog),
 		fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Start demo server", x.onStartDemo),
-		fyne.NewMenuItemSeparator(),
-		quit,
 	)
+	if x.opts.DemoServer != nil && x.demo == nil {
+		file.Items = append(file.Items, fyne.NewMenuItem("Start demo server", x.onStartDemo), fyne.NewMenuItemSeparator())
+	}
+	file.Items = append(file.Items, quit)
 	present := fyne.NewMenuItem("Presentation mode", x.TogglePresentation)
 	present.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF11}
 	themes := fyne.NewMenuItem("Theme", nil)
@@ -72,37 +71,25 @@ func (x *App) refreshMenu() {
 	}
 }
 
-// faultMenu offers the demo server's fault injections, on the channel in
-// the detail view or, from the dashboard, on every demo channel.
+// faultMenu offers the demo server's scenarios and fault injections, on
+// the channel in the detail view or, from the dashboard, on every demo
+// channel.
 func (x *App) faultMenu() *fyne.Menu {
-	target := func() string {
-		if x.detail != nil {
-			if name, ok := x.demoChannelName(x.detail.v.ch.Config()); ok {
-				return name
-			}
+	target := ""
+	if x.detail != nil {
+		if dc, ok := x.demoChannel(x.detail.v.ch.Config()); ok {
+			target = dc.Name
 		}
-		return "" // every channel
 	}
-	scope := "all demo channels"
-	if t := target(); t != "" {
-		scope = t
+	items := x.demoMenuItems(target)
+	scenarios := fyne.NewMenuItem("Scenarios", nil)
+	var sc []*fyne.MenuItem
+	for _, dc := range x.demoScenarios() {
+		sc = append(sc, fyne.NewMenuItem(dc.Name+" — "+dc.Description, func() { x.openDemoChannel(dc) }))
 	}
-	item := func(label string, f func(ch string)) *fyne.MenuItem {
-		return fyne.NewMenuItem(label+" ("+scope+")", func() {
-			if x.demo != nil {
-				f(target())
-			}
-		})
-	}
-	return fyne.NewMenu("Demo",
-		item("Drop connections", func(ch string) { x.demo.srv.Drop(ch) }),
-		item("Stall 20 s", func(ch string) { x.demo.srv.Stall(ch, 20*time.Second) }),
-		item("Burst 500 events", func(ch string) { x.demo.srv.Burst(ch, 500) }),
-		item("Send a malformed frame", func(ch string) { x.demo.srv.Malformed(ch) }),
-		item("Retry 1 s", func(ch string) { x.demo.srv.SetRetry(ch, time.Second) }),
-		item("Retry 10 s", func(ch string) { x.demo.srv.SetRetry(ch, 10*time.Second) }),
-		item("Fail next connect (503)", func(ch string) { x.demo.srv.FailNext(ch, 503) }),
-	)
+	scenarios.ChildMenu = fyne.NewMenu("", sc...)
+	items = append(items, fyne.NewMenuItemSeparator(), scenarios)
+	return fyne.NewMenu("Demo", items...)
 }
 
 // installShortcuts binds the keyboard: Ctrl+N add, Ctrl+F search, Space

@@ -2,7 +2,10 @@ package ui
 
 import (
 	"errors"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -51,10 +54,32 @@ type notifier struct {
 	sent int
 }
 
-// newNotifier sends desktop notifications when a session D-Bus is
-// present, else uses the banner.
+// newNotifier sends desktop notifications where the session has a
+// notification service, else uses the banner.
 func newNotifier(a fyne.App, b *Banner, clk clock.Clock) *notifier {
-	return &notifier{app: a, banner: b, clk: clk, desktop: os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "", tokens: notifyBurst}
+	return &notifier{app: a, banner: b, clk: clk, desktop: hasNotificationService(runtime.GOOS, os.Getenv, os.Stat), tokens: notifyBurst}
+}
+
+// hasNotificationService reports whether desktop notifications can be
+// delivered on goos. macOS and Windows always have a notification
+// service. Elsewhere (Linux, the BSDs) notifications go over the session
+// D-Bus, found the way the desktop's own clients find it: the address in
+// DBUS_SESSION_BUS_ADDRESS, else the socket $XDG_RUNTIME_DIR/bus that
+// systemd user sessions provide.
+func hasNotificationService(goos string, getenv func(string) string, stat func(string) (fs.FileInfo, error)) bool {
+	switch goos {
+	case "darwin", "windows", "ios", "android":
+		return true
+	}
+	if getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return true
+	}
+	dir := getenv("XDG_RUNTIME_DIR")
+	if dir == "" {
+		return false
+	}
+	fi, err := stat(filepath.Join(dir, "bus"))
+	return err == nil && fi.Mode().Type() == fs.ModeSocket
 }
 
 // chanAlert is the per-channel notification state, kept in its view.

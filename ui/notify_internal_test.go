@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -64,5 +67,40 @@ func TestNotifier_FailStallRecoverRateLimited(t *testing.T) {
 	tick(many...)
 	if got := n.sent - before; got >= len(many) || n.dropped == 0 {
 		t.Fatalf("%d of %d simultaneous failures were told, %d dropped: want a limit", got, len(many), n.dropped)
+	}
+}
+
+func TestHasNotificationService(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "bus")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("no unix socket here: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	plain := t.TempDir()
+	if err := os.WriteFile(filepath.Join(plain, "bus"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		goos string
+		env  map[string]string
+		want bool
+	}{
+		{"macOS without D-Bus", "darwin", nil, true},
+		{"Windows without D-Bus", "windows", nil, true},
+		{"Linux with the bus address", "linux", map[string]string{"DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}, true},
+		{"Linux with the runtime dir's bus", "linux", map[string]string{"XDG_RUNTIME_DIR": dir}, true},
+		{"FreeBSD with the runtime dir's bus", "freebsd", map[string]string{"XDG_RUNTIME_DIR": dir}, true},
+		{"Linux, runtime dir without a socket", "linux", map[string]string{"XDG_RUNTIME_DIR": plain}, false},
+		{"Linux, no session bus", "linux", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := hasNotificationService(tc.goos, func(k string) string { return tc.env[k] }, os.Stat)
+			if got != tc.want {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

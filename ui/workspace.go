@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/ssemon/ssemon/client"
@@ -102,11 +101,6 @@ func (x *App) persistentConfigs() []client.ChannelConfig {
 		out = append(out, cfg)
 	}
 	return out
-}
-
-// isDemoChannel reports whether cfg subscribes to the embedded demo server.
-func (x *App) isDemoChannel(cfg client.ChannelConfig) bool {
-	return x.demo != nil && strings.HasPrefix(cfg.URL, x.demo.base+"/")
 }
 
 // changed saves the workspace after a change of channels.

@@ -24,6 +24,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/ssemon/ssemon/assets"
+	"github.com/ssemon/ssemon/cmd/ssemon/internal/demoserver"
 	"github.com/ssemon/ssemon/ui"
 )
 
@@ -69,34 +70,25 @@ func main() {
 	w := a.NewWindow(ui.Title)
 	w.SetIcon(a.Icon())
 	m, err := ui.New(a, w, ui.Options{
-		URLs:      fs.Args(),
-		Demo:      *demo,
-		Workspace: *workspace,
-		Open:      *open,
-		Present:   *present,
-		WallCycle: *wallCycle,
-		Show:      *show,
-		Theme:     themeMode,
-		Logger:    logger,
+		URLs:       fs.Args(),
+		Demo:       *demo,
+		DemoServer: demoserver.Embedded(demoserver.EmbeddedConfig(logger.With("component", "demo-server"))),
+		Workspace:  *workspace,
+		Open:       *open,
+		Present:    *present,
+		WallCycle:  *wallCycle,
+		Show:       *show,
+		Theme:      themeMode,
+		Logger:     logger,
 	})
 	if err != nil {
 		// Shown in the window's banner too; the app still runs.
 		logger.Error("startup", "err", err)
 	}
 
-	// SIGINT/SIGTERM quit cleanly: updaters stopped before the app quits.
+	// SIGINT/SIGTERM quit on the UI goroutine, as the menu's Quit does;
+	// the shutdown runs once the event loop has returned.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	exited := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			m.Close()
-			fyne.Do(a.Quit)
-		case <-exited:
-		}
-	}()
-	w.ShowAndRun()
-	close(exited)
-	m.Close()
+	m.Run(ctx)
 }
