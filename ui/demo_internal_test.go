@@ -189,3 +189,66 @@ func TestApp_TestConnectionButton(t *testing.T) {
 		t.Fatal("testing a connection added a channel")
 	}
 }
+
+func TestStallFor_OutlastsTheStallTimeout(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	add := func(name string, stall time.Duration) *client.Channel {
+		ch, err := x.mgr.Add(client.ChannelConfig{Name: name, URL: "http://127.0.0.1:9/" + name, Paused: true, StallTimeout: stall})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ch
+	}
+	short, def, off, huge := add("short", 10*time.Second), add("default", 0), add("off", -1), add("huge", 2*time.Hour)
+	for _, tc := range []struct {
+		name    string
+		chans   []*client.Channel
+		want    time.Duration
+		wantWhy string
+	}{
+		{"one channel", []*client.Channel{short}, 15 * time.Second, ""},
+		{"the longest wins", []*client.Channel{short, def}, client.DefaultStallTimeout + stallMargin, ""},
+		{"detection off", []*client.Channel{short, off}, 15 * time.Second, "stall detection is off for off"},
+		{"past the server's cap", []*client.Channel{huge}, maxDemoStall, "at most"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, why := stallFor(tc.chans)
+			if d != tc.want || (tc.wantWhy == "") != (why == "") || !strings.Contains(why, tc.wantWhy) {
+				t.Fatalf("stallFor = %v, %q; want %v, %q", d, why, tc.want, tc.wantWhy)
+			}
+		})
+	}
+}
+
+func TestApp_DemoStallFaultOutlastsTheDemoStallTimeout(t *testing.T) {
+	start, fake := newFakeDemo(t, demoNames...)
+	x, _ := newTestApp(t, Options{Demo: true, DemoServer: start})
+	ch, _ := x.mgr.Get("flaky")
+	if got, want := ch.Config().StallTimeout, demoStallTimeout(fake.hb); got != want || got < 3*fake.hb {
+		t.Fatalf("demo stall timeout %v, want %v (3 heartbeats at least)", got, want)
+	}
+	var stall demoAction
+	for _, a := range demoActions() {
+		if a.fault.Kind == FaultStall {
+			stall = a
+		}
+	}
+	x.inject(stall, "flaky")
+	x.recs.wg.Wait()
+	got := fake.injected()
+	if len(got) != 1 || got[0].Kind != FaultStall || got[0].Channel != "flaky" || got[0].Duration <= ch.Config().StallTimeout {
+		t.Fatalf("injected %+v, want a stall of flaky longer than %v", got, ch.Config().StallTimeout)
+	}
+}
+
+func TestApp_RunQuitsOnTheUIGoroutineWhenTheContextEnds(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a signal arrived
+	x.Run(ctx)
+	select {
+	case <-x.recs.ctx.Done():
+	default:
+		t.Fatal("Run returned without closing the app")
+	}
+}
