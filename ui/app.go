@@ -324,7 +324,7 @@ func (x *App) buildUI() {
 		container.NewHBox(x.dash.summary, present),
 		x.search,
 	)
-	x.dashOver = container.NewThemeOverride(x.dash.body, appTheme{mode: x.themeM})
+	x.dashOver = container.NewThemeOverride(x.dash.body, x.dashTheme())
 	x.center = container.NewStack(x.dashOver)
 	x.root = container.NewBorder(container.NewVBox(x.toolbar, x.banner), nil, nil, nil, x.center)
 	x.win.SetContent(x.root)
@@ -344,25 +344,35 @@ func (x *App) setPresentation(on bool) {
 	x.presentOn = on
 	if on {
 		x.closeDetail()
-		x.dashOver.Theme = scaledTheme{settings: x.app.Settings(), scale: PresentationScale}
 		x.win.SetMainMenu(nil)
 		x.toolbar.Hide()
 		x.dash.hidden = true
 		x.center.Objects = []fyne.CanvasObject{x.wall.content}
 		x.wall.rearrange()
 	} else {
-		x.dashOver.Theme = appTheme{mode: x.themeM}
 		x.win.SetMainMenu(x.menu)
 		x.toolbar.Show()
 		x.dash.hidden = false
 		x.center.Objects = []fyne.CanvasObject{x.dashOver}
 	}
+	x.dashOver.Theme = x.dashTheme()
 	x.dashOver.Refresh()
 	for t := range x.dash.bound {
 		t.Refresh() // tiles out of view redraw when they are reused
 	}
 	x.root.Refresh()
 	x.win.SetFullScreen(on)
+}
+
+// dashTheme is the dashboard's theme: the app's theme, read from the
+// settings at every use (so a theme change reaches it with everything
+// else), enlarged in presentation mode.
+func (x *App) dashTheme() fyne.Theme {
+	scale := float32(1)
+	if x.presentOn {
+		scale = PresentationScale
+	}
+	return scaledTheme{settings: x.app.Settings(), scale: scale}
 }
 
 // Presenting reports whether presentation mode is on.

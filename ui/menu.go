@@ -38,11 +38,15 @@ func (x *App) mainMenu() *fyne.MainMenu {
 	present := fyne.NewMenuItem("Presentation mode", x.TogglePresentation)
 	present.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF11}
 	themes := fyne.NewMenuItem("Theme", nil)
-	themes.ChildMenu = fyne.NewMenu("",
-		fyne.NewMenuItem("Follow system", func() { x.SetTheme(ThemeSystem) }),
-		fyne.NewMenuItem("Light", func() { x.SetTheme(ThemeLight) }),
-		fyne.NewMenuItem("Dark", func() { x.SetTheme(ThemeDark) }),
-	)
+	themes.ChildMenu = fyne.NewMenu("")
+	for _, m := range []struct {
+		label string
+		mode  ThemeMode
+	}{{"Follow system", ThemeSystem}, {"Light", ThemeLight}, {"Dark", ThemeDark}} {
+		it := fyne.NewMenuItem(m.label, func() { x.SetTheme(m.mode) })
+		it.Checked = x.themeM == m.mode
+		themes.ChildMenu.Items = append(themes.ChildMenu.Items, it)
+	}
 	view := fyne.NewMenu("View",
 		fyne.NewMenuItem("Dashboard", x.closeDetail),
 		fyne.NewMenuItem("Alerts…", x.showAlerts),
@@ -182,11 +186,11 @@ func (x *App) reconnect() {
 func (x *App) SetTheme(m ThemeMode) {
 	x.themeM = m
 	x.app.Preferences().SetInt(prefTheme, int(m))
+	// Fyne re-applies the theme to everything in the window; tiles the
+	// dashboard keeps out of view see it when they are reused (Tile.Update).
 	x.app.Settings().SetTheme(appTheme{mode: m})
-	if !x.presentOn {
-		x.dashOver.Theme = appTheme{mode: m}
-		x.dashOver.Refresh()
-	}
+	x.dashOver.Refresh()
+	x.refreshMenu()
 }
 
 func (x *App) importDialog() {

@@ -126,8 +126,8 @@ func (t *Tile) Update(d TileData) bool {
 	t.data.History = nil // the sparkline holds the samples
 	t.data.ChartPoints = nil
 	full := d.Name != old.Name || d.Group != old.Group || d.HasProgress != old.HasProgress
-	if t.r != nil && t.r.textSize != t.Theme().Size(theme.SizeNameText) {
-		full = true // the theme changed (presentation mode): redraw at the new size
+	if t.r != nil && (t.r.textSize != t.Theme().Size(theme.SizeNameText) || t.r.fg != theme.ColorForWidget(theme.ColorNameForeground, t)) {
+		full = true // the theme changed (variant, presentation mode): redraw all
 	}
 	changed := full || d.Message != old.Message
 	layout := false
@@ -241,8 +241,10 @@ type tileRenderer struct {
 	objects []fyne.CanvasObject
 	// width is the content width of the last layout.
 	width float32
-	// textSize is the theme's text size the last Refresh drew with.
+	// textSize and fg are the theme's text size and foreground colour the
+	// last Refresh drew with.
 	textSize float32
+	fg       color.Color
 }
 
 // styleMessage sets the message line's text and colour from the data: the
@@ -402,6 +404,7 @@ func (r *tileRenderer) Refresh() {
 	t.stripe.CornerRadius = t.bg.CornerRadius
 
 	fg := theme.ColorForWidget(theme.ColorNameForeground, t)
+	r.fg = fg
 	muted := theme.ColorForWidget(theme.ColorNamePlaceHolder, t)
 	t.name.Color, t.name.TextSize = fg, m.text*1.15
 	t.group.Color, t.group.TextSize, t.group.Text = muted, m.caption, t.data.Group
