@@ -47,10 +47,11 @@ type Options struct {
 	// in the detail view, and never connect. "" opens none.
 	Open string
 	// Workspace is the workspace file loaded at start (its channels
-	// reconnect) and saved on every change. "" means the default file,
-	// workspace.json in the user's config directory (ssemon/), unless URLs,
-	// Demo or Open are given: then the session starts with just those and
-	// saves nothing (export it to keep it).
+	// reconnect) and saved on every change, in every mode: URLs are
+	// added to it, channels added during a demo or with a recording open
+	// are kept; the demo's and the recording's own channels never are.
+	// "" means the default file, workspace.json in the user's config
+	// directory (ssemon/).
 	Workspace string
 	// NoWorkspace disables loading and saving a workspace altogether.
 	NoWorkspace bool
@@ -126,9 +127,11 @@ type App struct {
 	center    *fyne.Container
 	root      *fyne.Container
 	presentOn bool
-	search    *widget.Entry
-	demoBtn   *widget.Button
-	menu      *fyne.MainMenu
+	search    *guardedEntry
+	demoBtn   *guardedButton
+	// dialogs are the dialogs open, the top one last.
+	dialogs []*openDialog
+	menu    *fyne.MainMenu
 
 	closeOnce sync.Once
 	doctor    doctorOptions // the Diagnose dialog's tuning (tests)
@@ -294,10 +297,10 @@ func (x *App) buildUI() {
 	x.watches = newWatches(x)
 	x.wall = newWall(x, x.opts.WallCycle)
 	hint, hintButtons := "Add an event-stream URL (Ctrl+N).", container.NewHBox(layout.NewSpacer(),
-		widget.NewButtonWithIcon("Add channel", theme.ContentAddIcon(), x.showAdd))
+		newGuardedButton(x.windowKey, "Add channel", theme.ContentAddIcon(), x.showAdd))
 	if x.opts.DemoServer != nil {
 		hint = "Add an event-stream URL (Ctrl+N), or start the demo server to see it work."
-		hintButtons.Add(widget.NewButtonWithIcon("Start demo", theme.MediaPlayIcon(), x.onStartDemo))
+		hintButtons.Add(newGuardedButton(x.windowKey, "Start demo", theme.MediaPlayIcon(), x.onStartDemo))
 	}
 	hintButtons.Add(layout.NewSpacer())
 	emptyHint := container.NewCenter(container.NewVBox(
@@ -306,19 +309,22 @@ func (x *App) buildUI() {
 		hintButtons,
 	))
 	x.dash = newDashboard(x.now, x.openDetail, emptyHint)
-	x.search = widget.NewEntry()
+	x.dash.groups.keys = x.windowKey
+	x.dash.grid.keys = x.windowKey
+	x.banner.close.keys = x.windowKey
+	x.search = newGuardedEntry(x.windowKey)
 	x.search.SetPlaceHolder("Filter channels (Ctrl+F)")
 	x.search.OnChanged = x.dash.setQuery
 
-	add := widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), x.showAdd)
+	add := newGuardedButton(x.windowKey, "Add", theme.ContentAddIcon(), x.showAdd)
 	add.Importance = widget.HighImportance
 	left := container.NewHBox(add)
 	if x.opts.DemoServer != nil {
-		x.demoBtn = widget.NewButtonWithIcon("Demo", theme.MediaPlayIcon(), x.onStartDemo)
+		x.demoBtn = newGuardedButton(x.windowKey, "Demo", theme.MediaPlayIcon(), x.onStartDemo)
 		left.Add(x.demoBtn)
 	}
 	left.Add(x.dash.groups)
-	present := widget.NewButtonWithIcon("Present", theme.ViewFullScreenIcon(), func() { x.setPresentation(true) })
+	present := newGuardedButton(x.windowKey, "Present", theme.ViewFullScreenIcon(), func() { x.setPresentation(true) })
 	x.toolbar = container.NewBorder(nil, nil,
 		left,
 		container.NewHBox(x.dash.summary, present),
@@ -342,6 +348,7 @@ func (x *App) setPresentation(on bool) {
 		return
 	}
 	x.presentOn = on
+	x.win.Canvas().Unfocus() // a control hidden with the toolbar keeps no key
 	if on {
 		x.closeDetail()
 		x.win.SetMainMenu(nil)
@@ -404,8 +411,14 @@ func (x *App) channelName(raw string) string {
 	}
 }
 
-// addURL subscribes to a URL given on the command line.
+// addURL subscribes to a URL given on the command line, unless a channel
+// of the workspace already does.
 func (x *App) addURL(raw string) (*client.Channel, error) {
+	for _, ch := range x.mgr.Channels() {
+		if ch.Config().URL == raw {
+			return ch, nil
+		}
+	}
 	ch, err := x.mgr.Add(client.ChannelConfig{Name: x.channelName(raw), URL: raw})
 	if err != nil {
 		return nil, fmt.Errorf("cannot subscribe to %s: %w", raw, err)

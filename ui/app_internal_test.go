@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/clock"
@@ -240,8 +239,15 @@ func TestApp_KeyboardShortcuts(t *testing.T) {
 	x.win.Canvas().Unfocus()
 	// Ctrl+N opens the add dialog: its URL entry takes the focus.
 	sc.TypedShortcut(ctrl(fyne.KeyN))
-	if e, ok := x.win.Canvas().Focused().(*widget.Entry); !ok || e.PlaceHolder != "http://127.0.0.1:8080/api/stream/deploy" {
+	e, ok := x.win.Canvas().Focused().(*guardedEntry)
+	if !ok || e.PlaceHolder != "http://127.0.0.1:8080/api/stream/deploy" {
 		t.Fatalf("Ctrl+N: focus on %T, want the add dialog's URL field", x.win.Canvas().Focused())
+	}
+	// Escape in the dialog's field cancels the dialog, and nothing else.
+	test.Type(e, "http://x")
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if x.topDialog() != nil || len(x.mgr.Channels()) != 0 {
+		t.Fatalf("Escape left the add dialog open (%v) or added a channel", x.topDialog() != nil)
 	}
 	// Space on the dashboard pauses every stream, and again resumes them.
 	ch := pausedChannel(t, x, "orders")

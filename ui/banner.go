@@ -21,14 +21,14 @@ type Banner struct {
 
 	text  string
 	kind  PillKind
-	close *widget.Button
+	close *guardedButton
 }
 
 // NewBanner returns a hidden banner.
 func NewBanner() *Banner {
 	b := &Banner{}
 	b.ExtendBaseWidget(b)
-	b.close = widget.NewButtonWithIcon("", theme.CancelIcon(), b.Dismiss)
+	b.close = newGuardedButton(noKeys, "", theme.CancelIcon(), b.Dismiss)
 	b.close.Importance = widget.LowImportance
 	b.Hide()
 	return b

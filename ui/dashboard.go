@@ -30,11 +30,11 @@ type dashboard struct {
 	group string
 	query string
 
-	grid *widget.GridWrap
+	grid *tileGrid
 	// tileWidth is the width tiles are stretched to, so that the columns
 	// fill the dashboard.
 	tileWidth float32
-	groups    *widget.Select
+	groups    *guardedSelect
 	summary   *widget.Label
 	empty     fyne.CanvasObject
 	body      *fyne.Container
@@ -51,22 +51,22 @@ func newDashboard(now func() time.Time, onOpen func(*chanView), emptyHint fyne.C
 		bound:  make(map[*Tile]*chanView),
 		empty:  emptyHint,
 	}
-	d.grid = widget.NewGridWrap(
-		func() int { return len(d.items) },
-		func() fyne.CanvasObject {
-			t := NewTile(TileData{Name: "channel name", StateText: "retrying in 10 s (attempt 10)"})
-			t.minWidth = d.tileWidth
-			return t
-		},
-		d.updateItem,
-	)
+	d.grid = &tileGrid{d: d, keys: noKeys, ids: make(map[*Tile]int)}
+	d.grid.Length = func() int { return len(d.items) }
+	d.grid.CreateItem = func() fyne.CanvasObject {
+		t := NewTile(TileData{Name: "channel name", StateText: "retrying in 10 s (attempt 10)"})
+		t.minWidth = d.tileWidth
+		return t
+	}
+	d.grid.UpdateItem = d.updateItem
+	d.grid.ExtendBaseWidget(d.grid)
 	d.grid.OnSelected = func(id widget.GridWrapItemID) {
 		d.grid.UnselectAll()
 		if id >= 0 && id < len(d.items) && d.onOpen != nil {
 			d.onOpen(d.items[id])
 		}
 	}
-	d.groups = widget.NewSelect([]string{allGroups}, func(g string) {
+	d.groups = newGuardedSelect(noKeys, []string{allGroups}, func(g string) {
 		if g == allGroups {
 			g = ""
 		}
@@ -90,6 +90,8 @@ func (d *dashboard) updateItem(id widget.GridWrapItemID, o fyne.CanvasObject) {
 	}
 	v := d.items[id]
 	d.bound[t] = v
+	d.grid.ids[t] = id
+	t.SetFocused(d.grid.focused && d.grid.cursor == id)
 	v.refresh(false)
 	t.Update(v.tileData(d.now()))
 	t.OnTapped = func() {
@@ -116,6 +118,7 @@ func (d *dashboard) setChannels(chans []*client.Channel) {
 	for t, v := range d.bound {
 		if views[v.ch] == nil {
 			delete(d.bound, t)
+			delete(d.grid.ids, t)
 		}
 	}
 	// Group choices: every group in use, in order of first appearance.
@@ -250,3 +253,62 @@ func (l fillLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return l.d.gri
 
 // view returns the view of ch, if ch is on the dashboard.
 func (d *dashboard) view(ch *client.Channel) *chanView { return d.views[ch] }
+
+// tileGrid is the dashboard's grid of tiles. The keyboard moves a cursor
+// over the tiles (arrows), which the tile under it shows with a frame in
+// the focus colour while the grid has the focus; Space or Enter opens that
+// tile. The window keys pass through (see keys.go).
+type tileGrid struct {
+	widget.GridWrap
+	d    *dashboard
+	keys windowKeys
+	// focused is set while the grid has the keyboard focus; cursor is
+	// the item the keys are on (the GridWrap's own focus, mirrored).
+	focused bool
+	cursor  int
+	// ids maps each tile on screen to its item.
+	ids map[*Tile]int
+}
+
+// TypedKey moves the cursor, or opens the tile under it.
+func (g *tileGrid) TypedKey(ev *fyne.KeyEvent) {
+	if g.keys(ev) {
+		return
+	}
+	n := len(g.d.items)
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		ev = &fyne.KeyEvent{Name: fyne.KeySpace}
+	case fyne.KeyDown:
+		g.cursor = min(g.cursor+g.ColumnCount(), n-1)
+	case fyne.KeyUp:
+		g.cursor = max(g.cursor-g.ColumnCount(), 0)
+	case fyne.KeyLeft:
+		g.cursor = max(g.cursor-1, 0)
+	case fyne.KeyRight:
+		g.cursor = min(g.cursor+1, max(n-1, 0))
+	}
+	g.GridWrap.TypedKey(ev)
+	g.markFocus()
+}
+
+// FocusGained shows the cursor.
+func (g *tileGrid) FocusGained() {
+	g.focused = true
+	g.GridWrap.FocusGained()
+	g.markFocus()
+}
+
+// FocusLost hides the cursor.
+func (g *tileGrid) FocusLost() {
+	g.focused = false
+	g.GridWrap.FocusLost()
+	g.markFocus()
+}
+
+// markFocus frames the tile under the cursor, and only that one.
+func (g *tileGrid) markFocus() {
+	for t, id := range g.ids {
+		t.SetFocused(g.focused && id == g.cursor)
+	}
+}

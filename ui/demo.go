@@ -259,7 +259,7 @@ func (x *App) demoFaults(cfg client.ChannelConfig) fyne.CanvasObject {
 	}
 	row := container.NewHBox(widget.NewLabelWithStyle("Demo faults:", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	for _, a := range demoActions() {
-		b := widget.NewButton(a.short, func() { x.inject(a, dc.Name) })
+		b := newGuardedButton(x.windowKey, a.short, nil, func() { x.inject(a, dc.Name) })
 		b.Importance = widget.LowImportance
 		row.Add(b)
 	}

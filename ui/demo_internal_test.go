@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/clock"
@@ -144,9 +143,9 @@ func TestApp_DemoFaultButtonsBreakTheStream(t *testing.T) {
 	if !ok {
 		t.Fatal("no demo fault row in the detail view of a demo channel")
 	}
-	var drop *widget.Button
+	var drop *guardedButton
 	for _, o := range row.Objects {
-		if b, ok := o.(*widget.Button); ok && b.Text == "Drop" {
+		if b, ok := o.(*guardedButton); ok && b.Text == "Drop" {
 			drop = b
 		}
 	}

@@ -3,14 +3,14 @@ package ui
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -48,14 +48,14 @@ type detailView struct {
 	stats    *widget.Label
 	progress *Progress
 	message  *widget.Label
-	pauseBtn *widget.Button
+	pauseBtn *guardedButton
 
-	types     *widget.Select
-	search    *widget.Entry
-	holdBtn   *widget.Button
+	types     *guardedSelect
+	search    *guardedEntry
+	holdBtn   *guardedButton
 	waiting   *Pill
-	autoCheck *widget.Check
-	list      *widget.List
+	autoCheck *guardedCheck
+	list      *guardedList
 	count     *widget.Label
 
 	pretty *widget.Label
@@ -95,7 +95,6 @@ func (d *detailView) build() {
 	d.badge = NewStateBadge(client.Idle, "")
 	d.url = widget.NewLabel("")
 	d.url.Truncation = fyne.TextTruncateEllipsis
-	d.url.Selectable = true
 	d.reason = widget.NewLabel("")
 	d.reason.Truncation = fyne.TextTruncateEllipsis
 	d.reason.Importance = widget.LowImportance
@@ -109,31 +108,35 @@ func (d *detailView) build() {
 	d.message = widget.NewLabel("")
 	d.message.Truncation = fyne.TextTruncateEllipsis
 
-	back := widget.NewButtonWithIcon("Dashboard", theme.NavigateBackIcon(), d.x.closeDetail)
-	reconnect := widget.NewButtonWithIcon("Reconnect", theme.ViewRefreshIcon(), func() { d.v.ch.Reconnect() })
-	d.pauseBtn = widget.NewButtonWithIcon("Pause stream", theme.MediaPauseIcon(), d.toggleStream)
-	edit := widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { d.x.showEdit(d.v.ch) })
-	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() { d.x.confirmRemove(d.v.ch) })
+	back := newGuardedButton(d.x.windowKey, "Dashboard", theme.NavigateBackIcon(), d.x.closeDetail)
+	reconnect := newGuardedButton(d.x.windowKey, "Reconnect", theme.ViewRefreshIcon(), func() { d.v.ch.Reconnect() })
+	d.pauseBtn = newGuardedButton(d.x.windowKey, "Pause stream", theme.MediaPauseIcon(), d.toggleStream)
+	edit := newGuardedButton(d.x.windowKey, "Edit", theme.DocumentCreateIcon(), func() { d.x.showEdit(d.v.ch) })
+	remove := newGuardedButton(d.x.windowKey, "Remove", theme.DeleteIcon(), func() { d.x.confirmRemove(d.v.ch) })
 	remove.Importance = widget.DangerImportance
-	export := widget.NewButtonWithIcon("Export log", theme.DocumentSaveIcon(), d.exportDialog)
+	export := newGuardedButton(d.x.windowKey, "Export log", theme.DocumentSaveIcon(), d.exportDialog)
 
 	actions := container.NewHBox(reconnect, d.pauseBtn, edit, d.x.diagnoseButton(d.diagnoseConfig), export, remove)
 	if d.offline {
 		actions = container.NewHBox(widget.NewLabel("recording (offline)"), export, remove)
 	}
+	copyURL := newGuardedButton(d.x.windowKey, "", theme.ContentCopyIcon(), func() {
+		d.x.app.Clipboard().SetContent(d.v.ch.Config().URL)
+	})
+	copyURL.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(back, d.name, container.NewCenter(d.badge)),
 		actions,
-		d.url)
+		container.NewBorder(nil, nil, nil, copyURL, d.url))
 
-	d.types = widget.NewSelect([]string{allTypes}, func(string) { d.applyFilter() })
+	d.types = newGuardedSelect(d.x.windowKey, []string{allTypes}, func(string) { d.applyFilter() })
 	d.types.Selected = allTypes
-	d.search = widget.NewEntry()
+	d.search = newGuardedEntry(d.x.windowKey)
 	d.search.SetPlaceHolder("Search id, type, data (Ctrl+F)")
 	d.search.OnChanged = func(string) { d.applyFilter() }
-	d.holdBtn = widget.NewButtonWithIcon("Pause log", theme.MediaPauseIcon(), d.toggleHold)
+	d.holdBtn = newGuardedButton(d.x.windowKey, "Pause log", theme.MediaPauseIcon(), d.toggleHold)
 	d.waiting = NewPill("", PillInfo)
-	d.autoCheck = widget.NewCheck("Auto-scroll", func(on bool) {
+	d.autoCheck = newGuardedCheck(d.x.windowKey, "Auto-scroll", func(on bool) {
 		d.autoscroll = on
 		if on {
 			d.list.ScrollToBottom()
@@ -143,13 +146,8 @@ func (d *detailView) build() {
 	d.count = widget.NewLabel("")
 	d.count.Importance = widget.LowImportance
 
-	d.list = &widget.List{
-		Length:     d.log.Len,
-		CreateItem: func() fyne.CanvasObject { return NewLogRow(nil) },
-		UpdateItem: d.updateRow,
-		OnSelected: d.onSelect,
-	}
-	d.list.ExtendBaseWidget(d.list)
+	d.list = newGuardedList(d.x.windowKey, d.log.Len, func() fyne.CanvasObject { return NewLogRow(nil) }, d.updateRow)
+	d.list.OnSelected = d.onSelect
 
 	filters := container.NewBorder(nil, nil,
 		container.NewHBox(d.types),
@@ -161,15 +159,13 @@ func (d *detailView) build() {
 	d.pretty = widget.NewLabel("")
 	d.pretty.TextStyle = fyne.TextStyle{Monospace: true}
 	d.pretty.Wrapping = fyne.TextWrapBreak
-	d.pretty.Selectable = true
 	d.raw = widget.NewLabel("")
 	d.raw.TextStyle = fyne.TextStyle{Monospace: true}
 	d.raw.Wrapping = fyne.TextWrapBreak
-	d.raw.Selectable = true
-	copyData := widget.NewButtonWithIcon("Copy data", theme.ContentCopyIcon(), func() {
+	copyData := newGuardedButton(d.x.windowKey, "Copy data", theme.ContentCopyIcon(), func() {
 		d.x.app.Clipboard().SetContent(d.selRec.Data)
 	})
-	copyRaw := widget.NewButtonWithIcon("Copy frame", theme.ContentCopyIcon(), func() {
+	copyRaw := newGuardedButton(d.x.windowKey, "Copy frame", theme.ContentCopyIcon(), func() {
 		d.x.app.Clipboard().SetContent(d.raw.Text)
 	})
 	d.watch = newWatchPanels(d.x, d.v.ch)
@@ -437,24 +433,26 @@ func shortAge(t, now time.Time) string {
 }
 
 // exportDialog asks for a file and writes the shown log to it, as JSONL or
-// CSV by the file's extension.
+// CSV by the file's extension, then says how many rows went where.
 func (d *detailView) exportDialog() {
-	fd := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			dialog.ShowError(err, d.x.win)
-			return
-		}
-		if w == nil {
-			return
-		}
-		defer w.Close()
-		if err := d.export(w, w.URI().Extension()); err != nil {
-			dialog.ShowError(err, d.x.win)
-		}
-	}, d.x.win)
-	fd.SetFileName(d.v.ch.Name() + ".jsonl")
-	fd.SetFilter(storage.NewExtensionFileFilter([]string{".jsonl", ".csv"}))
-	fd.Show()
+	d.x.showSavePath("Export log", d.v.ch.Name()+".jsonl", "The rows shown (filters applied): .jsonl writes JSON Lines, .csv CSV.", d.exportFile)
+}
+
+// exportFile writes the rows shown to path.
+func (d *detailView) exportFile(path string) (string, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	n := d.log.Len()
+	err = d.export(f, filepath.Ext(path))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", err
+	}
+	return formatCount(uint64(n)) + plural(uint64(n), " row", " rows"), nil
 }
 
 // export writes the records shown: CSV for ext ".csv", else JSONL.
@@ -473,6 +471,7 @@ func (x *App) openDetail(v *chanView) {
 	if x.presentOn {
 		return
 	}
+	x.win.Canvas().Unfocus() // no control of the old view keeps the keys
 	x.detail = newDetailView(x, v)
 	x.center.Objects = []fyne.CanvasObject{x.detail.content}
 	x.center.Refresh()
@@ -484,6 +483,7 @@ func (x *App) closeDetail() {
 	if x.detail == nil {
 		return
 	}
+	x.win.Canvas().Unfocus()
 	x.detail = nil
 	x.center.Objects = []fyne.CanvasObject{x.dashOver}
 	x.center.Refresh()
@@ -501,17 +501,14 @@ func (x *App) DetailChannel() string {
 
 // confirmRemove asks, then removes the channel.
 func (x *App) confirmRemove(ch *client.Channel) {
-	dialog.ShowConfirm("Remove channel", "Remove "+ch.Name()+"? Its log is discarded.", func(ok bool) {
-		if !ok {
-			return
-		}
+	x.showConfirm("Remove channel", "Remove "+ch.Name()+"? Its log is discarded.", func() {
 		if err := x.mgr.Remove(ch.Name()); err != nil {
-			dialog.ShowError(err, x.win)
+			x.showError(err)
 			return
 		}
 		if x.detail != nil && x.detail.v.ch == ch {
 			x.closeDetail()
 		}
 		x.ws.changed()
-	}, x.win)
+	})
 }

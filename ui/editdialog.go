@@ -85,7 +85,7 @@ func parseTimeout(s string) (time.Duration, error) {
 
 // headerRow is one key/value row of the headers editor.
 type headerRow struct {
-	name, value *widget.Entry
+	name, value *guardedEntry
 	row         *fyne.Container
 }
 
@@ -95,13 +95,13 @@ type channelForm struct {
 	orig string // the channel's name when editing, "" when adding
 	dlg  dialog.Dialog
 
-	url, name, group, body, types, progress, message, stall, caFile *widget.Entry
-	method                                                          *widget.Select
-	insecure                                                        *widget.Check
+	url, name, group, body, types, progress, message, stall, caFile *guardedEntry
+	method                                                          *guardedSelect
+	insecure                                                        *guardedCheck
 	headers                                                         []*headerRow
 	headerBox                                                       *fyne.Container
 	status                                                          *widget.Label
-	save, test                                                      *widget.Button
+	save, test                                                      *guardedButton
 
 	cancelTest context.CancelFunc
 }
@@ -111,8 +111,8 @@ func newChannelForm(x *App, cfg client.ChannelConfig, editing bool) *channelForm
 	if editing {
 		f.orig = cfg.Name
 	}
-	entry := func(text, hint string) *widget.Entry {
-		e := widget.NewEntry()
+	entry := func(text, hint string) *guardedEntry {
+		e := newGuardedEntry(f.x.windowKey)
 		e.SetText(text)
 		e.SetPlaceHolder(hint)
 		return e
@@ -121,9 +121,9 @@ func newChannelForm(x *App, cfg client.ChannelConfig, editing bool) *channelForm
 	f.url.Validator = validateURL
 	f.name = entry(cfg.Name, "derived from the URL")
 	f.group = entry(cfg.Group, "optional, groups tiles")
-	f.method = widget.NewSelect([]string{"GET", "POST", "PUT", "PATCH"}, nil)
+	f.method = newGuardedSelect(f.x.windowKey, []string{"GET", "POST", "PUT", "PATCH"}, nil)
 	f.method.SetSelected(orDefault(cfg.Method, "GET"))
-	f.body = widget.NewMultiLineEntry()
+	f.body = newGuardedMultiLineEntry(f.x.windowKey)
 	f.body.SetText(cfg.Body)
 	f.body.SetPlaceHolder(`request body, e.g. {"prompt":"hi"} (sent on every reconnect)`)
 	f.body.SetMinRowsVisible(3)
@@ -139,7 +139,7 @@ func newChannelForm(x *App, cfg client.ChannelConfig, editing bool) *channelForm
 	}
 	f.stall = entry(stall, "default "+client.DefaultStallTimeout.String()+"; off to disable")
 	f.caFile = entry(cfg.CAFile, "PEM file of extra trusted CAs (optional)")
-	f.insecure = widget.NewCheck("Skip TLS certificate verification (insecure)", nil)
+	f.insecure = newGuardedCheck(f.x.windowKey, "Skip TLS certificate verification (insecure)", nil)
 	f.insecure.SetChecked(cfg.Insecure)
 	f.headerBox = container.NewVBox()
 	for _, h := range cfg.Headers {
@@ -158,12 +158,12 @@ func orDefault(s, def string) string {
 }
 
 func (f *channelForm) addHeader(name, value string) {
-	h := &headerRow{name: widget.NewEntry(), value: widget.NewEntry()}
+	h := &headerRow{name: newGuardedEntry(f.x.windowKey), value: newGuardedEntry(f.x.windowKey)}
 	h.name.SetPlaceHolder("Header")
 	h.name.SetText(name)
 	h.value.SetPlaceHolder("value (${ENV} allowed)")
 	h.value.SetText(value)
-	del := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
+	del := newGuardedButton(f.x.windowKey, "", theme.DeleteIcon(), nil)
 	h.row = container.NewBorder(nil, nil, nil, del, container.NewGridWithColumns(2, h.name, h.value))
 	del.OnTapped = func() {
 		for i, x := range f.headers {
@@ -367,11 +367,11 @@ func (x *App) showChannelForm(cfg client.ChannelConfig, editing bool) *channelFo
 	if editing {
 		title, verb = "Edit "+cfg.Name, "Save"
 	}
-	f.save = widget.NewButtonWithIcon(verb, theme.ConfirmIcon(), f.submit)
+	f.save = newGuardedButton(f.x.windowKey, verb, theme.ConfirmIcon(), f.submit)
 	f.save.Importance = widget.HighImportance
-	f.test = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), f.runTest)
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.close)
-	addHeader := widget.NewButtonWithIcon("Add header", theme.ContentAddIcon(), func() { f.addHeader("", "") })
+	f.test = newGuardedButton(f.x.windowKey, "Test connection", theme.MediaPlayIcon(), f.runTest)
+	cancel := newGuardedButton(f.x.windowKey, "Cancel", theme.CancelIcon(), f.close)
+	addHeader := newGuardedButton(f.x.windowKey, "Add header", theme.ContentAddIcon(), func() { f.addHeader("", "") })
 	form := widget.NewForm(
 		widget.NewFormItem("URL", f.url),
 		widget.NewFormItem("Name", f.name),
@@ -390,7 +390,7 @@ func (x *App) showChannelForm(cfg client.ChannelConfig, editing bool) *channelFo
 	content := container.NewBorder(nil, container.NewVBox(f.status, buttons), nil, nil, container.NewVScroll(form))
 	f.dlg = dialog.NewCustomWithoutButtons(title, content, x.win)
 	f.dlg.Resize(fyne.NewSize(640, 620))
-	f.dlg.Show()
+	x.showDialog(f.dlg, f.submit, f.close)
 	x.win.Canvas().Focus(f.url)
 	return f
 }

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
+	"strconv"
 
 	"github.com/ssemon/ssemon/client"
 )
@@ -108,19 +109,67 @@ func (x *App) installShortcuts() {
 	c.SetOnTypedKey(x.typedKey)
 }
 
-// typedKey handles keys no focused widget took.
-func (x *App) typedKey(ev *fyne.KeyEvent) {
+// windowKey handles the keys that act whatever has the focus. With a
+// dialog open, Escape cancels it, Enter takes its default action, and no
+// key reaches the view behind it. Otherwise F11 toggles presentation
+// mode, and Escape leaves it, else clears the focused filter field, else
+// goes back to the dashboard, else clears the dashboard filter.
+func (x *App) windowKey(ev *fyne.KeyEvent) bool {
+	if d := x.topDialog(); d != nil {
+		switch ev.Name {
+		case fyne.KeyEscape:
+			d.dismiss()
+			return true
+		case fyne.KeyReturn, fyne.KeyEnter:
+			if d.confirm != nil {
+				d.confirm()
+				return true
+			}
+			return false
+		}
+		return ev.Name == fyne.KeyF11
+	}
 	switch ev.Name {
 	case fyne.KeyF11:
 		x.TogglePresentation()
+		return true
 	case fyne.KeyEscape:
-		if x.presentOn {
+		c := x.win.Canvas()
+		switch e, _ := c.Focused().(*guardedEntry); {
+		case x.presentOn:
 			x.setPresentation(false)
-		} else {
+		case e != nil && e.Text != "":
+			e.SetText("")
+		case x.detail != nil:
+			c.Unfocus()
 			x.closeDetail()
+		case x.search.Text != "":
+			c.Unfocus()
+			x.search.SetText("")
+		default:
+			return false
 		}
+		return true
+	}
+	return false
+}
+
+// typedKey handles keys no focused widget took: the window keys, Space
+// (pause), and the arrows and Enter, which move to the tiles.
+func (x *App) typedKey(ev *fyne.KeyEvent) {
+	if x.windowKey(ev) || x.topDialog() != nil {
+		return
+	}
+	switch ev.Name {
 	case fyne.KeySpace:
 		x.togglePause()
+	case fyne.KeyUp, fyne.KeyDown, fyne.KeyLeft, fyne.KeyRight, fyne.KeyReturn, fyne.KeyEnter:
+		if x.detail == nil && len(x.dash.items) > 0 {
+			x.win.Canvas().Focus(x.dash.grid)
+			if ev.Name != fyne.KeyReturn && ev.Name != fyne.KeyEnter {
+				x.dash.grid.TypedKey(ev)
+			}
+		}
 	}
 }
 
@@ -196,7 +245,7 @@ func (x *App) SetTheme(m ThemeMode) {
 func (x *App) importDialog() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			dialog.ShowError(err, x.win)
+			x.showError(err)
 			return
 		}
 		if r == nil {
@@ -205,28 +254,19 @@ func (x *App) importDialog() {
 		path := r.URI().Path()
 		r.Close()
 		if err := x.importWorkspace(path); err != nil {
-			dialog.ShowError(err, x.win)
+			x.showError(err)
 		}
 	}, x.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	d.Show()
+	x.showDialog(d, nil, nil)
 }
 
 func (x *App) exportDialog() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			dialog.ShowError(err, x.win)
-			return
-		}
-		if w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
+	x.showSavePath("Export workspace", "ssemon-workspace.json", "The channels you added (not the demo's or recordings').", func(path string) (string, error) {
+		n := len(x.persistentConfigs())
 		if err := x.exportWorkspace(path); err != nil {
-			dialog.ShowError(err, x.win)
+			return "", err
 		}
-	}, x.win)
-	d.SetFileName("ssemon-workspace.json")
-	d.Show()
+		return strconv.Itoa(n) + plural(uint64(n), " channel", " channels"), nil
+	})
 }

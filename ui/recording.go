@@ -114,7 +114,7 @@ func (x *App) uniqueName(name string) string {
 func (x *App) openRecordingDialog() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			dialog.ShowError(err, x.win)
+			x.showError(err)
 			return
 		}
 		if r == nil {
@@ -125,5 +125,5 @@ func (x *App) openRecordingDialog() {
 		x.openRecording(path)
 	}, x.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".jsonl", ".json"}))
-	d.Show()
+	x.showDialog(d, nil, nil)
 }

@@ -71,6 +71,8 @@ type Tile struct {
 
 	data TileData
 	r    *tileRenderer
+	// focused draws the keyboard cursor: a frame in the focus colour.
+	focused bool
 	// minWidth widens the tile beyond its natural width (the dashboard
 	// stretches its tiles to fill the window).
 	minWidth float32
@@ -215,6 +217,21 @@ func plural(n uint64, one, many string) string {
 	}
 	return many
 }
+
+// SetFocused shows or hides the keyboard cursor's frame on the tile.
+func (t *Tile) SetFocused(on bool) {
+	if on == t.focused {
+		return
+	}
+	t.focused = on
+	if t.r != nil {
+		t.r.frame()
+		t.bg.Refresh()
+	}
+}
+
+// Focused reports whether the tile shows the keyboard cursor.
+func (t *Tile) Focused() bool { return t.focused }
 
 // Tapped opens the channel: it calls OnTapped.
 func (t *Tile) Tapped(*fyne.PointEvent) {
@@ -393,12 +410,7 @@ func (r *tileRenderer) Refresh() {
 	t, m := r.t, r.metrics()
 	r.textSize = m.text
 	t.bg.FillColor = theme.ColorForWidget(theme.ColorNameInputBackground, t)
-	t.bg.StrokeColor = theme.ColorForWidget(theme.ColorNameSeparator, t)
-	t.bg.StrokeWidth = 1
-	if t.data.Alerting > 0 {
-		t.bg.StrokeColor = theme.ColorForWidget(theme.ColorNameError, t)
-		t.bg.StrokeWidth = 3
-	}
+	r.frame()
 	t.bg.CornerRadius = t.Theme().Size(theme.SizeNameSelectionRadius)
 	t.stripe.FillColor = StateColor(t.data.State)
 	t.stripe.CornerRadius = t.bg.CornerRadius
@@ -419,6 +431,24 @@ func (r *tileRenderer) Refresh() {
 	t.spark.Refresh()
 	t.chart.Refresh()
 	t.anomalies.Refresh()
+}
+
+// frame draws the tile's border: the keyboard cursor's frame, else a
+// firing alert's, else a thin line.
+func (r *tileRenderer) frame() {
+	t := r.t
+	if t.focused {
+		t.bg.StrokeColor = theme.ColorForWidget(theme.ColorNamePrimary, t)
+		t.bg.StrokeWidth = 3
+		return
+	}
+	if t.data.Alerting > 0 {
+		t.bg.StrokeColor = theme.ColorForWidget(theme.ColorNameError, t)
+		t.bg.StrokeWidth = 3
+		return
+	}
+	t.bg.StrokeColor = theme.ColorForWidget(theme.ColorNameSeparator, t)
+	t.bg.StrokeWidth = 1
 }
 
 func (r *tileRenderer) Objects() []fyne.CanvasObject { return r.objects }

@@ -25,8 +25,10 @@ func DefaultWorkspacePath() (string, error) {
 	return filepath.Join(dir, "ssemon", WorkspaceFile), nil
 }
 
-// workspace is where the channels persist. A workspace without a path
-// saves nothing (a session started with URLs or --demo).
+// workspace is where the channels persist, in every mode: whatever the
+// user adds is saved at once (demo and recording channels are not). A
+// workspace without a path saves nothing (NoWorkspace, or a file that
+// could not be read).
 type workspace struct {
 	// mu guards pending: changes come from the UI goroutine, the final
 	// flush may come from a signal handler's goroutine.
@@ -47,8 +49,6 @@ func (x *App) openWorkspace() (*workspace, error) {
 		return ws, nil
 	case x.opts.Workspace != "":
 		ws.path = x.opts.Workspace
-	case len(x.opts.URLs) > 0 || x.opts.Demo || x.opts.Open != "":
-		return ws, nil // an ad-hoc session: nothing loaded, nothing saved
 	default:
 		p, err := DefaultWorkspacePath()
 		if err != nil {
