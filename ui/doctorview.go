@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/clock"
@@ -31,11 +30,11 @@ type doctorOptions struct {
 // diagnoseButton returns a "Diagnose" button that examines the channel
 // that get describes (the detail view's channel, or the add dialog's
 // form) with the stream doctor.
-func (x *App) diagnoseButton(get func() (client.ChannelConfig, error)) *widget.Button {
-	return widget.NewButtonWithIcon("Diagnose", theme.SearchIcon(), func() {
+func (x *App) diagnoseButton(get func() (client.ChannelConfig, error)) *guardedButton {
+	return newGuardedButton(x.windowKey, "Diagnose", theme.SearchIcon(), func() {
 		cfg, err := get()
 		if err != nil {
-			dialog.ShowError(err, x.win)
+			x.showError(err)
 			return
 		}
 		x.showDiagnosis(cfg)
@@ -52,8 +51,8 @@ type diagnosis struct {
 	cfg    client.ChannelConfig
 	view   *DoctorReport
 	dlg    dialog.Dialog
-	again  *widget.Button
-	copy   *widget.Button
+	again  *guardedButton
+	copy   *guardedButton
 	cancel context.CancelFunc
 	gen    int // which run the view shows
 }
@@ -63,9 +62,9 @@ func (x *App) showDiagnosis(cfg client.ChannelConfig) *diagnosis {
 	g := &diagnosis{x: x, cfg: cfg}
 	method := orDefault(cfg.Method, "GET")
 	g.view = NewDoctorReport(method+" "+cfg.URL, g.watch())
-	g.again = widget.NewButtonWithIcon("Run again", theme.ViewRefreshIcon(), g.run)
-	g.copy = widget.NewButtonWithIcon("Copy report", theme.ContentCopyIcon(), g.copyReport)
-	closeBtn := widget.NewButtonWithIcon("Close", theme.CancelIcon(), g.close)
+	g.again = newGuardedButton(x.windowKey, "Run again", theme.ViewRefreshIcon(), g.run)
+	g.copy = newGuardedButton(x.windowKey, "Copy report", theme.ContentCopyIcon(), g.copyReport)
+	closeBtn := newGuardedButton(x.windowKey, "Close", theme.CancelIcon(), g.close)
 	buttons := container.NewHBox(g.again, g.copy, layoutSpacer(), closeBtn)
 	title := "Diagnose"
 	if cfg.Name != "" {
@@ -74,7 +73,7 @@ func (x *App) showDiagnosis(cfg client.ChannelConfig) *diagnosis {
 	g.dlg = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, buttons, nil, nil, container.NewVScroll(g.view)), x.win)
 	g.dlg.SetOnClosed(g.stop)
 	g.dlg.Resize(fyne.NewSize(820, 660))
-	g.dlg.Show()
+	x.showDialog(g.dlg, nil, g.close)
 	g.run()
 	return g
 }

@@ -62,8 +62,8 @@ func find[T fyne.CanvasObject](o fyne.CanvasObject, match func(T) bool) (T, bool
 	return zero, false
 }
 
-func button(text string) func(*widget.Button) bool {
-	return func(b *widget.Button) bool { return b.Text == text }
+func button(text string) func(*guardedButton) bool {
+	return func(b *guardedButton) bool { return b.Text == text }
 }
 
 // diagnose taps the Diagnose button under root, waits for the doctor and

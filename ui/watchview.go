@@ -31,12 +31,12 @@ type watchPanels struct {
 
 	// Charts tab.
 	window   series.Window
-	windowSl *widget.Select
+	windowSl *guardedSelect
 	field    *widget.SelectEntry
 	scanned  uint64 // the next record scanRecent looks at
 	recs     []client.Record
 	suggest  []string
-	addChart *widget.Button
+	addChart *guardedButton
 	chartBox *fyne.Container
 	charts   []*Chart
 	chartErr *widget.Label
@@ -45,8 +45,8 @@ type watchPanels struct {
 	pts      []series.Point
 
 	// Alerts tab.
-	rule     *widget.Entry
-	addRule  *widget.Button
+	rule     *guardedEntry
+	addRule  *guardedButton
 	ruleErr  *widget.Label
 	rulesBox *fyne.Container
 	pills    []*Pill
@@ -64,7 +64,7 @@ func newWatchPanels(x *App, ch *client.Channel) *watchPanels {
 	for i, w := range series.Windows {
 		opts[i] = w.String()
 	}
-	p.windowSl = widget.NewSelect(opts, func(s string) {
+	p.windowSl = newGuardedSelect(p.x.windowKey, opts, func(s string) {
 		if w, ok := series.ParseWindow(s); ok && w != p.window {
 			p.window = w
 			p.drawCharts(p.x.now(), true)
@@ -74,7 +74,7 @@ func newWatchPanels(x *App, ch *client.Channel) *watchPanels {
 	p.field = widget.NewSelectEntry(nil)
 	p.field.SetPlaceHolder("Field (JSON path), e.g. cpu")
 	p.field.OnSubmitted = func(string) { p.onAddChart() }
-	p.addChart = widget.NewButtonWithIcon("Add chart", theme.ContentAddIcon(), p.onAddChart)
+	p.addChart = newGuardedButton(p.x.windowKey, "Add chart", theme.ContentAddIcon(), p.onAddChart)
 	p.chartErr = widget.NewLabel("")
 	p.chartErr.Importance = widget.DangerImportance
 	p.chartErr.Hide()
@@ -83,10 +83,10 @@ func newWatchPanels(x *App, ch *client.Channel) *watchPanels {
 	p.chartsTab = container.NewTabItem("Charts", container.NewBorder(
 		container.NewVBox(chartsTop, p.chartErr), nil, nil, nil, container.NewVScroll(p.chartBox)))
 
-	p.rule = widget.NewEntry()
+	p.rule = newGuardedEntry(p.x.windowKey)
 	p.rule.SetPlaceHolder("Rule, e.g. cpu > 90 for 30s · progress stuck 60s · silent 30s · state failed for 10s · type error")
 	p.rule.OnSubmitted = func(string) { p.onAddRule() }
-	p.addRule = widget.NewButtonWithIcon("Add rule", theme.ContentAddIcon(), p.onAddRule)
+	p.addRule = newGuardedButton(p.x.windowKey, "Add rule", theme.ContentAddIcon(), p.onAddRule)
 	p.ruleErr = widget.NewLabel("")
 	p.ruleErr.Importance = widget.DangerImportance
 	p.ruleErr.Wrapping = fyne.TextWrapWord
@@ -118,7 +118,7 @@ func (p *watchPanels) rebuild(now time.Time) {
 		for _, path := range w.charts {
 			c := NewChart(path, false)
 			p.charts = append(p.charts, c)
-			rm := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { p.removeChart(path) })
+			rm := newGuardedButton(p.x.windowKey, "", theme.DeleteIcon(), func() { p.removeChart(path) })
 			rm.Importance = widget.LowImportance
 			p.chartBox.Add(container.NewBorder(nil, nil, nil, container.NewVBox(rm), c))
 		}
@@ -141,7 +141,7 @@ func (p *watchPanels) rebuild(now time.Time) {
 		for i, text := range w.alerts {
 			pill := NewPill("", PillInfo)
 			p.pills = append(p.pills, pill)
-			rm := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { p.removeRule(i) })
+			rm := newGuardedButton(p.x.windowKey, "", theme.DeleteIcon(), func() { p.removeRule(i) })
 			rm.Importance = widget.LowImportance
 			p.rulesBox.Add(container.NewBorder(nil, nil, container.NewCenter(pill), rm, widget.NewLabel(text)))
 		}
