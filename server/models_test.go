@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -208,5 +209,68 @@ func TestModelDropAndStall(t *testing.T) {
 	_, err = io.ReadAll(r)
 	if err == nil || errors.Is(err, io.EOF) {
 		t.Fatalf("a dropped answer must end without a clean end, got %v", err)
+	}
+}
+
+// TestModelsThroughEngine is the end-to-end path: the demo's model
+// endpoints, the engine's stream (request mode, the format picked from
+// the Content-Type), the transcript of each run.
+func TestModelsThroughEngine(t *testing.T) {
+	ts := newTestServer(t, Config{Clock: clock.Real(), Models: ModelsConfig{TokenRate: MaxTokenRate}})
+	want := cannedAnswer()
+	for _, tc := range modelCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			h := transcript.NewHistory(transcript.Config{}, 0)
+			cfg := client.ChannelConfig{URL: ts.ts.URL + tc.path, Method: http.MethodPost, Body: tc.body}
+			sc, err := cfg.StreamConfig(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc.Transport = ts.tr
+			st, err := client.NewStream(sc, client.NewTranscriptFeed(h))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Two runs: the request mode ends each with its response.
+			for run := 1; run <= 2; run++ {
+				if err := st.Run(context.Background()); err != nil {
+					t.Fatalf("run %d: %v", run, err)
+				}
+			}
+			runs := h.Runs()
+			if len(runs) != 2 {
+				t.Fatalf("%d runs", len(runs))
+			}
+			for _, got := range runs {
+				if got.Kind != tc.kind || !got.Done || !got.Ended || got.Error != "" || got.Finish != tc.finish ||
+					got.Text != strings.Join(want.text, "") || got.Reasoning != strings.Join(want.reasoning, "") ||
+					len(got.ToolCalls) != 1 || got.ToolCalls[0].PrettyArguments() != "{\n  \"city\": \"Paris\",\n  \"unit\": \"celsius\"\n}" ||
+					got.Usage.OutputTokens != int64(want.pieces()) || got.Numbers.TTFB <= 0 || got.Numbers.TTFT < got.Numbers.TTFB ||
+					got.Numbers.Total < got.Numbers.TTFT {
+					t.Errorf("run %d: %+v", got.Run, got)
+				}
+			}
+			if s := st.Status(); s.State != client.Closed {
+				t.Errorf("state %v, want closed", s.State)
+			}
+		})
+	}
+	// A 529 from the Anthropic endpoint: the run fails with the API's error.
+	if _, _, err := ts.applyFault(faultRequest{Action: "fail", Channel: ModelsChannel, Status: 529}); err != nil {
+		t.Fatal(err)
+	}
+	h := transcript.NewHistory(transcript.Config{}, 0)
+	sc, _ := (client.ChannelConfig{URL: ts.ts.URL + "/v1/messages", Method: http.MethodPost, Body: modelCases()[1].body}).StreamConfig(nil)
+	sc.Transport = ts.tr
+	st, err := client.NewStream(sc, client.NewTranscriptFeed(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var he *client.HTTPError
+	if err := st.Run(context.Background()); !errors.As(err, &he) || he.Status != 529 {
+		t.Fatalf("run: %v", err)
+	}
+	if got, _ := h.Latest(); got.Error != "HTTP 529 overloaded_error: Overloaded (injected by ssemon-demo)" {
+		t.Errorf("529 run: %q", got.Error)
 	}
 }
