@@ -139,8 +139,12 @@ func (d *NDJSONDecoder) emit(f *Frame, line []byte) bool {
 		d.bom = false
 		line = bytes.TrimPrefix(line, []byte("\xEF\xBB\xBF"))
 	}
-	line = bytes.TrimLeft(line, " \t\r\x1e")
-	line = bytes.TrimRight(line, " \t\r")
+	for len(line) > 0 && (line[0] == ' ' || line[0] == '\t' || line[0] == '\r' || line[0] == 0x1e) {
+		line = line[1:]
+	}
+	for n := len(line); n > 0 && (line[n-1] == ' ' || line[n-1] == '\t' || line[n-1] == '\r'); n = len(line) {
+		line = line[:n-1]
+	}
 	if len(line) == 0 {
 		return false
 	}
