@@ -120,6 +120,11 @@ type Entry struct {
 	// Bytes is how many stream bytes the frame took, line ends included
 	// (KindEvent, KindComment, KindRetry; "bytes").
 	Bytes int
+	// Finding is what the client's Sequencer found about the event's id:
+	// a gap, a duplicate, ids going backwards or starting over, a server's
+	// lost or reset notice (KindEvent, "finding": an object with "kind",
+	// "missed", "prev", "id" and the words in "text"; absent when none).
+	Finding client.Finding
 
 	// State is the state entered (KindState, "state": "connecting",
 	// "open", "retrying", "stalled", "failed", "closed", "paused").

@@ -3,6 +3,7 @@ package record
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/ssemon/ssemon/client"
 )
@@ -22,5 +23,23 @@ func TestMaskExchange(t *testing.T) {
 	}
 	if x.Request.Header.Get("Authorization") != "Bearer s3cret" || x.Response.Header.Get("Set-Cookie") != "sid=abc; Path=/" {
 		t.Fatal("the original was changed")
+	}
+}
+
+func TestFindingJSON(t *testing.T) {
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	e := Entry{Kind: KindEvent, Time: at, Channel: "c", ID: "10", Type: "message", Data: "x",
+		Finding: client.Finding{Kind: client.FindingGap, Missed: 5, Prev: "4", ID: "10"}}
+	line := string(AppendJSON(nil, &e))
+	want := `{"kind":"event","time":"2025-03-01T12:00:00Z","channel":"c","id":"10","type":"message","data":"x","finding":{"kind":"gap","missed":5,"prev":"4","id":"10","text":"gap: 5 events missing (4 → 10)"}}`
+	if line != want {
+		t.Fatalf("got  %s\nwant %s", line, want)
+	}
+	var back Entry
+	if err := back.UnmarshalJSON([]byte(line)); err != nil || back.Finding != e.Finding {
+		t.Fatalf("read back %+v (%v)", back.Finding, err)
+	}
+	if err := back.UnmarshalJSON([]byte(`{"kind":"event","time":"2025-03-01T12:00:00Z","channel":"c","id":"1","type":"m","data":"","finding":{"kind":"sideways"}}`)); err != nil || back.Finding.Kind != client.FindingNone {
+		t.Fatalf("unknown finding kind: %+v (%v)", back.Finding, err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ssemon/ssemon/client"
 )
 
 // AppendJSON appends the JSON form of e, one line without its line end, to
@@ -64,6 +66,21 @@ func AppendJSON(dst []byte, e *Entry) []byte {
 		dst = appendString(dst, e.Type)
 		dst = append(dst, `,"data":`...)
 		dst = appendString(dst, e.Data)
+		if f := e.Finding; f.Kind != client.FindingNone {
+			dst = append(dst, `,"finding":{"kind":`...)
+			dst = appendString(dst, f.Kind.String())
+			if f.Missed != 0 {
+				dst = appendIntField(dst, "missed", f.Missed)
+			}
+			if f.Prev != "" {
+				dst = appendStringField(dst, "prev", f.Prev)
+			}
+			if f.ID != "" {
+				dst = appendStringField(dst, "id", f.ID)
+			}
+			dst = appendStringField(dst, "text", f.String())
+			dst = append(dst, '}')
+		}
 	case KindComment:
 		dst = append(dst, `,"comment":`...)
 		dst = appendString(dst, e.Comment)
@@ -225,6 +242,29 @@ type wireEntry struct {
 	Insecure    bool                `json:"insecure"`
 	Reason      string              `json:"reason"`
 	Events      int64               `json:"events"`
+	Finding     *wireFinding        `json:"finding"`
+}
+
+// wireFinding is the JSON form of an event's Finding.
+type wireFinding struct {
+	Kind   string `json:"kind"`
+	Missed int64  `json:"missed"`
+	Prev   string `json:"prev"`
+	ID     string `json:"id"`
+}
+
+// parseFinding reads a finding; a kind this version does not know reads as
+// none (readers ignore what they do not know).
+func parseFinding(w *wireFinding) client.Finding {
+	if w == nil {
+		return client.Finding{}
+	}
+	for k := client.FindingNone + 1; k.String() != "" && !strings.HasPrefix(k.String(), "finding("); k++ {
+		if k.String() == w.Kind {
+			return client.Finding{Kind: k, Missed: w.Missed, Prev: w.Prev, ID: w.ID}
+		}
+	}
+	return client.Finding{}
 }
 
 // ErrUnknownKind is returned (wrapped) by UnmarshalJSON for a line whose
@@ -291,6 +331,7 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 			return errors.New("event: data contains a CR, which an event stream cannot carry (lines are joined with LF)")
 		}
 		out.ID, out.Type, out.Data, out.Bytes = w.ID, w.Type, w.Data, w.Bytes
+		out.Finding = parseFinding(w.Finding)
 		if out.Type == "" {
 			out.Type = "message"
 		}

@@ -122,6 +122,12 @@ func (p *humanPrinter) appendEntry(dst []byte, e *record.Entry) []byte {
 			delta = formatDelta(e.Time.Sub(last))
 		}
 		p.last[e.Channel] = e.Time
+		if e.Finding.Kind != client.FindingNone {
+			// What the ids say about this event, on a line of its own.
+			dst = p.prefix(dst, e, "")
+			dst = p.paint(dst, findingColor(e.Finding.Kind), "▲ "+sanitize(e.Finding.String()))
+			dst = append(dst, '\n')
+		}
 		dst = p.prefix(dst, e, delta)
 		if e.ID != "" {
 			dst = p.paint(dst, sgrYellow, "#"+sanitize(e.ID))
@@ -184,6 +190,16 @@ func (p *humanPrinter) appendData(dst []byte, data string) []byte {
 		dst = append(dst, sanitize(line)...)
 	}
 	return append(dst, '\n')
+}
+
+// findingColor paints a finding: red for events lost, yellow for the
+// others.
+func findingColor(k client.FindingKind) string {
+	switch k {
+	case client.FindingGap, client.FindingLost, client.FindingReset:
+		return sgrRed
+	}
+	return sgrYellow
 }
 
 func stateColor(s client.State) string {

@@ -127,7 +127,9 @@ Exit codes:
   130  interrupted (Ctrl-C)
 A failure prints one line on stderr: ssemon-tail: NAME: what happened.
 Otherwise the run ends with a summary line on stderr (events, bytes,
-reconnects, time); with --json, the last line is a "summary" object.
+reconnects, gaps, duplicates, time); with --json, the last line is a
+"summary" object. Gaps, duplicates, ids going backwards or starting over
+are marked before their event (▲ gap: 5 events missing (4 → 10)).
 
 Examples:
   ssemon-tail http://127.0.0.1:8080/api/stream/deploy

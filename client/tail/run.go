@@ -508,13 +508,21 @@ type streamHandler struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	ended  bool // a final state was sent; later states are not
+	seq    client.Sequencer
 }
 
 func (h *streamHandler) HandleFrame(f client.Frame, at time.Time) {
-	h.s.send(item{e: record.FromFrame(h.name, f, h.s.stamp(at))})
+	e := record.FromFrame(h.name, f, h.s.stamp(at))
+	if f.Kind == client.FrameEvent {
+		e.Finding = h.seq.Next(f.Event.ID, f.Event.Type, f.Event.Data)
+	}
+	h.s.send(item{e: e})
 }
 
 func (h *streamHandler) HandleStatus(st client.Status) {
+	if st.State == client.Open {
+		h.seq.Reconnected()
+	}
 	if h.ended {
 		return
 	}

@@ -233,7 +233,7 @@ func TestRunTimeout(t *testing.T) {
 	r.stdout.waitFor(t, "open")
 	r.fake.BlockUntil(2) // --timeout and the stall watchdog
 	r.fake.Advance(5 * time.Second)
-	if res := r.wait(t); res.code != ExitOK || res.stderr != "ssemon-tail: 0 events · 0 B · 0 reconnects · 5 s\n" {
+	if res := r.wait(t); res.code != ExitOK || res.stderr != "ssemon-tail: 0 events · 0 B · 0 reconnects · 0 gaps · 0 duplicates · 5 s\n" {
 		t.Fatalf("exit %d stderr %q", res.code, res.stderr)
 	}
 	if end := lastEntry(t, path); end.Kind != record.KindEnd || end.Reason != "timeout" || !end.Time.Equal(t0.Add(5*time.Second)) {

@@ -122,3 +122,70 @@ func (b *syncBuffer) waitCount(t *testing.T, s string, n int) {
 		}
 	}
 }
+
+// TestFindings: a server that misbehaves each way — it replays an id after a
+// reconnect, jumps from 4 to 10, then starts over at 1 — is marked in
+// every output: a line per finding for people, a "finding" object on the
+// event in JSON, and the counts in the summary.
+func TestFindings(t *testing.T) {
+	bodies := []string{
+		"id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\nid: 4\ndata: d\n\n",
+		"id: 3\ndata: c\n\nid: 4\ndata: d\n\nid: 10\ndata: j\n\n",
+		"id: 1\ndata: a\n\n",
+	}
+	for _, format := range []string{"human", "json"} {
+		t.Run(format, func(t *testing.T) {
+			var mu sync.Mutex
+			n := 0
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				n++
+				conn := n
+				mu.Unlock()
+				if conn > len(bodies) {
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprint(w, bodies[conn-1])
+			}))
+			t.Cleanup(hs.Close)
+			args := []string{"--compact", "--retry", "1s", hs.URL + "/api/stream/deploy"}
+			if format == "json" {
+				args = append(args, "--json")
+			}
+			r := start(t, args, Env{})
+			for i := 1; i <= len(bodies); i++ {
+				r.stdout.waitCount(t, "retrying", i)
+				r.fake.BlockUntil(1)
+				r.fake.Advance(time.Second)
+			}
+			res := r.wait(t)
+			if res.code != ExitOK || !strings.Contains(res.stderr, "· 1 gap (5 missed) · 1 duplicate · 1 restart ·") {
+				t.Fatalf("exit %d, summary %q", res.code, res.stderr)
+			}
+			out := normalize(res.stdout, hs.Listener.Addr().String())
+			if format == "human" {
+				golden(t, "run/findings-human.golden", out)
+				return
+			}
+			var got []string
+			for _, l := range strings.Split(out, "\n") {
+				if _, f, ok := strings.Cut(l, `"finding":`); ok {
+					got = append(got, f[:strings.Index(f, "}")+1])
+				}
+			}
+			want := []string{
+				`{"kind":"duplicate","prev":"4","id":"3","text":"duplicate: id 3 again after reconnecting"}`,
+				`{"kind":"gap","missed":5,"prev":"4","id":"10","text":"gap: 5 events missing (4 → 10)"}`,
+				`{"kind":"restart","prev":"10","id":"1","text":"restart: ids start over at 1 after 10"}`,
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if !strings.Contains(out, `"findings":{"duplicate":1,"gap":1,"restart":1},"missed":5`) {
+				t.Fatalf("summary object: %s", out[strings.LastIndex(out, `{"kind":"summary"`):])
+			}
+		})
+	}
+}

@@ -22,12 +22,14 @@ type streamTally struct {
 	attempts int64 // connection attempts
 	state    client.State
 	stateSet bool
-	stateAt  time.Time        // when the last state began
-	lastData time.Time        // arrival of the last frame
-	text     string           // StateText of the last state
-	reason   string           // the last reason a connection failed
-	status   int              // HTTP status of the last response
-	x        *client.Exchange // the last attempt's record
+	stateAt  time.Time                      // when the last state began
+	lastData time.Time                      // arrival of the last frame
+	text     string                         // StateText of the last state
+	reason   string                         // the last reason a connection failed
+	status   int                            // HTTP status of the last response
+	x        *client.Exchange               // the last attempt's record
+	findings [client.FindingReset + 1]int64 // events with each finding
+	missed   int64                          // events missing (gaps, lost notices)
 }
 
 // tally follows every stream of a session, in the writer's goroutine.
@@ -65,6 +67,10 @@ func (t *tally) add(e *record.Entry, shown bool) {
 		s.events++
 		if shown {
 			s.shown++
+		}
+		if k := e.Finding.Kind; k != client.FindingNone && int(k) < len(s.findings) {
+			s.findings[k]++
+			s.missed += e.Finding.Missed
 		}
 	case record.KindComment:
 		s.comments++
@@ -173,7 +179,26 @@ func (t *tally) summaryLine(elapsed time.Duration) string {
 	if shown != events {
 		parts[0] = strconv.FormatInt(shown, 10) + " of " + parts[0] + " shown"
 	}
-	parts = append(parts, client.FormatBytes(bytes), plural(reconnects, "reconnect"), client.FormatDuration(elapsed))
+	parts = append(parts, client.FormatBytes(bytes), plural(reconnects, "reconnect"))
+	var f [client.FindingReset + 1]int64
+	var missed int64
+	for _, s := range t.order {
+		for k, n := range s.findings {
+			f[k] += n
+		}
+		missed += s.missed
+	}
+	gaps := plural(f[client.FindingGap], "gap")
+	if missed > 0 {
+		gaps += " (" + strconv.FormatInt(missed, 10) + " missed)"
+	}
+	parts = append(parts, gaps, plural(f[client.FindingDuplicate], "duplicate"))
+	for _, k := range []client.FindingKind{client.FindingBackwards, client.FindingRestart, client.FindingLost, client.FindingReset} {
+		if f[k] > 0 {
+			parts = append(parts, strconv.FormatInt(f[k], 10)+" "+k.String())
+		}
+	}
+	parts = append(parts, client.FormatDuration(elapsed))
 	if len(t.order) > 1 {
 		parts = append(parts, plural(int64(len(t.order)), "stream"))
 	}
@@ -191,21 +216,25 @@ type summaryJSON struct {
 	Shown      int64            `json:"shown"`
 	Bytes      int64            `json:"bytes"`
 	Reconnects int64            `json:"reconnects"`
+	Findings   map[string]int64 `json:"findings"`
+	Missed     int64            `json:"missed"`
 	Expected   int64            `json:"expected,omitempty"`
 	Channels   []channelSummary `json:"channels"`
 }
 
 type channelSummary struct {
-	Channel    string `json:"channel"`
-	Events     int64  `json:"events"`
-	Shown      int64  `json:"shown"`
-	Comments   int64  `json:"comments"`
-	Bytes      int64  `json:"bytes"`
-	Attempts   int64  `json:"attempts"`
-	Reconnects int64  `json:"reconnects"`
-	State      string `json:"state,omitempty"`
-	Status     int    `json:"status,omitempty"`
-	Error      string `json:"error,omitempty"`
+	Channel    string           `json:"channel"`
+	Events     int64            `json:"events"`
+	Shown      int64            `json:"shown"`
+	Comments   int64            `json:"comments"`
+	Bytes      int64            `json:"bytes"`
+	Attempts   int64            `json:"attempts"`
+	Reconnects int64            `json:"reconnects"`
+	Findings   map[string]int64 `json:"findings,omitempty"`
+	Missed     int64            `json:"missed,omitempty"`
+	State      string           `json:"state,omitempty"`
+	Status     int              `json:"status,omitempty"`
+	Error      string           `json:"error,omitempty"`
 }
 
 // appendSummaryJSON appends the summary object of --json, with its line end.
@@ -213,13 +242,25 @@ func (t *tally) appendSummaryJSON(dst []byte, at time.Time, reason string, exit 
 	events, shown, bytes, reconnects := t.totals()
 	s := summaryJSON{Kind: "summary", Time: at.UTC(), Reason: reason, Exit: exit,
 		DurationMS: float64(elapsed.Microseconds()) / 1000, Events: events, Shown: shown, Bytes: bytes,
-		Reconnects: reconnects, Expected: expect, Channels: make([]channelSummary, 0, len(t.order))}
+		Reconnects: reconnects, Findings: map[string]int64{"gap": 0, "duplicate": 0}, Expected: expect,
+		Channels: make([]channelSummary, 0, len(t.order))}
 	for _, c := range t.order {
 		cs := channelSummary{Channel: c.name, Events: c.events, Shown: c.shown, Comments: c.comments, Bytes: c.bytes,
 			Attempts: c.attempts, Reconnects: max(c.attempts-1, 0), Status: c.status, Error: maskIf(c.reason, mask)}
 		if c.stateSet {
 			cs.State = c.state.String()
 		}
+		for k, n := range c.findings {
+			if n > 0 {
+				if cs.Findings == nil {
+					cs.Findings = make(map[string]int64)
+				}
+				cs.Findings[client.FindingKind(k).String()] = n
+				s.Findings[client.FindingKind(k).String()] += n
+			}
+		}
+		cs.Missed = c.missed
+		s.Missed += c.missed
 		s.Channels = append(s.Channels, cs)
 	}
 	b, err := json.Marshal(s)

@@ -75,7 +75,7 @@ func TestExpect(t *testing.T) {
 		{name: "expect more than came", handler: nextjs, args: []string{"--expect", "2", "--timeout", "3s"}, waitFor: "progress", timers: 2, code: ExitExpect,
 			stderr: "ssemon-tail: deploy: 1 of 2 events in 3 s: 1 event, then open (HTTP/1.1 200 OK) but silent for 3 s\n"},
 		{name: "the event came", handler: nextjs, args: recipe, code: ExitOK,
-			stderr: "ssemon-tail: 1 event · 28 B · 0 reconnects · 0 s\n"},
+			stderr: "ssemon-tail: 1 event · 28 B · 0 reconnects · 0 gaps · 0 duplicates · 0 s\n"},
 		{name: "the event came, silent", handler: nextjs, args: append([]string{"-s"}, recipe...), code: ExitOK},
 	}
 	for _, c := range cases {

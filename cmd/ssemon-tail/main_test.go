@@ -215,7 +215,7 @@ func TestExitCodes(t *testing.T) {
 		stderr string
 	}{
 		{"404", []string{hs.URL + "/api/stream/nope"}, 1, "● failed 404 Not Found", "ssemon-tail: nope: failed 404 Not Found"},
-		{"204", []string{noContent.URL + "/s"}, 0, "● closed by server (204)", "ssemon-tail: 0 events · 0 B · 0 reconnects · "},
+		{"204", []string{noContent.URL + "/s"}, 0, "● closed by server (204)", "ssemon-tail: 0 events · 0 B · 0 reconnects · 0 gaps · 0 duplicates · "},
 		{"wrong content type", []string{hs.URL + "/api/channels"}, 1, "● failed: response Content-Type is", "want text/event-stream"},
 		{"bad URL", []string{"http://h/%zz"}, 2, "", "bad URL"},
 		{"no scheme: http://", []string{strings.TrimPrefix(hs.URL, "http://") + "/api/stream/nope"}, 1, "● failed 404 Not Found", "ssemon-tail: nope: failed 404 Not Found"},
@@ -375,7 +375,7 @@ func TestCIRecipe(t *testing.T) {
 		{"refused", refused, 3, `^ssemon-tail: s: failed: connection refused\n$`},
 		{"no response headers", serve(hold), 6, `^ssemon-tail: s: 0 of 1 event in [0-9.]+ (ms|s|min): connected to 127.0.0.1:[0-9]+, no response headers after [0-9.]+ (ms|s|min)\n$`},
 		{"open but silent", serve(silent), 6, `^ssemon-tail: s: 0 of 1 event in [0-9.]+ (ms|s|min): open \(HTTP/1.1 200 OK\) but silent for [0-9.]+ (ms|s|min)\n$`},
-		{"streaming", serve(nextjs), 0, `^ssemon-tail: 1 event · 28 B · 0 reconnects · [0-9.]+ (ms|s|min)\n$`},
+		{"streaming", serve(nextjs), 0, `^ssemon-tail: 1 event · 28 B · 0 reconnects · 0 gaps · 0 duplicates · [0-9.]+ (ms|s|min)\n$`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
