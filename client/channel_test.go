@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -187,10 +188,15 @@ func TestChannelIngestDoesNotAllocate(t *testing.T) {
 	for i := 0; i < 200; i++ { // fill the ring
 		c.HandleFrame(f, at)
 	}
-	allocs := testing.AllocsPerRun(1000, func() {
-		at = at.Add(time.Millisecond)
-		c.HandleFrame(f, at)
-	})
+	// The count is process-wide (a runtime or test goroutine may allocate
+	// meanwhile): take the least of five measurements.
+	allocs := math.Inf(1)
+	for range 5 {
+		allocs = min(allocs, testing.AllocsPerRun(1000, func() {
+			at = at.Add(time.Millisecond)
+			c.HandleFrame(f, at)
+		}))
+	}
 	if allocs != 0 {
 		t.Errorf("HandleFrame allocates %v per event", allocs)
 	}

@@ -93,13 +93,41 @@ func TestFakeTickerRearms(t *testing.T) {
 	}
 }
 
+// TestBlockUntil: BlockUntil returns once n timers or tickers are armed,
+// not before; a broken BlockUntil fails the test instead of hanging it.
 func TestBlockUntil(t *testing.T) {
 	f := clock.NewFake(time.Unix(0, 0))
+	f.BlockUntil(0) // nothing to wait for: returns at once
+
 	done := make(chan struct{})
+	var armed int // Waiters when BlockUntil returned
 	go func() {
-		f.BlockUntil(1)
+		f.BlockUntil(2)
+		armed = f.Waiters()
 		close(done)
 	}()
-	f.NewTimer(time.Second)
-	<-done
+	first := f.NewTimer(time.Second)
+	select {
+	case <-done:
+		t.Fatal("BlockUntil(2) returned with one timer armed")
+	default:
+	}
+	// Stopping and re-arming never brings the count to 2.
+	first.Stop()
+	first.Reset(time.Second)
+	select {
+	case <-done:
+		t.Fatal("BlockUntil(2) returned with one timer armed")
+	default:
+	}
+	tk := f.NewTicker(time.Second)
+	defer tk.Stop()
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // hang guard only
+		t.Fatalf("BlockUntil(2) still blocked with %d timers armed", f.Waiters())
+	}
+	if armed < 2 {
+		t.Errorf("BlockUntil(2) returned with %d timers armed", armed)
+	}
 }
