@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"math"
 	"strconv"
 	"sync"
 	"testing"
@@ -193,7 +194,12 @@ func TestDashboard_TickCostsNoAllocationsWhenIdle(t *testing.T) {
 		h.src.add(t, "ch"+strconv.Itoa(i), "")
 	}
 	h.bridge.Tick()
-	allocs := testing.AllocsPerRun(100, h.bridge.Tick)
+	// The count is process-wide (a runtime or test goroutine may allocate
+	// meanwhile): take the least of five measurements.
+	allocs := math.Inf(1)
+	for range 5 {
+		allocs = min(allocs, testing.AllocsPerRun(100, h.bridge.Tick))
+	}
 	if allocs != 0 {
 		t.Fatalf("an idle tick allocates %.1f times, want 0", allocs)
 	}
