@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -209,7 +210,7 @@ func (a *App) waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // openLine matches the engine's debug log of a stream opening.
-var openLine = regexp.MustCompile(`msg="stream state" url=(\S+) state=open`)
+var openLine = regexp.MustCompile(`(?m)msg="stream state".* url=(\S+) state=open`)
 
 // WaitStreamsOpen waits until n distinct streams have been open.
 func (a *App) WaitStreamsOpen(t *testing.T, n int) {
@@ -227,22 +228,49 @@ func (a *App) WaitStreamsOpen(t *testing.T, n int) {
 // the test's temporary folder, and returns the image and the file.
 func (a *App) Screenshot(t *testing.T) (image.Image, string) {
 	t.Helper()
+	img, shot, err := a.screenshot(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img, shot
+}
+
+// WaitScreenshot takes screenshots until one satisfies ok (a window that
+// is not mapped yet cannot be captured: that is a "not yet" too).
+func (a *App) WaitScreenshot(t *testing.T, what string, ok func(image.Image) bool) (image.Image, string) {
+	t.Helper()
+	var img image.Image
+	var shot string
+	var last error
+	defer func() {
+		if t.Failed() && last != nil {
+			t.Logf("last screenshot error: %v", last)
+		}
+	}()
+	a.waitFor(t, what, func() bool {
+		img, shot, last = a.screenshot(t)
+		return last == nil && ok(img)
+	})
+	return img, shot
+}
+
+func (a *App) screenshot(t *testing.T) (image.Image, string, error) {
 	shot := filepath.Join(t.TempDir(), "shot.png")
 	cmd := exec.Command(lookPath(t, "import"), "-window", a.Window, shot)
 	cmd.Env = append(os.Environ(), "DISPLAY="+a.Display)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("screenshot: %v\n%s", err, b)
+		return nil, "", fmt.Errorf("screenshot: %v\n%s", err, b)
 	}
 	f, err := os.Open(shot)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", err
 	}
 	defer f.Close()
 	img, err := png.Decode(f)
 	if err != nil {
-		t.Fatalf("screenshot is not a PNG: %v", err)
+		return nil, "", fmt.Errorf("screenshot is not a PNG: %v", err)
 	}
-	return img, shot
+	return img, shot, nil
 }
 
 // Quit sends SIGTERM and expects a clean exit, then checks the output for
@@ -278,4 +306,24 @@ func distinctColours(img image.Image) int {
 		}
 	}
 	return len(seen)
+}
+
+// saturatedShare is the share of every other pixel of img that is clearly
+// coloured (not grey: channels more than 60 apart).
+func saturatedShare(img image.Image) float64 {
+	b := img.Bounds()
+	n, sat := 0, 0
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if max(r, g, bl)>>8-min(r, g, bl)>>8 > 60 {
+				sat++
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(sat) / float64(n)
 }

@@ -21,18 +21,20 @@ func TestSmoke(t *testing.T) {
 	a := startApp(t, "--demo")
 	a.WaitStreamsOpen(t, demoChannels)
 
-	// The tiles fill as the first events arrive: shoot until they show.
-	var img image.Image
-	var shot string
-	a.waitFor(t, "a dashboard in the screenshot", func() bool {
-		img, shot = a.Screenshot(t)
-		return distinctColours(img) >= 32
+	// The tiles appear and fill as the first events arrive: shoot until
+	// their state badges and progress bars colour the window (an empty
+	// dashboard is grey text and one blue button: about 0.25 %).
+	img, shot := a.WaitScreenshot(t, "demo tiles in the screenshot", func(img image.Image) bool {
+		return saturatedShare(img) >= 0.01
 	})
+	if n := distinctColours(img); n < 32 {
+		t.Errorf("screenshot has %d distinct colours: blank or uniform window", n)
+	}
 	b := img.Bounds()
 	if b.Dx() < 400 || b.Dy() < 300 {
 		t.Errorf("window is %dx%d, too small to show a dashboard", b.Dx(), b.Dy())
 	}
-	t.Logf("screenshot %dx%d, %d distinct colours", b.Dx(), b.Dy(), distinctColours(img))
+	t.Logf("screenshot %dx%d, %d distinct colours, %.1f %% coloured", b.Dx(), b.Dy(), distinctColours(img), 100*saturatedShare(img))
 	if dst := os.Getenv("SSEMON_SHOT"); dst != "" {
 		data, err := os.ReadFile(shot)
 		if err == nil {
