@@ -369,7 +369,9 @@ func resumes(ctx context.Context, cfg PressureConfig) string {
 		go func() {
 			defer wg.Done()
 			<-start
-			rctx, cancel := context.WithTimeout(ctx, time.Minute)
+			// A hang guard only: on a loaded machine a thousand replays
+			// may take long, and that is not a failure.
+			rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 			defer cancel()
 			req, _ := http.NewRequestWithContext(rctx, http.MethodGet, cfg.Demo.StreamURL(cfg.Channel), nil)
 			req.Header.Set("Last-Event-ID", strconv.FormatInt(max(from, 0), 10))

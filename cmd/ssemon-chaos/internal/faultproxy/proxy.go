@@ -150,6 +150,10 @@ type Stats struct {
 	WritesDown uint64
 	// Refusing reports that the proxy refuses connections now.
 	Refusing bool
+	// LastDown is when the last forwarded server bytes were handed to a
+	// client's socket (zero: never). A client cannot have received
+	// anything from the server after it.
+	LastDown time.Time
 }
 
 // Proxy forwards TCP connections to Config.Target and injects faults on
@@ -170,6 +174,10 @@ type Proxy struct {
 
 	accepted, dialErrors, cuts, injections atomic.Uint64
 	bytesDown, bytesUp, writesDown         atomic.Uint64
+	// start and lastDown (time after start of the last completed
+	// downstream write, +1 ns; 0: none) give Stats.LastDown.
+	start    time.Time
+	lastDown atomic.Int64
 
 	// onArmed, when set before the first Cut or Inject, is called once an
 	// op is armed on every connection (tests).
@@ -209,6 +217,7 @@ func New(cfg Config) (*Proxy, error) {
 		addr:  ln.Addr().String(),
 		conns: make(map[*conn]struct{}),
 		done:  make(chan struct{}),
+		start: time.Now(),
 	}
 	p.startAccepting(ln)
 	return p, nil
@@ -322,7 +331,15 @@ func (p *Proxy) Stats() Stats {
 		BytesUp:    p.bytesUp.Load(),
 		WritesDown: p.writesDown.Load(),
 		Refusing:   refusing,
+		LastDown:   p.lastDownTime(),
 	}
+}
+
+func (p *Proxy) lastDownTime() time.Time {
+	if d := p.lastDown.Load(); d > 0 {
+		return p.start.Add(time.Duration(d - 1))
+	}
+	return time.Time{}
 }
 
 // WaitActive waits until at least n connections are open.
@@ -756,6 +773,7 @@ func (c *conn) write(b []byte) bool {
 		c.close(Reset)
 		return false
 	}
+	c.p.lastDown.Store(int64(time.Since(c.p.start)) + 1)
 	return true
 }
 
