@@ -13,6 +13,9 @@ import (
 // 8 MiB, with room for the race detector.
 const heapCap = 40 << 20
 
+// TestHostileServers measures the process's heap and goroutines around
+// each case: it must not run beside other tests (no t.Parallel; the
+// parallel proofs of this package start after it).
 func TestHostileServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
