@@ -275,9 +275,17 @@ func (r *faultRun) measure(res FaultResult, t0 time.Time, st client.State, rec t
 		res.Problem = err.Error()
 		return res
 	}
-	if first := r.transitionsFrom(t0)[0]; first.State != st {
-		res.Problem = fmt.Sprintf("%v (%s) shown first after the fault, not %v", first.State, first.Detail, st)
-		return res
+	// A reconnection that was ending when the fault came may show
+	// Connecting and Open first; no other state may come before st.
+	for _, first := range r.transitionsFrom(t0) {
+		if first.State == client.Connecting || first.State == client.Open {
+			continue
+		}
+		if first.State != st {
+			res.Problem = fmt.Sprintf("%v (%s) shown first after the fault, not %v", first.State, first.Detail, st)
+			return res
+		}
+		break
 	}
 	res.Shown, res.ToState, res.Err = st, tr.At.Sub(t0), errText(tr)
 	if rec.IsZero() {

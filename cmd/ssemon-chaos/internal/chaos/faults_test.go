@@ -10,7 +10,6 @@ import (
 // the stream stays exactly-once through all of them; a server restart
 // that lost its ring is shown as lost history.
 func TestFaults(t *testing.T) {
-	t.Parallel() // bounded by events, not time: runs beside the other long proofs
 	d := startDemo(t, []ScenarioSpec{{Channel: "firehose", Scenario: "firehose", Rate: 1000}},
 		"--retry", "100ms", "--ring", "100000", "--heartbeat", "500ms")
 	res, err := RunFaults(testCtx(t, 3*time.Minute), FaultsConfig{Demo: d})

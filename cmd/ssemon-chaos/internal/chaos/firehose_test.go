@@ -9,7 +9,6 @@ import (
 // disconnects in every manner; the engine and ssemon-tail --json each get
 // every published id exactly once.
 func TestFirehoseExactlyOnceThroughCuts(t *testing.T) {
-	t.Parallel() // bounded by events, not time: runs beside the other long proofs
 	d := startDemo(t, []ScenarioSpec{{Channel: "firehose", Scenario: "firehose", Rate: 1000}},
 		"--retry", "100ms", "--ring", "100000", "--heartbeat", "1s")
 	res, err := RunFirehose(testCtx(t, 3*time.Minute), FirehoseConfig{Demo: d})

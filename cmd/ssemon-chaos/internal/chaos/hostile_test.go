@@ -14,8 +14,8 @@ import (
 const heapCap = 40 << 20
 
 // TestHostileServers measures the process's heap and goroutines around
-// each case: it must not run beside other tests (no t.Parallel; the
-// parallel proofs of this package start after it).
+// each case: it must not run beside other tests (none of this package is
+// parallel: the proofs are CPU-bound and share two cores).
 func TestHostileServers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

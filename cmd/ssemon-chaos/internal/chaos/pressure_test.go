@@ -13,7 +13,6 @@ import (
 // stays bounded and every abandoned subscriber is released. The long form
 // (make chaos) abandons 10,000 and resumes 1,000 from 900 back.
 func TestPressure(t *testing.T) {
-	t.Parallel() // bounded by events, not time: runs beside the other long proofs
 	d := startDemo(t, []ScenarioSpec{{Channel: "pulse", Scenario: "firehose", Rate: 100}},
 		"--max-subscribers", "2000", "--ring", "1000", "--heartbeat", "1s")
 	res, err := RunPressure(testCtx(t, 5*time.Minute), PressureConfig{Demo: d, Phase: 2 * time.Second, LorisHold: 2 * time.Second,
