@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,45 +23,85 @@ import (
 	"github.com/ssemon/ssemon/client/clock"
 )
 
-// engineBenchEvents is how many events one benchmark operation streams.
+// engineBenchEvents is how many events one stream of the benchmark holds.
 const engineBenchEvents = 200_000
 
-// engineBlockEvents is the size of the pre-built block the server repeats.
+// engineBlockEvents is the size of the block the server fills and repeats,
+// with new ids each time.
 const engineBlockEvents = 1000
+
+// engineFirstID is the first event id: every id of the stream has seven
+// digits (so every event has the same size) and they never wrap, so the
+// channel counts neither a gap nor a duplicate.
+const engineFirstID = 1_000_001
 
 // engineServerEnv, set to an event size in bytes, makes the test binary
 // run TestEngineBenchServerProcess as the benchmark's stream server.
 const engineServerEnv = "SSEMON_ENGINE_BENCH_SERVER"
 
-// engineBenchBlock returns engineBlockEvents events of exactly size bytes
-// each (id and data lines).
-func engineBenchBlock(size int) ([]byte, error) {
-	if size < len("id: 000000\ndata: \n\n") {
-		return nil, fmt.Errorf("event size %d is too small", size)
-	}
-	var block bytes.Buffer
-	pad := strings.Repeat("x", size-len("id: 000000\ndata: \n\n"))
-	for i := 1; i <= engineBlockEvents; i++ {
-		fmt.Fprintf(&block, "id: %06d\ndata: %s\n\n", i, pad)
-	}
-	if block.Len() != size*engineBlockEvents {
-		return nil, fmt.Errorf("block is %d bytes, want %d", block.Len(), size*engineBlockEvents)
-	}
-	return block.Bytes(), nil
+// engineEventOverhead is the size of one event without its padding: an id,
+// an event type and data in two lines (a JSON object split across them).
+var engineEventOverhead = len(fmt.Sprintf("id: %07d\nevent: tick\ndata: {\"n\":%07d,\ndata: \"pad\":\"\"}\n\n", engineFirstID, engineFirstID))
+
+// engineBlock is one block of engineBlockEvents events of exactly size
+// bytes each, and where their ids are written: renumber writes the ids of
+// any block into it without rebuilding it.
+type engineBlock struct {
+	buf   []byte
+	idAt  []int // offsets of the 7-digit id fields, two per event
+	first int   // the first id of the block as it is now
 }
 
-// engineBenchHandler serves engineBenchEvents events of the block and then
-// ends the response. The bytes are pre-built: the server costs almost
-// nothing per event.
-func engineBenchHandler(block []byte) http.Handler {
+func newEngineBlock(size int) (*engineBlock, error) {
+	if size < engineEventOverhead {
+		return nil, fmt.Errorf("event size %d is too small (at least %d)", size, engineEventOverhead)
+	}
+	pad := strings.Repeat("x", size-engineEventOverhead)
+	b := &engineBlock{first: engineFirstID}
+	var buf bytes.Buffer
+	for i := range engineBlockEvents {
+		id := engineFirstID + i
+		b.idAt = append(b.idAt, buf.Len()+len("id: "))
+		fmt.Fprintf(&buf, "id: %07d\nevent: tick\n", id)
+		b.idAt = append(b.idAt, buf.Len()+len(`data: {"n":`))
+		fmt.Fprintf(&buf, "data: {\"n\":%07d,\ndata: \"pad\":\"%s\"}\n\n", id, pad)
+	}
+	if buf.Len() != size*engineBlockEvents {
+		return nil, fmt.Errorf("block is %d bytes, want %d", buf.Len(), size*engineBlockEvents)
+	}
+	b.buf = buf.Bytes()
+	return b, nil
+}
+
+// renumber makes the block hold the events from id first on.
+func (b *engineBlock) renumber(first int) {
+	for i, at := range b.idAt {
+		id := first + i/2
+		for j := at + 6; j >= at; j-- {
+			b.buf[j] = byte('0' + id%10)
+			id /= 10
+		}
+	}
+	b.first = first
+}
+
+// engineBenchHandler serves events (a multiple of engineBlockEvents), the
+// block renumbered for each repetition, and then ends the response. The
+// server costs almost nothing per event (two 7-byte writes).
+func engineBenchHandler(size, events int) (http.Handler, error) {
+	if _, err := newEngineBlock(size); err != nil {
+		return nil, err
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		block, _ := newEngineBlock(size)
 		w.Header().Set("Content-Type", "text/event-stream")
-		for i := 0; i < engineBenchEvents/engineBlockEvents; i++ {
-			if _, err := w.Write(block); err != nil {
+		for i := range events / engineBlockEvents {
+			block.renumber(engineFirstID + i*engineBlockEvents)
+			if _, err := w.Write(block.buf); err != nil {
 				return
 			}
 		}
-	})
+	}), nil
 }
 
 // TestEngineBenchServerProcess is the stream server of BenchmarkEngine when
@@ -71,34 +112,40 @@ func engineBenchHandler(block []byte) http.Handler {
 func TestEngineBenchServerProcess(t *testing.T) {
 	size, err := strconv.Atoi(os.Getenv(engineServerEnv))
 	if err != nil {
+		const events = 3 * engineBlockEvents // ids renumbered twice
 		for _, size := range []int{100, 4096} {
-			block, err := engineBenchBlock(size)
+			h, err := engineBenchHandler(size, events)
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := NewDecoder(bytes.NewReader(block), DecoderConfig{})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+			d := NewDecoder(rec.Body, DecoderConfig{})
+			pad := strings.Repeat("x", size-engineEventOverhead)
 			n := 0
 			for {
 				f, err := d.Next()
 				if err != nil {
 					break
 				}
-				if f.Kind != FrameEvent || f.Size != size {
-					t.Fatalf("size %d: frame %d is %v of %d bytes", size, n, f.Kind, f.Size)
+				want := strconv.Itoa(engineFirstID + n)
+				if f.Kind != FrameEvent || f.Size != size || f.Event.ID != want || f.Event.Type != "tick" ||
+					f.Event.Data != `{"n":`+want+",\n"+`"pad":"`+pad+`"}` {
+					t.Fatalf("size %d: frame %d is %v of %d bytes, id %q type %q data %.40q", size, n, f.Kind, f.Size, f.Event.ID, f.Event.Type, f.Event.Data)
 				}
 				n++
 			}
-			if n != engineBlockEvents {
-				t.Fatalf("size %d: %d events in the block, want %d", size, n, engineBlockEvents)
+			if n != events {
+				t.Fatalf("size %d: %d events in the stream, want %d", size, n, events)
 			}
 		}
 		return
 	}
-	block, err := engineBenchBlock(size)
+	h, err := engineBenchHandler(size, engineBenchEvents)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(engineBenchHandler(block))
+	srv := httptest.NewServer(h)
 	defer srv.Close()
 	if _, err := fmt.Println(srv.URL); err != nil {
 		t.Fatal(err)
@@ -166,8 +213,9 @@ func runSSEMon(b *testing.B, url string) int {
 		b.Fatal(err)
 	}
 	_ = st.Run(ctx)
-	if got := ch.Snapshot().Stats.Events; got != engineBenchEvents {
-		b.Fatalf("received %d events", got)
+	stats := ch.Snapshot().Stats
+	if stats.Events != engineBenchEvents || stats.Gaps != 0 || stats.Duplicates != 0 {
+		b.Fatalf("received %d events, %d gaps, %d duplicates", stats.Events, stats.Gaps, stats.Duplicates)
 	}
 	return sink.n
 }
@@ -231,10 +279,21 @@ func runBufio(b *testing.B, url string) int {
 	return n
 }
 
+// engineSample is one client's figures for one stream.
+type engineSample struct {
+	perSec, cpuNs, allocs float64
+}
+
 // BenchmarkEngine streams 200k events over loopback through each client,
-// side by side on the identical byte stream served by a child process.
-// Metrics: events/s (wall clock), cpu-ns/event and allocs/event of this
-// process, i.e. of the client alone.
+// side by side on the identical byte stream served by a child process
+// (events with an id, an event type and two data lines; ids never wrap).
+// Each operation is one round: every client streams once, in an order
+// that rotates from round to round, so that a change in the machine's
+// load falls on every client alike. After the rounds it reports, per
+// client, the median events/s (wall clock), cpu-ns/event and allocs/event
+// of this process, i.e. of the client alone, and logs a table with the
+// spread (min–max) and the median of the per-round ratios to ssemon. Run
+// it with -benchtime Nx for N rounds (7x: see docs/BENCHMARKS.md).
 func BenchmarkEngine(b *testing.B) {
 	clients := []struct {
 		name string
@@ -250,33 +309,71 @@ func BenchmarkEngine(b *testing.B) {
 		bytes int
 	}{{"100B", 100}, {"4KiB", 4096}} {
 		url := startEngineBenchServer(b, size.bytes)
-		for _, c := range clients {
-			b.Run(size.name+"/"+c.name, func(b *testing.B) {
-				b.SetBytes(int64(engineBenchEvents * size.bytes))
-				var before, after runtime.MemStats
-				runtime.GC()
-				runtime.ReadMemStats(&before)
-				cpu0 := processCPU(b)
-				b.ResetTimer()
-				start := time.Now()
-				for range b.N {
-					if n := c.run(b, url); n != engineBenchEvents {
-						b.Fatalf("%s received %d events, want %d", c.name, n, engineBenchEvents)
+		b.Run(size.name, func(b *testing.B) {
+			samples := make([][]engineSample, len(clients))
+			for round := range b.N {
+				for k := range clients {
+					i := (round + k) % len(clients)
+					var before, after runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					cpu0 := processCPU(b)
+					start := time.Now()
+					if n := clients[i].run(b, url); n != engineBenchEvents {
+						b.Fatalf("%s received %d events, want %d", clients[i].name, n, engineBenchEvents)
 					}
+					elapsed := time.Since(start)
+					cpu := processCPU(b) - cpu0
+					runtime.ReadMemStats(&after)
+					samples[i] = append(samples[i], engineSample{
+						perSec: engineBenchEvents / elapsed.Seconds(),
+						cpuNs:  float64(cpu.Nanoseconds()) / engineBenchEvents,
+						allocs: float64(after.Mallocs-before.Mallocs) / engineBenchEvents,
+					})
 				}
-				elapsed := time.Since(start)
-				b.StopTimer()
-				cpu := processCPU(b) - cpu0
-				runtime.ReadMemStats(&after)
-				events := float64(engineBenchEvents * b.N)
-				b.ReportMetric(events/elapsed.Seconds(), "events/s")
-				if cpu > 0 {
-					b.ReportMetric(float64(cpu.Nanoseconds())/events, "cpu-ns/event")
+			}
+			b.StopTimer()
+			field := func(ss []engineSample, f func(engineSample) float64) []float64 {
+				out := make([]float64, len(ss))
+				for i, s := range ss {
+					out[i] = f(s)
 				}
-				b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
-			})
-		}
+				return out
+			}
+			perSec := func(s engineSample) float64 { return s.perSec }
+			cpuNs := func(s engineSample) float64 { return s.cpuNs }
+			var table strings.Builder
+			fmt.Fprintf(&table, "%d rounds of %d events of %s; median (min–max); ratio = median of the per-round ratios to ssemon (CPU, wall)\n", b.N, engineBenchEvents, size.name)
+			for i, c := range clients {
+				ss := samples[i]
+				ws, cs, as := field(ss, perSec), field(ss, cpuNs), field(ss, func(s engineSample) float64 { return s.allocs })
+				b.ReportMetric(median(ws), c.name+"-events/s")
+				b.ReportMetric(median(cs), c.name+"-cpu-ns/event")
+				b.ReportMetric(median(as), c.name+"-allocs/event")
+				cpuRatio, wallRatio := make([]float64, len(ss)), make([]float64, len(ss))
+				for r := range ss {
+					cpuRatio[r] = ss[r].cpuNs / samples[0][r].cpuNs
+					wallRatio[r] = samples[0][r].perSec / ss[r].perSec
+				}
+				fmt.Fprintf(&table, "%-7s %10.0f events/s (%.0f–%.0f)  %7.0f cpu-ns/event (%.0f–%.0f)  %.4f allocs/event  ratio %.2f× / %.2f×\n",
+					c.name, median(ws), slices.Min(ws), slices.Max(ws), median(cs), slices.Min(cs), slices.Max(cs), median(as),
+					median(cpuRatio), median(wallRatio))
+			}
+			b.Log("\n" + table.String())
+		})
 	}
+}
+
+// median returns the median of v (the mean of the middle two when even).
+func median(v []float64) float64 {
+	s := slices.Sorted(slices.Values(v))
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // BenchmarkChannelHandleFrame measures the ingest path alone: one event
