@@ -12,7 +12,7 @@ import (
 func TestFaults(t *testing.T) {
 	d := startDemo(t, []ScenarioSpec{{Channel: "firehose", Scenario: "firehose", Rate: 1000}},
 		"--retry", "100ms", "--ring", "100000", "--heartbeat", "500ms")
-	res, err := RunFaults(testCtx(t, 3*time.Minute), FaultsConfig{Demo: d})
+	res, err := RunFaults(testCtx(t, 5*time.Minute), FaultsConfig{Demo: d})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -357,8 +357,9 @@ func resumes(ctx context.Context, cfg PressureConfig) string {
 	if err != nil {
 		return err.Error()
 	}
-	from := int64(last) - int64(cfg.ResumeBack)
-	var full, short, refused atomic.Int64
+	from := max(int64(last)-int64(cfg.ResumeBack), 0)
+	var full, short, refused, again atomic.Int64
+	var firstErr atomic.Value
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	tr := &http.Transport{MaxConnsPerHost: 0, DisableKeepAlives: true}
@@ -373,28 +374,30 @@ func resumes(ctx context.Context, cfg PressureConfig) string {
 			// may take long, and that is not a failure.
 			rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 			defer cancel()
-			req, _ := http.NewRequestWithContext(rctx, http.MethodGet, cfg.Demo.StreamURL(cfg.Channel), nil)
-			req.Header.Set("Last-Event-ID", strconv.FormatInt(max(from, 0), 10))
-			resp, err := hc.Do(req)
-			if err != nil {
-				short.Add(1)
-				return
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				refused.Add(1)
-				return
-			}
-			dec := client.NewDecoder(resp.Body, client.DecoderConfig{})
-			n := 0
-			for n < cfg.ResumeBack {
-				f, err := dec.Next()
-				if err != nil {
+			// Like any SSE client, a resume whose connection ends (the
+			// server drops a subscriber starved of CPU as slow) resumes
+			// again from the last id it got: it must still get every
+			// event exactly once.
+			lastID := from
+			for n := 0; n < cfg.ResumeBack; {
+				got, err := resumeOnce(rctx, hc, cfg.Demo.StreamURL(cfg.Channel), &lastID, cfg.ResumeBack-n)
+				n += got
+				switch {
+				case errors.Is(err, errRefused):
+					refused.Add(1)
+					return
+				case err != nil && (rctx.Err() != nil || errors.Is(err, errOutOfOrder)):
+					firstErr.CompareAndSwap(nil, err.Error())
 					short.Add(1)
 					return
-				}
-				if f.Kind == client.FrameEvent {
-					n++
+				case n < cfg.ResumeBack:
+					again.Add(1)
+					if got == 0 { // not even connected: do not spin
+						select {
+						case <-rctx.Done():
+						case <-time.After(50 * time.Millisecond):
+						}
+					}
 				}
 			}
 			full.Add(1)
@@ -403,5 +406,46 @@ func resumes(ctx context.Context, cfg PressureConfig) string {
 	t0 := time.Now()
 	close(start)
 	wg.Wait()
-	return fmt.Sprintf("%d got all %d events back in %v, %d short, %d refused", full.Load(), cfg.ResumeBack, time.Since(t0).Round(time.Millisecond), short.Load(), refused.Load())
+	note := fmt.Sprintf("%d got all %d events back in %v, %d short, %d refused, %d resumed again", full.Load(), cfg.ResumeBack, time.Since(t0).Round(time.Millisecond), short.Load(), refused.Load(), again.Load())
+	if e := firstErr.Load(); e != nil {
+		note += " (" + e.(string) + ")"
+	}
+	return note
+}
+
+var (
+	errRefused    = errors.New("resume refused")
+	errOutOfOrder = errors.New("resume: event out of order")
+)
+
+// resumeOnce resumes after *lastID and reads up to want events, each
+// the id after the previous one; it returns how many it read.
+func resumeOnce(ctx context.Context, hc *http.Client, url string, lastID *int64, want int) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("Last-Event-ID", strconv.FormatInt(*lastID, 10))
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, errRefused
+	}
+	dec := client.NewDecoder(resp.Body, client.DecoderConfig{})
+	n := 0
+	for n < want {
+		f, err := dec.Next()
+		if err != nil {
+			return n, err
+		}
+		if f.Kind != client.FrameEvent {
+			continue
+		}
+		if id, _ := strconv.ParseInt(f.Event.ID, 10, 64); id != *lastID+1 {
+			return n, fmt.Errorf("%w: id %q after %d", errOutOfOrder, f.Event.ID, *lastID)
+		}
+		*lastID++
+		n++
+	}
+	return n, nil
 }
