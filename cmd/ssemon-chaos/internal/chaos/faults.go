@@ -364,11 +364,11 @@ func (r *faultRun) refuse() FaultResult {
 	}
 	// Let the monitor fail against the closed port for a while.
 	r.pause(r.cfg.Refuse)
-	rec := time.Now()
 	if err := r.p.SetRefuse(false); err != nil {
 		res.Problem = err.Error()
 		return res
 	}
+	rec := time.Now() // listening again: no attempt after this may be refused
 	res = r.measure(res, t0, client.Retrying, rec)
 	refused := 0
 	for _, tr := range r.ch.Snapshot().History {
