@@ -310,16 +310,9 @@ func (r *chartRenderer) Refresh() {
 // draw renders the band and the mean line into a w×h image, reusing the
 // buffer while the size stays.
 func (r *chartRenderer) draw(w, h int) image.Image {
-	if w <= 0 || h <= 0 {
-		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
-	}
-	if r.img == nil || r.img.Rect.Dx() != w || r.img.Rect.Dy() != h {
-		r.img = image.NewNRGBA(image.Rect(0, 0, w, h))
-	} else {
-		clear(r.img.Pix)
-	}
+	r.img = rasterBuffer(r.img, w, h)
 	c := r.c
-	if len(c.points) == 0 {
+	if len(c.points) == 0 || w <= 0 || h <= 0 {
 		return r.img
 	}
 	lo, hi := r.lo, r.hi
@@ -352,6 +345,20 @@ func (r *chartRenderer) draw(w, h int) image.Image {
 		prevX, prevY = mx, my
 	}
 	return r.img
+}
+
+// rasterBuffer returns a cleared w×h image for a raster to draw into:
+// img itself when it has that size, else a new one (1×1 for an empty
+// size).
+func rasterBuffer(img *image.NRGBA, w, h int) *image.NRGBA {
+	if w <= 0 || h <= 0 {
+		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	}
+	if img == nil || img.Rect.Dx() != w || img.Rect.Dy() != h {
+		return image.NewNRGBA(image.Rect(0, 0, w, h))
+	}
+	clear(img.Pix)
+	return img
 }
 
 func (r *chartRenderer) set(x, y int, c color.NRGBA) {

@@ -135,11 +135,7 @@ func (r *sparklineRenderer) draw(w, h int) image.Image {
 	if w <= 0 || h <= 0 {
 		return image.NewNRGBA(image.Rect(0, 0, 1, 1))
 	}
-	if r.img == nil || r.img.Rect.Dx() != w || r.img.Rect.Dy() != h {
-		r.img = image.NewNRGBA(image.Rect(0, 0, w, h))
-	} else {
-		clear(r.img.Pix)
-	}
+	r.img = rasterBuffer(r.img, w, h)
 	plotBars(r.img, r.s.values[:r.s.n], SparklineCap, r.bar)
 	return r.img
 }
