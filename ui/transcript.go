@@ -76,21 +76,22 @@ func (p *TranscriptPanel) CreateRenderer() fyne.WidgetRenderer {
 type transcriptRenderer struct {
 	p *TranscriptPanel
 
-	runSel    *widget.Select
-	again     *widget.Button
-	copyBtn   *widget.Button
-	head      *widget.Label
-	numbers   *widget.Label
-	usage     *widget.Label
-	reasonHdr *widget.Label
-	reasoning *widget.Label
-	text      *widget.Label
-	toolsHdr  *widget.Label
-	tools     *widget.Label
-	table     *fyne.Container
-	tableRows int
-	root      *fyne.Container
-	labels    []string // run selector labels, newest first
+	runSel      *widget.Select
+	again       *widget.Button
+	copyBtn     *widget.Button
+	head        *widget.Label
+	numbers     *widget.Label
+	usage       *widget.Label
+	reasonHdr   *widget.Label
+	reasoning   *widget.Label
+	text        *widget.Label
+	toolsHdr    *widget.Label
+	tools       *widget.Label
+	table       *fyne.Container
+	tableScroll *container.Scroll
+	tableRows   int
+	root        *fyne.Container
+	labels      []string // run selector labels, newest first
 }
 
 // tableColumns returns the comparison table's headings.
@@ -140,8 +141,10 @@ func (r *transcriptRenderer) build() {
 		widget.NewLabelWithStyle("Answer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), r.text,
 		r.toolsHdr, r.tools,
 	))
+	// The table scrolls past a few rows, so that the answer keeps its room.
+	r.tableScroll = container.NewVScroll(r.table)
 	runs := container.NewVBox(widget.NewSeparator(),
-		widget.NewLabelWithStyle("Runs", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), r.table)
+		widget.NewLabelWithStyle("Runs", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), r.tableScroll)
 	r.root = container.NewBorder(container.NewVBox(bar, r.numbers, r.usage, widget.NewSeparator()), runs, nil, nil, body)
 }
 
@@ -260,6 +263,9 @@ func (r *transcriptRenderer) refreshTable() {
 		r.table.Objects = objs
 		r.tableRows = rows
 		r.table.Refresh()
+		// Up to the heading and four runs without scrolling.
+		rowH := r.table.MinSize().Height / float32(rows)
+		r.tableScroll.SetMinSize(fyne.NewSize(0, rowH*float32(min(rows, 5))))
 	}
 	for c, h := range cols {
 		setText(r.table.Objects[c].(*widget.Label), h)
