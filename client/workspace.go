@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/ssemon/ssemon/client/transcript"
 )
 
 // WorkspaceVersion is the workspace file format this build reads and writes.
@@ -24,6 +26,10 @@ type Workspace struct {
 	// Channels are the channel configurations, in display order. Values
 	// may reference ${ENV} variables, which stay unexpanded in the file.
 	Channels []ChannelConfig `json:"channels"`
+	// Runs are the model-stream runs kept per channel name (see
+	// Channel.Transcripts and transcript.History.Saved), so that runs can
+	// be compared across sessions. Optional.
+	Runs map[string][]transcript.Transcript `json:"runs,omitempty"`
 }
 
 // WorkspaceError reports a workspace file that cannot be read or written,
@@ -133,7 +139,7 @@ func jsonError(data []byte, err error) error {
 // directory, synced, then renamed over path), readable by the owner only
 // (0600): a workspace may hold tokens written without ${ENV}.
 func SaveWorkspace(path string, ws *Workspace) error {
-	out := Workspace{Version: WorkspaceVersion, Channels: ws.Channels}
+	out := Workspace{Version: WorkspaceVersion, Channels: ws.Channels, Runs: ws.Runs}
 	if out.Channels == nil {
 		out.Channels = []ChannelConfig{}
 	}

@@ -135,6 +135,9 @@ type App struct {
 
 	closeOnce sync.Once
 	doctor    doctorOptions // the Diagnose dialog's tuning (tests)
+	// runsSeen is, per channel, the count of ended model-stream runs last
+	// saved (workspaceruns.go).
+	runsSeen map[*client.Channel]uint64
 }
 
 // New builds the interface into w (content, menu, shortcuts), creates the
@@ -269,6 +272,7 @@ func (x *App) now() time.Time { return x.clk.Now() }
 
 // apply runs a tick's change on the UI goroutine.
 func (x *App) apply(c *change) {
+	x.saveRunsOnEnd(c) // workspaceruns.go
 	alerted := x.watches.apply(c, x.dash)
 	active := x.dash.apply(c) || alerted
 	if c.channels != nil {

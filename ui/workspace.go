@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/ssemon/ssemon/client"
+	"github.com/ssemon/ssemon/client/transcript"
 )
 
 // WorkspaceFile is the default workspace's file name, in the "ssemon"
@@ -37,13 +38,15 @@ type workspace struct {
 	// pending is set when a change could not be saved yet.
 	pending bool
 	configs func() []client.ChannelConfig
+	// runs returns the model-stream runs to keep (workspaceruns.go).
+	runs func() map[string][]transcript.Transcript
 }
 
 // openWorkspace picks the workspace file for the options and adds its
 // channels to the manager. Channels that cannot be added are reported in
 // the error; the others still start.
 func (x *App) openWorkspace() (*workspace, error) {
-	ws := &workspace{configs: x.persistentConfigs}
+	ws := &workspace{configs: x.persistentConfigs, runs: x.persistentRuns}
 	switch {
 	case x.opts.NoWorkspace:
 		return ws, nil
@@ -67,7 +70,9 @@ func (x *App) openWorkspace() (*workspace, error) {
 		ws.path = ""
 		return ws, fmt.Errorf("%w (changes in this session will not be saved to %s)", err, bad)
 	}
-	return ws, x.addConfigs(loaded.Channels)
+	err = x.addConfigs(loaded.Channels)
+	x.restoreRuns(loaded.Runs)
+	return ws, err
 }
 
 // addConfigs adds channels, renaming those whose name is taken.
@@ -127,7 +132,7 @@ func (w *workspace) flush() error {
 	if err := os.MkdirAll(filepath.Dir(w.path), 0o700); err != nil {
 		return fmt.Errorf("save workspace: %w", err)
 	}
-	if err := client.SaveWorkspace(w.path, &client.Workspace{Channels: w.configs()}); err != nil {
+	if err := client.SaveWorkspace(w.path, &client.Workspace{Channels: w.configs(), Runs: w.runs()}); err != nil {
 		return err
 	}
 	w.pending = false
@@ -136,7 +141,7 @@ func (w *workspace) flush() error {
 
 // exportWorkspace writes the current channels (demo channels excluded) to path.
 func (x *App) exportWorkspace(path string) error {
-	return client.SaveWorkspace(path, &client.Workspace{Channels: x.persistentConfigs()})
+	return client.SaveWorkspace(path, &client.Workspace{Channels: x.persistentConfigs(), Runs: x.persistentRuns()})
 }
 
 // importWorkspace adds the channels of the workspace file at path.

@@ -16,11 +16,12 @@ type History struct {
 	cfg     Config
 	maxRuns int
 
-	mu      sync.Mutex
-	runs    []*Assembler // oldest first, at most maxRuns
-	saved   []Transcript // runs restored from a saved workspace, before runs
-	next    int          // number of the next run
-	version uint64
+	mu       sync.Mutex
+	runs     []*Assembler // oldest first, at most maxRuns
+	saved    []Transcript // runs restored from a saved workspace, before runs
+	next     int          // number of the next run
+	version  uint64
+	finished uint64 // recognised runs ended
 }
 
 // NewHistory returns a History keeping maxRuns requests (0 means
@@ -89,7 +90,9 @@ func (h *History) Event(typ, data string, at time.Time) {
 func (h *History) Fail(at time.Time, status int, msg string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.current(at).Fail(at, status, msg)
+	a := h.current(at)
+	a.Fail(at, status, msg)
+	h.ended(a)
 	h.version++
 }
 
@@ -101,8 +104,37 @@ func (h *History) End(at time.Time) {
 	if len(h.runs) == 0 || h.runs[len(h.runs)-1].t.Ended {
 		return
 	}
-	h.runs[len(h.runs)-1].End(at)
+	a := h.runs[len(h.runs)-1]
+	a.End(at)
+	h.ended(a)
 	h.version++
+}
+
+// ended counts a run that ended, if it was a model stream or an API error.
+func (h *History) ended(a *Assembler) {
+	if a.t.Kind != Unknown || a.t.HTTPStatus >= 300 {
+		h.finished++
+	}
+}
+
+// Finished counts the runs that ended as model streams (or with an HTTP
+// error): a front end saves the runs when it moves.
+func (h *History) Finished() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.finished
+}
+
+// Saved returns the runs worth keeping in a workspace file — the model
+// streams and the HTTP errors, ended — cut for saving (ForSaving).
+func (h *History) Saved() []Transcript {
+	var out []Transcript
+	for _, t := range h.Runs() {
+		if t.Ended && (t.Kind != Unknown || t.HTTPStatus >= 300) {
+			out = append(out, t.ForSaving())
+		}
+	}
+	return out
 }
 
 // Version changes whenever a run changes.

@@ -18,10 +18,12 @@ package transcript
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -117,12 +119,12 @@ func (c Config) withDefaults() Config {
 // ToolCall is one tool (function) call the model made.
 type ToolCall struct {
 	// ID is the call's id ("" when the format has none).
-	ID string
+	ID string `json:"id,omitempty"`
 	// Name is the tool's name.
-	Name string
+	Name string `json:"name"`
 	// Arguments are the arguments as streamed: JSON text assembled from
 	// its pieces.
-	Arguments string
+	Arguments string `json:"arguments"`
 }
 
 // PrettyArguments returns the arguments indented as JSON, or as they came
@@ -141,88 +143,139 @@ func (t ToolCall) PrettyArguments() string {
 // Usage is the token accounting a stream reports.
 type Usage struct {
 	// Known is true once the stream reported any usage.
-	Known bool
+	Known bool `json:"known"`
 	// InputTokens counts the prompt's tokens.
-	InputTokens int64
+	InputTokens int64 `json:"input"`
 	// OutputTokens counts the generated tokens (reasoning included where
 	// the format counts it there).
-	OutputTokens int64
+	OutputTokens int64 `json:"output"`
 	// ReasoningTokens counts the output tokens spent on reasoning, when
 	// the format says.
-	ReasoningTokens int64
+	ReasoningTokens int64 `json:"reasoning,omitempty"`
 }
 
 // Numbers are the timings of one request. A zero duration means "not
 // reached" (no first byte, no token, no gap).
 type Numbers struct {
 	// TTFB is from the request to the response headers.
-	TTFB time.Duration
+	TTFB time.Duration `json:"ttfbNs"`
 	// TTFT is from the request to the first chunk that carries output
 	// (text, reasoning or tool arguments).
-	TTFT time.Duration
+	TTFT time.Duration `json:"ttftNs"`
 	// Total is from the request to the end of the response (or to the
 	// last event while it streams).
-	Total time.Duration
+	Total time.Duration `json:"totalNs"`
 	// Chunks counts the events that carried output.
-	Chunks int
+	Chunks int `json:"chunks"`
 	// Rate is output per second between the first and the last output
 	// chunk: tokens when the stream reported output tokens (RateTokens),
 	// else chunks. 0 until two chunks arrived at different times.
-	Rate float64
+	Rate float64 `json:"rate"`
 	// RateTokens tells that Rate counts tokens, not chunks.
-	RateTokens bool
+	RateTokens bool `json:"rateTokens,omitempty"`
 	// GapP50 and GapP99 are percentiles (nearest rank) of the gaps between
 	// consecutive output chunks.
-	GapP50 time.Duration
+	GapP50 time.Duration `json:"gapP50Ns"`
 	// GapP99: see GapP50.
-	GapP99 time.Duration
+	GapP99 time.Duration `json:"gapP99Ns"`
 	// LongestStall is the longest gap between consecutive output chunks.
-	LongestStall time.Duration
+	LongestStall time.Duration `json:"longestStallNs"`
 }
 
 // Transcript is the assembled answer of one request and its numbers.
 type Transcript struct {
 	// Run numbers the requests of a History, from 1.
-	Run int
+	Run int `json:"run"`
 	// Kind is the recognised format.
-	Kind Kind
+	Kind Kind `json:"kind"`
 	// Model is the model the stream names.
-	Model string
+	Model string `json:"model,omitempty"`
 	// Text is the assembled answer.
-	Text string
+	Text string `json:"text,omitempty"`
 	// Reasoning is the assembled reasoning or thinking (or its summary).
-	Reasoning string
+	Reasoning string `json:"reasoning,omitempty"`
 	// ToolCalls are the tool calls, in the order they started.
-	ToolCalls []ToolCall
+	ToolCalls []ToolCall `json:"toolCalls,omitempty"`
 	// Finish is the finish or stop reason ("stop", "end_turn",
 	// "tool_calls", "length"…).
-	Finish string
+	Finish string `json:"finish,omitempty"`
 	// Usage is the reported token usage.
-	Usage Usage
+	Usage Usage `json:"usage"`
 	// Error is an error the stream or the response reported (an error
 	// event, an HTTP 429 body); "" when none.
-	Error string
+	Error string `json:"error,omitempty"`
 	// HTTPStatus is the response's status code (0 before the headers).
-	HTTPStatus int
+	HTTPStatus int `json:"httpStatus,omitempty"`
 	// Done is true once the stream's own end marker arrived ([DONE],
 	// message_stop, response.completed, "done":true).
-	Done bool
+	Done bool `json:"done,omitempty"`
 	// Ended is true once the response ended, cleanly or not.
-	Ended bool
+	Ended bool `json:"ended,omitempty"`
 	// Events counts the events read.
-	Events int
+	Events int `json:"events"`
 	// GaveUp is true once DetectWithin events passed without a known
 	// shape: the stream is not a model stream (show its events instead).
-	GaveUp bool
+	GaveUp bool `json:"gaveUp,omitempty"`
 	// Truncated counts bytes dropped by the caps; DroppedToolCalls the
 	// tool calls dropped by MaxToolCalls.
-	Truncated int64
+	Truncated int64 `json:"truncated,omitempty"`
 	// DroppedToolCalls: see Truncated.
-	DroppedToolCalls int
+	DroppedToolCalls int `json:"droppedToolCalls,omitempty"`
 	// Started is when the request was sent.
-	Started time.Time
+	Started time.Time `json:"started"`
 	// Numbers are the timings.
-	Numbers Numbers
+	Numbers Numbers `json:"numbers"`
+}
+
+// kindNames are the JSON names of the kinds, indexed by Kind.
+func kindNames() []string {
+	return []string{"unknown", "openai-chat", "openai-responses", "anthropic", "ollama"}
+}
+
+// MarshalText writes the kind's JSON name ("openai-chat", …).
+func (k Kind) MarshalText() ([]byte, error) {
+	if n := kindNames(); int(k) < len(n) {
+		return []byte(n[k]), nil
+	}
+	return nil, fmt.Errorf("transcript: invalid kind %d", k)
+}
+
+// UnmarshalText reads a kind's JSON name; an unknown name is Unknown.
+func (k *Kind) UnmarshalText(b []byte) error {
+	*k = Unknown
+	for i, n := range kindNames() {
+		if n == string(b) {
+			*k = Kind(i)
+		}
+	}
+	return nil
+}
+
+// SavedTextBytes caps each text of a transcript kept in a workspace file.
+const SavedTextBytes = 16 << 10
+
+// ForSaving returns t with its text, reasoning and tool arguments cut to
+// SavedTextBytes each (the cut counted in Truncated), for a workspace
+// file.
+func (t Transcript) ForSaving() Transcript {
+	cut := func(s string) string {
+		if len(s) <= SavedTextBytes {
+			return s
+		}
+		n := SavedTextBytes
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		t.Truncated += int64(len(s) - n)
+		return s[:n]
+	}
+	t.Text = cut(t.Text)
+	t.Reasoning = cut(t.Reasoning)
+	t.ToolCalls = slices.Clone(t.ToolCalls)
+	for i := range t.ToolCalls {
+		t.ToolCalls[i].Arguments = cut(t.ToolCalls[i].Arguments)
+	}
+	return t
 }
 
 // Recognised reports whether the stream has a known format.

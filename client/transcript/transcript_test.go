@@ -3,10 +3,12 @@ package transcript_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -293,5 +295,39 @@ func TestHistory(t *testing.T) {
 	r.Clear()
 	if r.Len() != 0 {
 		t.Error("Clear kept runs")
+	}
+}
+
+func TestSavedRoundTrip(t *testing.T) {
+	h := transcript.NewHistory(transcript.Config{}, 0)
+	h.Begin(t0) // a model run
+	h.Response(t0.Add(time.Millisecond), 200)
+	h.Event("", `{"model":"m","response":"`+strings.Repeat("é", transcript.SavedTextBytes)+`","done":true}`, t0.Add(2*time.Millisecond))
+	h.End(t0.Add(3 * time.Millisecond))
+	h.Begin(t0) // not a model stream: not saved
+	h.Event("tick", `{"n":1}`, t0)
+	h.End(t0)
+	h.Begin(t0) // an HTTP error: saved
+	h.Fail(t0, 429, `{"error":{"message":"slow down"}}`)
+	if h.Finished() != 2 {
+		t.Errorf("finished %d", h.Finished())
+	}
+	saved := h.Saved()
+	if len(saved) != 2 || len(saved[0].Text) != transcript.SavedTextBytes || saved[0].Truncated != int64(transcript.SavedTextBytes) {
+		t.Fatalf("saved %d runs, text %d bytes, truncated %d", len(saved), len(saved[0].Text), saved[0].Truncated)
+	}
+	b, err := json.Marshal(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"kind":"ollama"`) {
+		t.Errorf("json: %.200s", b)
+	}
+	var back []transcript.Transcript
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, saved) {
+		t.Errorf("round trip:\n%+v\n%+v", back[1], saved[1])
 	}
 }
