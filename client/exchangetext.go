@@ -59,10 +59,10 @@ func (x *Exchange) TLSText() string {
 	return s
 }
 
-// TimingText is "dns 1 ms · connect 2 ms · tls 8 ms · first byte 12 ms",
-// with the first event when firstEvent; phases that did not happen are
-// left out.
-func (x *Exchange) TimingText(firstEvent bool) string {
+// TimingText is "dns 1 ms · connect 2 ms · tls 8 ms · first byte 12 ms";
+// phases that did not happen are left out (the first event is in
+// ResultText).
+func (x *Exchange) TimingText() string {
 	t := &x.Timings
 	var parts []string
 	add := func(name string, d time.Duration) {
@@ -77,9 +77,6 @@ func (x *Exchange) TimingText(firstEvent bool) string {
 	add("connect", t.Connect)
 	add("tls", t.TLS)
 	add("first byte", t.FirstByte)
-	if firstEvent {
-		add("first event", t.FirstEvent)
-	}
 	return strings.Join(parts, " · ")
 }
 

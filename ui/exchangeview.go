@@ -143,7 +143,7 @@ func exchangeBody(x *client.Exchange) string {
 	if t := x.TLSText(); t != "" {
 		line("* ", t)
 	}
-	if t := x.TimingText(true); t != "" {
+	if t := x.TimingText(); t != "" {
 		line("* ", t)
 	}
 	if e := x.EndText(); e != "" {

@@ -43,7 +43,7 @@ func appendExchangeText(dst []byte, name string, x *client.Exchange, requestShow
 		if x.RemoteAddr != "" {
 			head += " · " + x.RemoteAddr
 		}
-		if t := x.TimingText(false); t != "" {
+		if t := x.TimingText(); t != "" {
 			head += " · " + t
 		}
 		line("* ", head)
