@@ -98,6 +98,7 @@ type channelForm struct {
 	url, name, group, body, types, progress, message, stall, caFile *guardedEntry
 	method                                                          *guardedSelect
 	insecure                                                        *guardedCheck
+	model                                                           modelFields // editmodel.go
 	headers                                                         []*headerRow
 	headerBox                                                       *fyne.Container
 	status                                                          *widget.Label
@@ -122,6 +123,7 @@ func newChannelForm(x *App, cfg client.ChannelConfig, editing bool) *channelForm
 	f.name = entry(cfg.Name, "derived from the URL")
 	f.group = entry(cfg.Group, "optional, groups tiles")
 	f.method = newGuardedSelect(f.x.windowKey, []string{"GET", "POST", "PUT", "PATCH"}, nil)
+	f.model = newModelFields(f.x, cfg)
 	f.method.SetSelected(orDefault(cfg.Method, "GET"))
 	f.body = newGuardedMultiLineEntry(f.x.windowKey)
 	f.body.SetText(cfg.Body)
@@ -232,6 +234,7 @@ func (f *channelForm) config() (client.ChannelConfig, error) {
 	cfg.StallTimeout = d
 	cfg.CAFile = strings.TrimSpace(f.caFile.Text)
 	cfg.Insecure = f.insecure.Checked
+	f.model.apply(&cfg)
 	return cfg, nil
 }
 
@@ -386,6 +389,9 @@ func (x *App) showChannelForm(cfg client.ChannelConfig, editing bool) *channelFo
 		widget.NewFormItem("CA file", f.caFile),
 		widget.NewFormItem("TLS", f.insecure),
 	)
+	for _, it := range f.model.items() {
+		form.AppendItem(it)
+	}
 	buttons := container.NewHBox(f.test, x.diagnoseButton(f.config), f.pasteCurlButton(), layoutSpacer(), cancel, f.save)
 	content := container.NewBorder(nil, container.NewVBox(f.status, buttons), nil, nil, container.NewVScroll(form))
 	f.dlg = dialog.NewCustomWithoutButtons(title, content, x.win)
