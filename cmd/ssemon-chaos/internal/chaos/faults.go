@@ -291,16 +291,14 @@ func (r *faultRun) measure(res FaultResult, t0 time.Time, st client.State, rec t
 	if rec.IsZero() {
 		rec = tr.At
 	}
-	from := rec
-	if tr.At.After(from) {
-		from = tr.At
-	}
-	open, err := r.waitState(from, client.Open)
+	// The monitor may be open again before the harness has seen the
+	// recovery end (a restarted server answers before its start returns).
+	open, err := r.waitState(tr.At, client.Open)
 	if err != nil {
 		res.Problem = err.Error()
 		return res
 	}
-	res.ToOpen = open.At.Sub(rec)
+	res.ToOpen = max(open.At.Sub(rec), 0)
 	attempts := 0
 	for _, tr := range r.transitionsFrom(rec) {
 		if tr.At.After(open.At) {
