@@ -22,7 +22,8 @@ func (s *Stream) framing(ct string) Format {
 }
 
 // frames returns the frame reader of a response: the SSE decoder (which
-// keeps the last event ID across connections) or the NDJSON decoder.
+// keeps the last event ID across connections) or the NDJSON decoder, whose
+// skipped oversized lines are logged (Warn) as they happen.
 func (s *Stream) frames(ct string, body io.Reader) func(*Frame) error {
 	if s.framing(ct) == FormatNDJSON {
 		if s.nd == nil {
@@ -30,7 +31,15 @@ func (s *Stream) frames(ct string, body io.Reader) func(*Frame) error {
 		} else {
 			s.nd.Reset(body)
 		}
-		return s.nd.next
+		nd, skipped := s.nd, s.nd.Skipped()
+		return func(f *Frame) error {
+			err := nd.next(f)
+			if n := nd.Skipped(); n != skipped {
+				s.log.Warn("oversized NDJSON lines skipped", "url", s.logURL, "lines", n-skipped, "total", n, "limit", nd.maxLine)
+				skipped = n
+			}
+			return err
+		}
 	}
 	s.dec.Reset(body)
 	return s.dec.next

@@ -61,13 +61,6 @@ func (s *Stream) checkResponse(resp *http.Response) (outcome, bool) {
 	return outcome{act: actFail, err: he, httpStatus: code, body: body}, false
 }
 
-// isEventStream reports whether a Content-Type is text/event-stream, with
-// or without parameters (a trailing ";" included), case-insensitively.
-func isEventStream(ct string) bool {
-	mt, _, _ := strings.Cut(ct, ";")
-	return strings.EqualFold(strings.TrimSpace(mt), "text/event-stream")
-}
-
 // parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)

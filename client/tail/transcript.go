@@ -71,7 +71,6 @@ type transcriptPrinter struct {
 	stderr   io.Writer
 	color    bool
 	runs     map[string]*tailRun
-	err      []byte
 }
 
 // tailRun is one request of one stream.
