@@ -168,6 +168,9 @@ func play(ctx context.Context, opts *Options, env Env) int {
 	}
 	rd := record.NewReader(in, record.ReaderConfig{})
 	code := ExitOK
+	// A recording made before the ids were checked has no findings: the
+	// sequencer finds them again (the same one a live run uses).
+	seqs := make(map[string]*client.Sequencer)
 	for !w.stopped && ctx.Err() == nil {
 		e, err := rd.Next()
 		if err == io.EOF {
@@ -190,6 +193,7 @@ func play(ctx context.Context, opts *Options, env Env) int {
 			}
 			continue
 		}
+		refind(seqs, &e)
 		w.take(&item{e: e})
 	}
 	tp.finish(env.Clock.Now())
@@ -204,6 +208,24 @@ func play(ctx context.Context, opts *Options, env Env) int {
 		return ExitIO
 	}
 	return code
+}
+
+// refind runs a recorded entry through its channel's sequencer: an event
+// without a recorded finding gets the one the sequencer finds.
+func refind(seqs map[string]*client.Sequencer, e *record.Entry) {
+	sq := seqs[e.Channel]
+	if sq == nil {
+		sq = new(client.Sequencer)
+		seqs[e.Channel] = sq
+	}
+	switch {
+	case e.Kind == record.KindState && e.State == client.Open:
+		sq.Reconnected()
+	case e.Kind == record.KindEvent:
+		if f := sq.Next(e.ID, e.Type, e.Data); e.Finding.Kind == client.FindingNone {
+			e.Finding = f
+		}
+	}
 }
 
 // item is one entry on its way to the output, with the exit code it

@@ -189,3 +189,18 @@ func TestFindings(t *testing.T) {
 		})
 	}
 }
+
+// TestPlayFindings: a recording without findings (made before the ids
+// were checked, or by hand) gets them when played.
+func TestPlayFindings(t *testing.T) {
+	lines := []string{
+		`{"kind":"state","time":"2025-03-01T12:00:00Z","channel":"c","state":"open"}`,
+		`{"kind":"event","time":"2025-03-01T12:00:00Z","channel":"c","id":"4","type":"message","data":"a"}`,
+		`{"kind":"state","time":"2025-03-01T12:00:01Z","channel":"c","state":"open"}`,
+		`{"kind":"event","time":"2025-03-01T12:00:01Z","channel":"c","id":"10","type":"message","data":"b"}`,
+	}
+	res := start(t, []string{"--play", "-", "--compact"}, Env{Stdin: strings.NewReader(strings.Join(lines, "\n") + "\n")}).wait(t)
+	if res.code != ExitOK || !strings.Contains(res.stdout, "▲ gap: 5 events missing (4 → 10)") {
+		t.Fatalf("exit %d:\n%s", res.code, res.stdout)
+	}
+}
