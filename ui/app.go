@@ -284,6 +284,9 @@ func (x *App) apply(c *change) {
 	if x.notifier.check(c, x.dash) {
 		active = true
 	}
+	if c.second && x.banner.Expire(c.now) {
+		active = true
+	}
 	if x.detail != nil && x.detail.apply(c) {
 		active = true
 	}
@@ -336,7 +339,10 @@ func (x *App) buildUI() {
 	)
 	x.dashOver = container.NewThemeOverride(x.dash.body, x.dashTheme())
 	x.center = container.NewStack(x.dashOver)
-	x.root = container.NewBorder(container.NewVBox(x.toolbar, x.banner), nil, nil, nil, x.center)
+	// The banner floats over the bottom of the view: it never moves the
+	// layout when it comes and goes (a click lands where it was aimed).
+	x.root = container.NewBorder(x.toolbar, nil, nil, nil,
+		container.NewStack(x.center, container.NewBorder(nil, x.banner, nil, nil)))
 	x.win.SetContent(x.root)
 	x.menu = x.mainMenu()
 	x.win.SetMainMenu(x.menu)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -21,6 +22,8 @@ type Banner struct {
 
 	text  string
 	kind  PillKind
+	// until is when a passing notice closes by itself (zero: never).
+	until time.Time
 	close *guardedButton
 }
 
@@ -34,11 +37,28 @@ func NewBanner() *Banner {
 	return b
 }
 
-// Notify shows the banner saying text in the colours of kind.
+// Notify shows the banner saying text in the colours of kind, until it is
+// dismissed or replaced.
 func (b *Banner) Notify(text string, kind PillKind) {
-	b.text, b.kind = text, kind
+	b.text, b.kind, b.until = text, kind, time.Time{}
 	b.Show()
 	b.Refresh()
+}
+
+// NotifyUntil shows the banner like Notify; Expire closes it at until.
+func (b *Banner) NotifyUntil(text string, kind PillKind, until time.Time) {
+	b.Notify(text, kind)
+	b.until = until
+}
+
+// Expire closes a banner shown with NotifyUntil once now reaches its end,
+// and reports whether it did.
+func (b *Banner) Expire(now time.Time) bool {
+	if b.until.IsZero() || now.Before(b.until) || b.text == "" {
+		return false
+	}
+	b.Dismiss()
+	return true
 }
 
 // Text returns the message shown ("" after Dismiss).
@@ -46,7 +66,7 @@ func (b *Banner) Text() string { return b.text }
 
 // Dismiss hides the banner and calls OnDismissed.
 func (b *Banner) Dismiss() {
-	b.text = ""
+	b.text, b.until = "", time.Time{}
 	b.Hide()
 	if b.OnDismissed != nil {
 		b.OnDismissed()

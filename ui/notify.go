@@ -25,6 +25,9 @@ const (
 	// next one that goes out.
 	notifyBurst  = 5
 	notifyRefill = 12 * time.Second
+	// recoveredFor is how long a "recovered" banner stays: good news
+	// closes by itself.
+	recoveredFor = 5 * time.Second
 )
 
 // alertKind is what a notification is about.
@@ -189,7 +192,7 @@ func (n *notifier) send(kind alertKind, text string) {
 	}
 	switch kind {
 	case alertRecovered:
-		n.banner.Notify(text, PillInfo)
+		n.banner.NotifyUntil(text, PillInfo, n.clk.Now().Add(recoveredFor))
 	case alertStalled:
 		n.banner.Notify(text, PillWarning)
 	default:

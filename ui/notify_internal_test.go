@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,45 @@ func TestHasNotificationService(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestApp_BannersNeverMoveTheLayoutAndGoodNewsCloses(t *testing.T) {
+	x, clk := newTestApp(t, Options{NoWorkspace: true})
+	ch := pausedChannel(t, x, "orders")
+	x.notifier.desktop = false
+	x.bridge.Tick()
+	relayout(x.win.Content())
+	before, size := x.center.Position(), x.center.Size()
+
+	ch.HandleStatus(client.Status{State: client.Failed, HTTPStatus: 404, Detail: "HTTP 404"})
+	x.bridge.Tick()
+	relayout(x.win.Content())
+	if !x.banner.Visible() || x.center.Position() != before || x.center.Size() != size {
+		t.Fatalf("banner shown %v; the view moved from %v %v to %v %v", x.banner.Visible(), before, size, x.center.Position(), x.center.Size())
+	}
+	ch.HandleStatus(client.Status{State: client.Open})
+	x.bridge.Tick()
+	if !strings.Contains(x.banner.Text(), "recovered") {
+		t.Fatalf("banner says %q, want the recovery", x.banner.Text())
+	}
+	clk.Advance(recoveredFor - time.Second)
+	x.bridge.Tick()
+	if !x.banner.Visible() {
+		t.Fatal("the recovered banner closed too early")
+	}
+	clk.Advance(2 * time.Second)
+	x.bridge.Tick()
+	if x.banner.Visible() {
+		t.Fatalf("the recovered banner stays after %v", recoveredFor+time.Second)
+	}
+	// A failure stays until closed.
+	ch.HandleStatus(client.Status{State: client.Failed, HTTPStatus: 500, Detail: "HTTP 500"})
+	clk.Advance(notifyCooldown)
+	x.bridge.Tick()
+	clk.Advance(time.Minute)
+	x.bridge.Tick()
+	if !x.banner.Visible() {
+		t.Fatal("a failure banner closed by itself")
 	}
 }
