@@ -37,8 +37,10 @@ type dashboard struct {
 	groups    *guardedSelect
 	summary   *widget.Label
 	empty     fyne.CanvasObject
-	body      *fyne.Container
-	lastSumm  string
+	// noMatch says that a filter hides every channel.
+	noMatch  *widget.Label
+	body     *fyne.Container
+	lastSumm string
 	// hidden skips the tiles while the wall screen shows instead.
 	hidden bool
 }
@@ -77,7 +79,9 @@ func newDashboard(now func() time.Time, onOpen func(*chanView), emptyHint fyne.C
 	})
 	d.groups.Selected = allGroups
 	d.summary = widget.NewLabel("")
-	d.body = container.NewStack(container.New(fillLayout{d}, d.grid), d.empty)
+	d.noMatch = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	d.noMatch.Hide()
+	d.body = container.NewStack(container.New(fillLayout{d}, d.grid), d.empty, container.NewCenter(d.noMatch))
 	d.empty.Show()
 	d.grid.Hide()
 	return d
@@ -162,11 +166,19 @@ func (d *dashboard) filter() {
 		}
 		d.items = append(d.items, v)
 	}
-	if len(d.order) == 0 {
+	switch {
+	case len(d.order) == 0:
 		d.grid.Hide()
+		d.noMatch.Hide()
 		d.empty.Show()
-	} else {
+	case len(d.items) == 0:
+		d.grid.Hide()
 		d.empty.Hide()
+		d.noMatch.SetText("No channels match the filter (Escape clears it)")
+		d.noMatch.Show()
+	default:
+		d.empty.Hide()
+		d.noMatch.Hide()
 		d.grid.Show()
 	}
 	d.grid.Refresh()
@@ -205,16 +217,21 @@ func (d *dashboard) apply(c *change) bool {
 	return active
 }
 
-// updateSummary counts channels by state for the toolbar: "7 channels · 5
-// open · 1 retrying · 1 failed". It reports whether the text changed.
+// updateSummary counts the channels shown by state for the toolbar: "7
+// channels · 5 open · 1 retrying · 1 failed", or "2 of 7 channels shown ·
+// 2 open" under a filter. It reports whether the text changed.
 func (d *dashboard) updateSummary() bool {
 	var counts [client.Paused + 1]int
-	for _, v := range d.order {
+	for _, v := range d.items {
 		if s := v.ch.Status().State; int(s) < len(counts) {
 			counts[s]++
 		}
 	}
 	text := strconv.Itoa(len(d.order)) + plural(uint64(len(d.order)), " channel", " channels")
+	if len(d.items) != len(d.order) {
+		// Filtered: the counts are of what is shown.
+		text = strconv.Itoa(len(d.items)) + " of " + text + " shown"
+	}
 	for s, n := range counts {
 		if n > 0 && client.State(s) != client.Idle {
 			text += " · " + strconv.Itoa(n) + " " + client.State(s).String()

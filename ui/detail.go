@@ -478,6 +478,23 @@ func (x *App) openDetail(v *chanView) {
 	x.refreshMenu()
 }
 
+// reopenDetail shows a fresh detail view of the channel called name (after
+// an edit: the old view's pause, waiting count and selection belong to the
+// stream that was replaced).
+func (x *App) reopenDetail(name string) {
+	ch, ok := x.mgr.Get(name)
+	if !ok {
+		x.closeDetail()
+		return
+	}
+	v := x.dash.views[ch]
+	if v == nil {
+		v = &chanView{ch: ch, stale: true}
+	}
+	x.detail = nil
+	x.openDetail(v)
+}
+
 // closeDetail goes back to the dashboard.
 func (x *App) closeDetail() {
 	if x.detail == nil {

@@ -261,8 +261,10 @@ func (f *channelForm) submit() {
 	}
 	f.x.ws.changed()
 	f.close()
-	if f.orig != "" && f.x.detail != nil {
-		f.x.detail.applyFilter()
+	if f.orig != "" && f.x.detail != nil && f.x.detail.v.ch.Name() == f.orig {
+		// The stream starts over: a fresh view, not paused, nothing
+		// waiting, nothing selected from the old records.
+		f.x.reopenDetail(cfg.Name)
 	}
 }
 
@@ -345,7 +347,9 @@ func testConnection(ctx context.Context, cfg client.ChannelConfig, clk clock.Clo
 		case client.Retrying, client.Failed, client.Closed, client.Stalled:
 			msg := client.StatusReason(st)
 			if st.HTTPStatus != 0 {
-				msg = "HTTP " + strconv.Itoa(st.HTTPStatus) + ": " + msg
+				if code := "HTTP " + strconv.Itoa(st.HTTPStatus); !strings.Contains(msg, code) {
+					msg = code + ": " + msg // said once: the reason may name it already
+				}
 			}
 			if st.BodyPreview != "" {
 				msg += "\n" + oneLine(st.BodyPreview, 300)

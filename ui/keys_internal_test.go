@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -163,5 +164,41 @@ func TestApp_DialogKeysStayInTheDialog(t *testing.T) {
 	f.url.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if _, ok := x.mgr.Get("added"); !ok || x.topDialog() != nil {
 		t.Fatalf("Enter in the add dialog: channel added %v, dialog open %v", ok, x.topDialog() != nil)
+	}
+}
+
+func TestApp_FilterSaysNoMatchCountsWhatIsShownAndEscapeClearsIt(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	populate(t, x)
+	test.Type(x.search, "metr")
+	if got := x.dash.summary.Text; !strings.HasPrefix(got, "1 of 3 channels shown · 1 retrying") {
+		t.Fatalf("summary under a filter: %q", got)
+	}
+	x.search.SetText("nothing-like-this")
+	if !x.dash.noMatch.Visible() || x.dash.grid.Visible() || !strings.Contains(x.dash.noMatch.Text, "No channels match") {
+		t.Fatal("a filter that matches nothing does not say so")
+	}
+	x.win.Canvas().Focus(x.search)
+	x.search.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if x.search.Text != "" || x.dash.noMatch.Visible() || x.dash.summary.Text != "3 channels · 1 open · 1 retrying · 1 failed" {
+		t.Fatalf("Escape left filter %q, summary %q", x.search.Text, x.dash.summary.Text)
+	}
+}
+
+func TestApp_EditStartsTheDetailViewAfresh(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	populate(t, x)
+	ch, _ := x.mgr.Get("deploy")
+	x.openDetail(x.dash.views[ch])
+	x.detail.toggleHold()
+	x.detail.list.Select(0)
+	if !x.detail.paused || x.detail.selected == 0 {
+		t.Fatal("setup: the log is not paused with a selection")
+	}
+	f := x.showChannelForm(ch.Config(), true)
+	f.group.SetText("ops")
+	f.submit()
+	if x.detail == nil || x.detail.paused || x.detail.selected != 0 || x.detail.holdBtn.Text != "Pause log" {
+		t.Fatalf("after Edit the detail view kept its old state (open %v)", x.detail != nil)
 	}
 }

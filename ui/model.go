@@ -109,7 +109,7 @@ func (v *chanView) tileData(now time.Time) TileData {
 		Gaps:        s.Stats.Gaps,
 		Duplicates:  s.Stats.Duplicates,
 	}
-	if s.Progress.HasETA {
+	if s.Progress.HasETA && s.Status.State != client.Paused { // a paused stream has no ETA
 		d.ETA = s.Progress.ETA
 	}
 	if why := client.FailureText(s.Status); why != "" {
