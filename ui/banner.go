@@ -20,8 +20,8 @@ type Banner struct {
 	// OnDismissed is called after the user closed the banner.
 	OnDismissed func()
 
-	text  string
-	kind  PillKind
+	text string
+	kind PillKind
 	// until is when a passing notice closes by itself (zero: never).
 	until time.Time
 	close *guardedButton
