@@ -67,9 +67,9 @@ type Options struct {
 	// in the app's preferences and wins over the zero value.
 	Theme ThemeMode
 	// TickInterval is the bridge's refresh interval; 0 means
-	// DefaultAppTick (100 ms: the window redraws at most 10 times a
-	// second, as fast as people read; scrolling is drawn by Fyne at frame
-	// rate regardless).
+	// DefaultAppTick (250 ms: the window redraws at most 4 times a second,
+	// as fast as people read; scrolling is drawn by Fyne at frame rate
+	// regardless).
 	TickInterval time.Duration
 	// Show opens the detail view of the channel of that name at start
 	// ("" for the dashboard).

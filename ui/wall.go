@@ -413,9 +413,12 @@ func (l *wallSplit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func (l *wallSplit) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(1, 1) }
 
-// DefaultAppTick is the window's refresh interval: at most 10 redraws a
-// second.
-const DefaultAppTick = 100 * time.Millisecond
+// DefaultAppTick is the window's refresh interval: at most 4 redraws a
+// second. Under software rendering every redraw repaints the whole window,
+// so the redraw rate is most of the window's CPU: measured with the demo
+// dashboard, 100 ms cost about twice the CPU of 250 ms (docs/BENCHMARKS.md).
+// Scrolling and typing are drawn by Fyne as they happen, whatever the tick.
+const DefaultAppTick = 250 * time.Millisecond
 
 // showAtStart opens the detail view of the channel called name.
 func (x *App) showAtStart(name string) error {

@@ -38,6 +38,7 @@ func main() {
 	workspace := fs.String("workspace", "", "workspace `file` to load and save (default: workspace.json in the user config dir)")
 	open := fs.String("open", "", "open a recording `file` (JSON Lines from ssemon-tail --record) for offline browsing")
 	present := fs.Bool("present", false, "start in presentation mode: full screen, large type, no chrome (F11 toggles)")
+	refresh := fs.Duration("refresh", ui.DefaultAppTick, "how often the window may redraw, at most (17ms–500ms): slower costs less CPU")
 	show := fs.String("show", "", "open the detail view of the channel `name` at start")
 	wallCycle := fs.Duration("wall-cycle", ui.DefaultWallCycle, "in presentation mode, how long each page of tiles shows when they do not all fit the screen")
 	themeName := fs.String("theme", "", "`light` or dark for this run (default: the choice saved from View → Theme, else the desktop's)")
@@ -70,16 +71,17 @@ func main() {
 	w := a.NewWindow(ui.Title)
 	w.SetIcon(a.Icon())
 	m, err := ui.New(a, w, ui.Options{
-		URLs:       fs.Args(),
-		Demo:       *demo,
-		DemoServer: demoserver.Embedded(demoserver.EmbeddedConfig(logger.With("component", "demo-server"))),
-		Workspace:  *workspace,
-		Open:       *open,
-		Present:    *present,
-		WallCycle:  *wallCycle,
-		Show:       *show,
-		Theme:      themeMode,
-		Logger:     logger,
+		URLs:         fs.Args(),
+		Demo:         *demo,
+		DemoServer:   demoserver.Embedded(demoserver.EmbeddedConfig(logger.With("component", "demo-server"))),
+		Workspace:    *workspace,
+		Open:         *open,
+		Present:      *present,
+		WallCycle:    *wallCycle,
+		Show:         *show,
+		TickInterval: *refresh,
+		Theme:        themeMode,
+		Logger:       logger,
 	})
 	if err != nil {
 		// Shown in the window's banner too; the app still runs.
