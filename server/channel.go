@@ -50,6 +50,7 @@ func newChannel(s *Server, sc Scenario) *channel {
 			KeepFor:  max(s.cfg.History, 0),
 			MaxBytes: s.cfg.HistoryBytes,
 			Clock:    s.cfg.Clock,
+			Waker:    s.hub.Waker(),
 		}, hub.Key{}),
 		retry: s.cfg.Retry,
 	}

@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -124,6 +125,9 @@ func cpuModel() string {
 
 // ---- child servers ----
 
+// payloadBytes is the size of every event's data.
+const payloadBytes = 80
+
 // serveChild runs one server on 127.0.0.1:0, prints "ADDR host:port", and
 // obeys stdin: "publish RATE COUNT" (paced) or "burst COUNT" (as fast as
 // it can); it prints "done" after each. It exits at EOF.
@@ -175,7 +179,15 @@ func serveChild(impl string, ring int) error {
 		}
 		closeFn = ls.Close
 	case "gosse":
-		gs := &gosse.Server{} // the default Joe provider, no replay
+		gs := &gosse.Server{ // the default Joe provider, no replay
+			OnSession: func(w http.ResponseWriter, r *http.Request) ([]string, bool) {
+				// go-sse sends the headers with the first event; send them
+				// now, as the other servers do, so the subscriber is counted
+				// connected before anything is published.
+				_ = http.NewResponseController(w).Flush()
+				return []string{gosse.DefaultTopic}, true
+			},
+		}
 		handler = gs
 		publish = func(id uint64, data []byte) {
 			m := &gosse.Message{ID: gosse.ID(strconv.FormatUint(id, 10))}
@@ -190,7 +202,8 @@ func serveChild(impl string, ring int) error {
 	default:
 		return fmt.Errorf("-serve: unknown server %q", impl)
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: log.New(io.Discard, "", 0)} // go-sse's "superfluous WriteHeader" after OnSession's flush
 	go func() { _ = hs.Serve(ln) }()
 	time.Sleep(50 * time.Millisecond) // let the server's goroutines start
 	fmt.Printf("ADDR %s %d\n", ln.Addr(), runtime.NumGoroutine())
@@ -203,7 +216,11 @@ func serveChild(impl string, ring int) error {
 		b = strconv.AppendInt(b, time.Now().UnixNano(), 10)
 		b = append(b, `,"seq":`...)
 		b = strconv.AppendUint(b, id, 10)
-		return append(b, '}')
+		b = append(b, `,"pad":"`...)
+		for len(b) < payloadBytes-2 {
+			b = append(b, 'x')
+		}
+		return append(b, `"}`...)
 	}
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {

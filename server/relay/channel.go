@@ -63,7 +63,7 @@ func newChannel(r *Relay, name string) *channel {
 			Scenario:    "redis",
 			Path:        "/api/stream/" + url.PathEscape(name),
 		},
-		cache: hub.NewLog(hub.LogConfig{Keep: r.cfg.CacheSize, MaxEvents: r.cfg.CacheSize, MaxBytes: r.cfg.CacheBytes, Clock: r.cfg.Clock}, hub.Key{}),
+		cache: hub.NewLog(hub.LogConfig{Keep: r.cfg.CacheSize, MaxEvents: r.cfg.CacheSize, MaxBytes: r.cfg.CacheBytes, Clock: r.cfg.Clock, Waker: r.hub.Waker()}, hub.Key{}),
 	}
 }
 

@@ -116,6 +116,9 @@ type Hub struct {
 	stop chan struct{}
 	bg   sync.WaitGroup
 
+	wakerOnce sync.Once
+	waker     *Waker
+
 	// RejectedFull and RejectedClosed count stream requests refused: over
 	// MaxSubscribers, and while shutting down.
 	RejectedFull, RejectedClosed atomic.Uint64
@@ -163,6 +166,13 @@ func (h *Hub) heartbeat() <-chan struct{} {
 	h.hbMu.Lock()
 	defer h.hbMu.Unlock()
 	return h.hb
+}
+
+// Waker returns the hub's Waker (started on first use, stopped by Close),
+// for the LogConfig of the channels it serves.
+func (h *Hub) Waker() *Waker {
+	h.wakerOnce.Do(func() { h.waker = newWaker() })
+	return h.waker
 }
 
 // Handler wraps next so that a connection reused after a stream starts
@@ -519,24 +529,39 @@ const (
 // the hub sends then (the heartbeat comment, or the final one). It holds
 // while the connection is held.
 func (c *Conn) Wait(b []byte, wake <-chan struct{}, timer <-chan time.Time) ([]byte, Woke) {
-	if b, w, held := c.waitHold(b); held {
-		return b, w
-	}
-	select {
-	case <-wake:
-		return b, Woken
-	case <-timer:
-		return b, Timer
-	case <-c.h.heartbeat():
-		for _, k := range c.counters {
-			k.Heartbeats.Add(1)
+	for {
+		if b, w, held := c.waitHold(b); held {
+			return b, w
 		}
-		return AppendComment(b, "heartbeat"), Heartbeat
-	case <-c.end:
-		return c.ended(b), Ended
-	case <-c.ctx.Done():
-		return b, Gone
+		select {
+		case <-wake:
+			return b, Woken
+		case <-timer:
+			return b, Timer
+		case <-c.h.heartbeat():
+			if c.held() {
+				continue // held while waiting: no heartbeat either
+			}
+			return c.beat(b), Heartbeat
+		case <-c.end:
+			return c.ended(b), Ended
+		case <-c.ctx.Done():
+			return b, Gone
+		}
 	}
+}
+
+func (c *Conn) held() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hold != nil
+}
+
+func (c *Conn) beat(b []byte) []byte {
+	for _, k := range c.counters {
+		k.Heartbeats.Add(1)
+	}
+	return AppendComment(b, "heartbeat")
 }
 
 // Pause waits while the connection is held; it returns Ended or Gone
@@ -663,6 +688,10 @@ func (h *Hub) Close(word string, grace time.Duration) {
 	close(h.stop)
 	h.bg.Wait()
 	h.rs.Close()
+	h.wakerOnce.Do(func() {}) // none after Close
+	if h.waker != nil {
+		h.waker.close()
+	}
 }
 
 // ServeOptions are Serve's http.Server settings.

@@ -3,6 +3,7 @@ package hub
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ssemon/ssemon/client/clock"
@@ -36,6 +37,76 @@ type LogConfig struct {
 	MaxBytes int64
 	// Clock dates the entries for KeepFor. Default clock.Real().
 	Clock clock.Clock
+	// Waker, when set, wakes the readers after an append on its own
+	// goroutine, so that Append costs the same whatever the number of
+	// readers (closing a channel readies every goroutine waiting on it).
+	// Default nil: Append wakes them itself.
+	Waker *Waker
+}
+
+// Waker wakes the readers of Logs on its own goroutine (LogConfig.Waker).
+// Hub.Waker starts one; Hub.Close stops it.
+type Waker struct {
+	ch   chan *Log
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newWaker() *Waker {
+	w := &Waker{ch: make(chan *Log, 64), stop: make(chan struct{}), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+func (w *Waker) run() {
+	defer close(w.done)
+	for {
+		select {
+		case l := <-w.ch:
+			l.wakeAll()
+		case <-w.stop:
+			for {
+				select {
+				case l := <-w.ch:
+					l.wakeAll()
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (w *Waker) close() {
+	close(w.stop)
+	<-w.done
+}
+
+// wake has l's readers woken: by the Waker (once for any number of
+// appends before it gets to it), or at once.
+func (l *Log) wake() {
+	w := l.cfg.Waker
+	if w == nil {
+		l.wakeAll()
+		return
+	}
+	if !l.pending.CompareAndSwap(false, true) {
+		return // already due
+	}
+	select {
+	case w.ch <- l:
+	case <-w.stop:
+		l.wakeAll()
+	}
+}
+
+// wakeAll closes the readers' channel (and replaces it).
+func (l *Log) wakeAll() {
+	l.pending.Store(false)
+	l.mu.Lock()
+	close(l.wakeCh)
+	l.wakeCh = make(chan struct{})
+	l.mu.Unlock()
 }
 
 type entry struct {
@@ -52,14 +123,15 @@ type entry struct {
 type Log struct {
 	cfg LogConfig
 
-	mu    sync.RWMutex
-	buf   []entry
-	start int
-	n     int
-	bytes int64
-	base  Key // every entry after base through last is kept
-	last  Key
-	wake  chan struct{}
+	mu      sync.RWMutex
+	buf     []entry
+	start   int
+	n       int
+	bytes   int64
+	base    Key // every entry after base through last is kept
+	last    Key
+	wakeCh  chan struct{}
+	pending atomic.Bool // a wake is queued on the Waker
 }
 
 // NewLog returns an empty Log whose base and last key are start.
@@ -68,7 +140,7 @@ func NewLog(cfg LogConfig, start Key) *Log {
 		cfg.Clock = clock.Real()
 	}
 	cfg.Keep = max(cfg.Keep, 1)
-	return &Log{cfg: cfg, buf: make([]entry, min(cfg.Keep, 64)), base: start, last: start, wake: make(chan struct{})}
+	return &Log{cfg: cfg, buf: make([]entry, min(cfg.Keep, 64)), base: start, last: start, wakeCh: make(chan struct{})}
 }
 
 func (l *Log) at(i int) *entry { return &l.buf[(l.start+i)%len(l.buf)] }
@@ -88,7 +160,12 @@ func (l *Log) evict() {
 func (l *Log) Append(keys []Key, frames [][]byte) {
 	now := l.cfg.Clock.Now().UnixNano()
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.append(now, keys, frames)
+	l.mu.Unlock()
+	l.wake()
+}
+
+func (l *Log) append(now int64, keys []Key, frames [][]byte) {
 	for i, k := range keys {
 		if !l.last.Less(k) {
 			continue
@@ -113,21 +190,18 @@ func (l *Log) Append(keys []Key, frames [][]byte) {
 	for l.n > l.cfg.Keep && (l.cfg.KeepFor <= 0 || l.at(0).at < old) {
 		l.evict()
 	}
-	close(l.wake)
-	l.wake = make(chan struct{})
 }
 
 // Reset empties the Log and moves its base and last key to k, waking the
 // readers.
 func (l *Log) Reset(k Key) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	for l.n > 0 {
 		l.evict()
 	}
 	l.base, l.last = k, k
-	close(l.wake)
-	l.wake = make(chan struct{})
+	l.mu.Unlock()
+	l.wake()
 }
 
 // Read appends to b the frames of the entries after cursor, at most max
@@ -153,7 +227,7 @@ func (l *Log) Each(cursor Key, max int, fn func(k Key, frame []byte) bool) (next
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if cursor.Less(l.base) {
-		return cursor, 0, true, l.wake
+		return cursor, 0, true, l.wakeCh
 	}
 	i := sort.Search(l.n, func(i int) bool { return cursor.Less(l.at(i).key) })
 	next = cursor
@@ -165,7 +239,7 @@ func (l *Log) Each(cursor Key, max int, fn func(k Key, frame []byte) bool) (next
 			break
 		}
 	}
-	return next, n, false, l.wake
+	return next, n, false, l.wakeCh
 }
 
 // Bounds returns the base (every entry after it is kept), the oldest and
