@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ssemon/ssemon/server/relay"
 )
@@ -38,7 +41,7 @@ func TestPublish(t *testing.T) {
 		{name: "bad event", args: []string{"--source", url, "--event", "a\nb", "x", "y"}, usage: true, errWant: "--event"},
 		{name: "zero maxlen", args: []string{"--source", url, "--maxlen", "0", "x", "y"}, usage: true, errWant: "--maxlen"},
 		{name: "empty data", args: []string{"--source", url, "x", ""}, errWant: "empty data"},
-		{name: "Redis down", args: []string{"--source", "redis://127.0.0.1:1", "x", "y"}, errWant: "redis://127.0.0.1:1"},
+		{name: "Redis down", args: []string{"--source", "redis://127.0.0.1:1", "--give-up", "0", "x", "y"}, errWant: "redis://127.0.0.1:1 unavailable for 0s: relay: publish to Redis stream \"x\": dial tcp 127.0.0.1:1: connect: connection refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,4 +92,81 @@ func TestPublish(t *testing.T) {
 			t.Fatalf("%d entries", n)
 		}
 	})
+}
+
+// TestPublishWaitsForRedis pipes 50 lines/s into publish while Redis is
+// restarted twice: every line is in the stream once, in order, and the
+// outage is told on stderr.
+func TestPublishWaitsForRedis(t *testing.T) {
+	rs := startRedisServer(t)
+	pr, pw := io.Pipe()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runPublish(context.Background(), []string{"--source", rs.URL, "--give-up", "30s", "job"}, pr, &out, &errOut)
+	}()
+	const n = 150
+	wrote := make(chan error, 1)
+	go func() { // 50 lines/s, whatever Redis does
+		for i := 1; i <= n; i++ {
+			if _, err := fmt.Fprintf(pw, "{\"line\":%d}\n", i); err != nil {
+				wrote <- err
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		wrote <- nil
+	}()
+	for range 2 {
+		time.Sleep(700 * time.Millisecond)
+		rs.stop()
+		time.Sleep(500 * time.Millisecond) // about 25 lines arrive while Redis is away
+		rs.start()
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("publish: %v (stderr %q)", err, errOut.String())
+		}
+	case <-time.After(60 * time.Second): // hang guard
+		t.Fatal("publish did not end")
+	}
+	got, err := redisClient(t, rs.URL).XRange(context.Background(), "job", "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d entries, want %d", len(got), n)
+	}
+	for i, m := range got {
+		id, _ := relay.ParseID(m.ID)
+		if ev := relay.EntryEvent(id, m.Values); ev.Data != fmt.Sprintf(`{"line":%d}`, i+1) {
+			t.Fatalf("entry %d: %q", i, ev.Data)
+		}
+	}
+	if s := errOut.String(); !strings.Contains(s, "unavailable") || !strings.Contains(s, "connection refused") || !strings.Contains(s, "reachable again") {
+		t.Fatalf("stderr does not tell the outage: %q", s)
+	}
+}
+
+// syncBuffer is a strings.Builder safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -95,8 +96,8 @@ func (p *Publisher) PublishBatch(ctx context.Context, channel string, msgs []Mes
 	})
 	ids := make([]ID, 0, len(msgs))
 	for _, c := range cmds {
-		if c.Err() != nil {
-			break
+		if c.Err() != nil || (err != nil && c.Val() == "") {
+			break // not known to be written; the pipeline's error says why
 		}
 		id, perr := ParseID(c.Val())
 		if perr != nil {
@@ -135,3 +136,59 @@ func (r *Relay) Publisher() *Publisher {
 
 // MaxEventBytes returns the cap on one event's data.
 func (p *Publisher) MaxEventBytes() int { return p.maxData }
+
+// ErrIDTooSmall is returned by Add when the stream already has an entry
+// at or after the id asked for (and not this event at that id); Top is
+// the stream's newest id.
+type ErrIDTooSmall struct {
+	// Top is the stream's newest id.
+	Top ID
+}
+
+func (e *ErrIDTooSmall) Error() string {
+	return "relay: the stream already has entries up to " + e.Top.String()
+}
+
+// Add appends one event to the stream channel with the given id, so that
+// a retry after a lost reply cannot write it twice: if an entry with that
+// id and the same fields is already there, Add returns its id with
+// written false. Entries at or after id that are not this event give an
+// *ErrIDTooSmall. Errors about the arguments wrap ErrInvalidEvent.
+func (p *Publisher) Add(ctx context.Context, channel string, m Message, id ID) (written bool, err error) {
+	if err := CheckEvent(channel, m.Type, m.Data, p.maxData); err != nil {
+		return false, err
+	}
+	values := make([]any, 0, 4)
+	if m.Type != "" {
+		values = append(values, FieldEvent, m.Type)
+	}
+	values = append(values, FieldData, m.Data)
+	a := &redis.XAddArgs{Stream: channel, ID: id.String(), Values: values}
+	if p.maxLen > 0 {
+		a.MaxLen, a.Approx = p.maxLen, true
+	}
+	err = p.rdb.XAdd(ctx, a).Err()
+	if err == nil {
+		return true, nil
+	}
+	if !strings.Contains(err.Error(), "equal or smaller") {
+		return false, fmt.Errorf("relay: publish to Redis stream %q: %w", channel, err)
+	}
+	// Written before a reply that was lost, or someone else's entries.
+	got, rerr := p.rdb.XRangeN(ctx, channel, id.String(), id.String(), 1).Result()
+	if rerr != nil {
+		return false, fmt.Errorf("relay: publish to Redis stream %q: %w", channel, rerr)
+	}
+	if len(got) == 1 {
+		ev := EntryEvent(id, got[0].Values)
+		if ev.Type == m.Type && ev.Data == string(m.Data) {
+			return false, nil
+		}
+	}
+	top, terr := p.rdb.XRevRangeN(ctx, channel, "+", "-", 1).Result()
+	if terr != nil || len(top) == 0 {
+		return false, fmt.Errorf("relay: publish to Redis stream %q: %w", channel, err)
+	}
+	t, _ := ParseID(top[0].ID)
+	return false, &ErrIDTooSmall{Top: t}
+}
