@@ -190,31 +190,9 @@ func TestChromiumPage(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Navigate(ts.ts.URL+"/?channels=q")); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
-	stats := func() pageStats {
-		t.Helper()
-		st, err := chromedp.Run(ctx, chromedp.Evaluate[pageStats](`window.ssemonStats && window.ssemonStats.q ? JSON.parse(JSON.stringify(window.ssemonStats.q, (k, v) => k === "source" || k === "render" ? undefined : v)) : {}`))
-		if err != nil {
-			t.Fatalf("read stats: %v", err)
-		}
-		return st
-	}
 	waitPage := func(what string, cond func(pageStats) bool) pageStats {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			st := stats()
-			if cond(st) {
-				return st
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("page never showed %s: %+v", what, st)
-			}
-			select {
-			case <-time.After(20 * time.Millisecond):
-			case <-ctx.Done():
-				t.Fatal(ctx.Err())
-			}
-		}
+		return waitPageAll(t, ctx, what, func(m map[string]pageStats) bool { return cond(m["q"]) })["q"]
 	}
 	waitPage("an open stream", func(s pageStats) bool { return s.State == "open" })
 	waitFor(t, "the browser's subscriber", func() bool { _, _, _, n := ts.byName["q"].state(); return n == 1 })

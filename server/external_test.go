@@ -175,6 +175,25 @@ func TestBehindNginx(t *testing.T) {
 	})
 }
 
+// runEngine runs the project's own engine on url until the test ends and
+// returns what it reports (frames buffered up to n).
+func runEngine(t *testing.T, url string, tr http.RoundTripper, n int) *monitorHandler {
+	t.Helper()
+	h := &monitorHandler{frames: make(chan client.Frame, n)}
+	st, err := client.NewStream(client.StreamConfig{URL: url, Transport: tr}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- st.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return h
+}
+
 // monitorHandler collects what the project's own engine reports.
 type monitorHandler struct {
 	frames chan client.Frame
@@ -195,18 +214,7 @@ func (h *monitorHandler) HandleStatus(s client.Status) {
 func TestMonitorEngineInterop(t *testing.T) {
 	ts := newTestServer(t, Config{Retry: 150 * time.Millisecond})
 	ts.Burst("q", 3)
-	h := &monitorHandler{frames: make(chan client.Frame, 1000)}
-	st, err := client.NewStream(client.StreamConfig{URL: ts.ts.URL + "/api/stream/q?history=3", Transport: ts.tr}, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- st.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	h := runEngine(t, ts.ts.URL+"/api/stream/q?history=3", ts.tr, 1000)
 	var sawRetry bool
 	expect := func(from, n int) {
 		t.Helper()

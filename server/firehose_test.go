@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -34,18 +33,7 @@ func TestFirehoseResumeWithDefaults(t *testing.T) {
 		tr.CloseIdleConnections()
 		hs.Close()
 	})
-	h := &monitorHandler{frames: make(chan client.Frame, 100000)}
-	st, err := client.NewStream(client.StreamConfig{URL: hs.URL + "/api/stream/firehose", Transport: tr}, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- st.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	h := runEngine(t, hs.URL+"/api/stream/firehose", tr, 100000)
 	var last uint64
 	read := func(until func() bool) {
 		t.Helper()

@@ -178,14 +178,8 @@ func (s *Server) handleMux(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, "too many channels", "at most "+strconv.Itoa(maxMuxChannels)+" on one stream")
 		return
 	}
-	rs, err := hub.ParseResume(r, MaxRingSize)
-	if err != nil {
-		httpjson.Error(w, http.StatusBadRequest, err.Error(), "")
-		return
-	}
-	if r.Method == http.MethodHead {
-		hub.SetHeaders(w, r)
-		w.WriteHeader(http.StatusOK)
+	rs, ok := hub.Prepare(w, r, MaxRingSize)
+	if !ok {
 		return
 	}
 	names := make([]string, len(chs))

@@ -98,14 +98,8 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, st, "injected failure", "fault injected with fail")
 		return
 	}
-	rs, err := hub.ParseResume(r, MaxRingSize)
-	if err != nil {
-		httpjson.Error(w, http.StatusBadRequest, err.Error(), "")
-		return
-	}
-	if r.Method == http.MethodHead {
-		hub.SetHeaders(w, r)
-		w.WriteHeader(http.StatusOK)
+	rs, ok := hub.Prepare(w, r, MaxRingSize)
+	if !ok {
 		return
 	}
 	c := s.hub.Admit(w, r, name, &ch.k)

@@ -24,16 +24,14 @@ type resume struct {
 	valid bool // Raw parsed as a Redis id
 }
 
-// parseResume reads Last-Event-ID (header first, then ?lastEventId=) and
-// ?history=N.
-func parseResume(req *http.Request, maxHistory int) (resume, error) {
-	hr, err := hub.ParseResume(req, maxHistory)
+// resumeOf parses the client's Last-Event-ID as a Redis id.
+func resumeOf(hr hub.Resume) resume {
 	rs := resume{Resume: hr}
 	if rs.Has {
-		id, perr := ParseID(strings.TrimSpace(rs.Raw))
-		rs.id, rs.valid = id, perr == nil
+		id, err := ParseID(strings.TrimSpace(rs.Raw))
+		rs.id, rs.valid = id, err == nil
 	}
-	return rs, err
+	return rs
 }
 
 // handleStream serves GET /api/stream/{channel}.
@@ -54,16 +52,11 @@ func (r *Relay) handleStream(w http.ResponseWriter, req *http.Request) {
 		httpjson.Error(w, http.StatusServiceUnavailable, "channel not available", hint)
 		return
 	}
-	rs, err := parseResume(req, r.cfg.MaxHistory)
-	if err != nil {
-		httpjson.Error(w, http.StatusBadRequest, err.Error(), "")
+	hr, ok := hub.Prepare(w, req, r.cfg.MaxHistory)
+	if !ok {
 		return
 	}
-	if req.Method == http.MethodHead {
-		hub.SetHeaders(w, req)
-		w.WriteHeader(http.StatusOK)
-		return
-	}
+	rs := resumeOf(hr)
 	c := r.hub.Admit(w, req, name, &ch.k)
 	if c == nil {
 		return

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/ssemon/ssemon/server/internal/httpjson"
 )
 
 // MaxIDBytes caps the Last-Event-ID read from a request.
@@ -40,4 +42,21 @@ func ParseResume(r *http.Request, maxHistory int) (Resume, error) {
 		rs.History = min(n, maxHistory)
 	}
 	return rs, nil
+}
+
+// Prepare reads what the client asks for (ParseResume, answering 400 to
+// a bad ?history=) and answers HEAD with the stream's headers; false means
+// the request is answered.
+func Prepare(w http.ResponseWriter, r *http.Request, maxHistory int) (Resume, bool) {
+	rs, err := ParseResume(r, maxHistory)
+	if err != nil {
+		httpjson.Error(w, http.StatusBadRequest, err.Error(), "")
+		return rs, false
+	}
+	if r.Method == http.MethodHead {
+		SetHeaders(w, r)
+		w.WriteHeader(http.StatusOK)
+		return rs, false
+	}
+	return rs, true
 }
