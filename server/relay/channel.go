@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	policy "github.com/ssemon/ssemon/client/backoff"
 	"github.com/ssemon/ssemon/server/internal/hub"
 )
 
@@ -183,23 +184,27 @@ func oversizeEvent(id ID, typ string, size, limit int) Event {
 		`,"message":"entry too large to relay; read it from Redis with XRANGE"}`}
 }
 
-// backoff is a doubling wait with jitter between MinBackoff and
-// MaxBackoff, on the relay's clock.
+// backoff is the relay's wait between attempts to reach Redis: the
+// engine's policy (client/backoff) between MinBackoff and MaxBackoff,
+// doubling with jitter, on the relay's clock.
 type backoff struct {
-	r    *Relay
-	next time.Duration
+	r *Relay
+	n int // consecutive failures
 }
 
-func (r *Relay) newBackoff() *backoff { return &backoff{r: r, next: r.cfg.MinBackoff} }
+func (r *Relay) newBackoff() *backoff { return &backoff{r: r} }
 
-func (b *backoff) reset() { b.next = b.r.cfg.MinBackoff }
+func (b *backoff) reset() { b.n = 0 }
 
-// wait sleeps the next backoff (between half and all of it); false means
-// ctx ended first.
+// next returns the wait after one more failure.
+func (b *backoff) next() time.Duration {
+	b.n++
+	return policy.Policy{Base: b.r.cfg.MinBackoff, Max: b.r.cfg.MaxBackoff}.Delay(b.n, rand.Int64N)
+}
+
+// wait sleeps the next backoff; false means ctx ended first.
 func (b *backoff) wait(ctx context.Context) bool {
-	d := b.next/2 + rand.N(b.next/2+1)
-	b.next = min(b.next*2, b.r.cfg.MaxBackoff)
-	t := b.r.cfg.Clock.NewTimer(d)
+	t := b.r.cfg.Clock.NewTimer(b.next())
 	defer t.Stop()
 	select {
 	case <-t.C():

@@ -138,9 +138,7 @@ func (s *streamState) armRetry() {
 	if s.retry != nil {
 		return
 	}
-	d := s.bo.next
-	s.bo.next = min(s.bo.next*2, s.r.cfg.MaxBackoff)
-	t := s.r.cfg.Clock.NewTimer(d)
+	t := s.r.cfg.Clock.NewTimer(s.bo.next())
 	s.retry, s.retryT = t.C(), t
 }
 
