@@ -611,7 +611,7 @@ func (c *conn) waitUntil(hc *hub.Conn, b []byte, t time.Time) ([]byte, bool, err
 	clk := c.s.cfg.Clock
 	for {
 		now := clk.Now()
-		if !now.Before(t) {
+		if !now.Before(t) && !hc.Ending() {
 			return b, true, nil
 		}
 		wait := t.Sub(now)

@@ -499,6 +499,17 @@ func (c *Conn) End(word string) {
 	})
 }
 
+// Ending reports whether the stream must end (End or Abort was called):
+// a feed stops sending what it has and waits (Wait then returns Ended).
+func (c *Conn) Ending() bool {
+	select {
+	case <-c.end:
+		return true
+	default:
+		return false
+	}
+}
+
 // Hold makes Wait hold the connection (no events, no heartbeats) until
 // release is closed.
 func (c *Conn) Hold(release chan struct{}) {
@@ -532,6 +543,9 @@ func (c *Conn) Wait(b []byte, wake <-chan struct{}, timer <-chan time.Time) ([]b
 	for {
 		if b, w, held := c.waitHold(b); held {
 			return b, w
+		}
+		if c.Ending() {
+			return c.ended(b), Ended // before anything else that is ready
 		}
 		select {
 		case <-wake:
