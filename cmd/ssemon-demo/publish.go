@@ -197,8 +197,10 @@ type resilient struct {
 // lines are read ahead, for the state line on stderr.
 func (r *resilient) publish(ctx context.Context, data []byte, waiting int) (relay.ID, error) {
 	bo := backoff.Policy{Base: 100 * time.Millisecond, Max: 2 * time.Second}
+	// One id per event, kept across retries: a retry after a reply that
+	// was lost finds the event at that id instead of writing it again.
+	id := nextID(r.last, uint64(time.Now().UnixMilli()))
 	for attempt := 0; ; attempt++ {
-		id := nextID(r.last, uint64(time.Now().UnixMilli()))
 		_, err := r.p.Add(ctx, r.channel, relay.Message{Type: r.typ, Data: data}, id)
 		var small *relay.ErrIDTooSmall
 		switch {
@@ -212,6 +214,7 @@ func (r *resilient) publish(ctx context.Context, data []byte, waiting int) (rela
 			return id, nil
 		case errors.As(err, &small):
 			r.last = small.Top // someone else wrote after our last id: go on after theirs
+			id = nextID(r.last, uint64(time.Now().UnixMilli()))
 			continue
 		case errors.Is(err, relay.ErrInvalidEvent) || ctx.Err() != nil:
 			return relay.ID{}, fmt.Errorf("%s: %w", r.where, err)
