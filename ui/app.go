@@ -316,6 +316,7 @@ func (x *App) buildUI() {
 		hintButtons,
 	))
 	x.dash = newDashboard(x.now, x.openDetail, emptyHint)
+	x.dash.onMenu = x.showTileMenu
 	x.dash.groups.keys = x.windowKey
 	x.dash.grid.keys = x.windowKey
 	x.banner.close.keys = x.windowKey

@@ -22,6 +22,8 @@ const allGroups = "All groups"
 type dashboard struct {
 	now    func() time.Time
 	onOpen func(*chanView)
+	// onMenu opens a tile's menu (right click) at a position in tile t.
+	onMenu func(v *chanView, t *Tile, at fyne.Position)
 
 	views map[*client.Channel]*chanView
 	order []*chanView // every channel, in the manager's order
@@ -102,6 +104,10 @@ func (d *dashboard) updateItem(id widget.GridWrapItemID, o fyne.CanvasObject) {
 		if d.onOpen != nil {
 			d.onOpen(v)
 		}
+	}
+	t.OnMenu = nil
+	if d.onMenu != nil {
+		t.OnMenu = func(at fyne.Position) { d.onMenu(v, t, at) }
 	}
 }
 

@@ -356,3 +356,29 @@ func (x *App) openDemoChannel(dc DemoChannel) {
 		}
 	}
 }
+
+// tileMenu is a tile's right-click menu: open the channel, reconnect, and
+// for a demo channel the demo server's faults on that channel.
+func (x *App) tileMenu(v *chanView) *fyne.Menu {
+	ch := v.ch
+	items := []*fyne.MenuItem{
+		fyne.NewMenuItem("Open", func() { x.openDetail(v) }),
+	}
+	if !ch.Offline() {
+		items = append(items, fyne.NewMenuItem("Reconnect", ch.Reconnect))
+	}
+	if dc, ok := x.demoChannel(ch.Config()); ok {
+		items = append(items, fyne.NewMenuItemSeparator())
+		for _, a := range demoActions() {
+			items = append(items, fyne.NewMenuItem(a.label, func() { x.inject(a, dc.Name) }))
+		}
+	}
+	return fyne.NewMenu(ch.Name(), items...)
+}
+
+// showTileMenu pops the tile's menu up at a position in tile t.
+func (x *App) showTileMenu(v *chanView, t *Tile, at fyne.Position) {
+	c := x.win.Canvas()
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(t).Add(at)
+	widget.ShowPopUpMenuAtPosition(x.tileMenu(v), c, pos)
+}

@@ -68,6 +68,9 @@ type Tile struct {
 
 	// OnTapped is called when the tile is tapped or clicked.
 	OnTapped func()
+	// OnMenu is called on a right click (secondary tap) with the
+	// position in the tile, to open the tile's menu; nil: no menu.
+	OnMenu func(at fyne.Position)
 
 	data TileData
 	r    *tileRenderer
@@ -237,6 +240,13 @@ func (t *Tile) Focused() bool { return t.focused }
 func (t *Tile) Tapped(*fyne.PointEvent) {
 	if t.OnTapped != nil {
 		t.OnTapped()
+	}
+}
+
+// TappedSecondary opens the tile's menu: it calls OnMenu.
+func (t *Tile) TappedSecondary(ev *fyne.PointEvent) {
+	if t.OnMenu != nil {
+		t.OnMenu(ev.Position)
 	}
 }
 
