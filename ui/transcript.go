@@ -263,9 +263,9 @@ func (r *transcriptRenderer) refreshTable() {
 		r.table.Objects = objs
 		r.tableRows = rows
 		r.table.Refresh()
-		// Up to the heading and four runs without scrolling.
+		// Up to the heading and two runs without scrolling.
 		rowH := r.table.MinSize().Height / float32(rows)
-		r.tableScroll.SetMinSize(fyne.NewSize(0, rowH*float32(min(rows, 5))))
+		r.tableScroll.SetMinSize(fyne.NewSize(0, rowH*float32(min(rows, 3))))
 	}
 	for c, h := range cols {
 		setText(r.table.Objects[c].(*widget.Label), h)
