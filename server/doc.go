@@ -4,13 +4,15 @@
 // firehose and a flaky channel), with resumable streams, fault injection
 // and a small browser page.
 //
-// The HTTP streaming layer is github.com/r3labs/sse/v2, fenced: this package
-// owns event ids, the bounded replay ring, routing, headers, heartbeats and
-// subscriber isolation. Every connection gets a private r3labs stream fed
-// without blocking from the channel's fan-out; a subscriber that falls
-// behind is caught up from the ring (or told what it lost), and one that
-// stops reading is dropped after the write timeout without delaying anyone
-// else.
+// It serves through the one serving layer of SSE Monitor's servers
+// (server/internal/hub), whose HTTP streaming is github.com/r3labs/sse/v2,
+// fenced. Each channel is one bounded history (at least RingSize events and
+// every event of the last History) that every connection reads from its own
+// cursor at its own pace: publishing appends and wakes the readers and
+// never walks them; a subscriber that falls behind the history is told
+// what it lost, and one that stops reading is dropped after the write
+// timeout without delaying anyone else. GET /api/stream?channels=a,b
+// carries several channels on one connection (see mux.go).
 //
 // Wire format of GET /api/stream/{channel}:
 //
@@ -23,7 +25,7 @@
 //	: heartbeat          a comment every Config.Heartbeat
 //
 // A client resuming with Last-Event-ID (or ?lastEventId=) gets exactly the
-// events it missed; if some already left the ring it first gets
+// events it missed; if some already left the history it first gets
 //
 //	id: <oldest kept - 1>
 //	event: lost

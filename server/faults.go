@@ -368,9 +368,9 @@ const MaxEventBytes = 1 << 20
 // as its own data: line); eventType must be a single line. Errors wrap
 // ErrInvalidEvent, or ErrNoSuchChannel for an unknown channel.
 //
-// With Config.Source the event is appended to the Redis stream channel
-// (created if needed) instead, and the id returned is 0: Redis ids are not
-// numbers (they are sent as the SSE id).
+// With Config.Upstream the event is given to it instead (a Redis relay
+// appends it to the stream channel, created if needed), and the id
+// returned is 0: Redis ids are not numbers (they are sent as the SSE id).
 func (s *Server) Publish(channel, eventType string, data []byte) (uint64, error) {
 	ch := s.byName[channel]
 	if ch == nil && s.cfg.Upstream == nil {

@@ -88,8 +88,9 @@ const usageText = `Usage: ssemon-demo [flags]
 Serves the SSE Monitor demo channels on http://127.0.0.1:8080/ by default
 (or, with --source, the Redis streams matching --streams; "ssemon-demo publish
 --help" tells how jobs publish to them):
-  GET  /                      live page (EventSource per channel)
+  GET  /                      live page (every channel on one EventSource)
   GET  /api/stream/{channel}  the event stream (Last-Event-ID, ?lastEventId=, ?history=N)
+  GET  /api/stream?channels=a,b  several channels on one stream (all when empty)
   GET  /api/channels          channel index (JSON)
   GET  /healthz, /metrics     health (JSON), Prometheus metrics
   POST /admin/fault           fault injection (loopback only, or with the token)

@@ -73,6 +73,7 @@
 // is back every reader continues from the last id it read, so nothing
 // published meanwhile is lost.
 //
-// The package never imports a UI toolkit, nor package server: server
-// builds on it (server.Config.Source).
+// The package never imports a UI toolkit, nor package server; it serves
+// through the same layer as the demo server (server/internal/hub), and
+// ssemon-demo --source wires it as the demo server's server.Upstream.
 package relay
