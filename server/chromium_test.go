@@ -166,7 +166,7 @@ func TestChromiumMultiplexed(t *testing.T) {
 		t.Fatalf("reload: %v", err)
 	}
 	ts.Burst("extra0", 20)
-	st = waitPageAll(t, ctx, "the reloaded page", func(m map[string]pageStats) bool {
+	waitPageAll(t, ctx, "the reloaded page", func(m map[string]pageStats) bool {
 		return m["extra0"].State == "open" && m["extra0"].Events >= 20
 	})
 	ts.Burst("extra0", 5)
