@@ -42,6 +42,8 @@ func liveness(event, beat, now time.Time) string {
 type chanView struct {
 	ch   *client.Channel
 	snap client.Snapshot
+	// hold gives every state a visible moment on the tile.
+	hold stateHold
 	// message is the latest message shown on the tile: the progress
 	// message if the events carry one, else the newest event's data.
 	message string
@@ -115,6 +117,7 @@ func (v *chanView) tileData(now time.Time) TileData {
 	if why := client.FailureText(s.Status); why != "" {
 		d.Message = why // a retrying or failed tile says why in one line
 	}
+	d.State, d.StateText = v.hold.apply(s.History, d.State, d.StateText, now)
 	if d.Name == "" {
 		d.Name = v.ch.Name()
 	}
