@@ -53,3 +53,24 @@ func TestStateHold_EveryStateShowsForASecond(t *testing.T) {
 		t.Fatalf("after the flapping: %v %q, want the present", s, txt)
 	}
 }
+
+func TestTimeline_AStateOfNoDurationIsStillASegment(t *testing.T) {
+	tl := NewTimeline(10 * time.Minute)
+	at := func(s float64) time.Time { return testEpoch.Add(time.Duration(s * float64(time.Second))) }
+	tl.Set([]client.Transition{
+		{At: at(0), State: client.Open},
+		{At: at(30), State: client.Stalled},
+		{At: at(30), State: client.Retrying}, // the same instant
+		{At: at(33), State: client.Open},
+	}, at(60))
+	var states []client.State
+	for _, s := range tl.segments() {
+		states = append(states, s.state)
+		if s.state == client.Stalled && (s.to-s.from)*60 < 0.99 {
+			t.Fatalf("the stall lasts %.2f s on the timeline, want at least 1 s", (s.to-s.from)*60)
+		}
+	}
+	if len(states) != 4 || states[1] != client.Stalled || states[2] != client.Retrying {
+		t.Fatalf("segments %v, want open, stalled, retrying, open", states)
+	}
+}

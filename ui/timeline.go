@@ -78,15 +78,28 @@ func (t *Timeline) segments() []segment {
 		return min(max(f, 0), 1)
 	}
 	var out []segment
+	cursor := start // where the previous segment ended
 	for i, tr := range t.transitions {
 		next := end
 		if i+1 < len(t.transitions) {
 			next = t.transitions[i+1].At
 		}
+		// Every state gets its moment: at least minStateShown, after
+		// the one before it (a stall followed by a retry in the same
+		// millisecond is still a segment). States that began before the
+		// window are clipped as they were.
+		at := tr.At
+		if at.Before(cursor) {
+			at = cursor
+		}
+		if !tr.At.Before(start) && next.Before(at.Add(minStateShown)) {
+			next = at.Add(minStateShown)
+		}
 		if !next.After(start) {
 			continue
 		}
-		from, to := frac(tr.At), frac(next)
+		cursor = next
+		from, to := frac(at), frac(next)
 		if to <= from {
 			continue
 		}
@@ -94,6 +107,10 @@ func (t *Timeline) segments() []segment {
 	}
 	return out
 }
+
+// minSegmentPx is the least width of a segment on screen, so that a
+// one-second state in a ten-minute window is still seen.
+const minSegmentPx = 3
 
 // CreateRenderer is a private method to Fyne which links this widget to its renderer.
 func (t *Timeline) CreateRenderer() fyne.WidgetRenderer {
@@ -134,7 +151,7 @@ func (r *timelineRenderer) Layout(size fyne.Size) {
 		}
 		x0, x1 := s.from*size.Width, s.to*size.Width
 		r.bars[i].Move(fyne.NewPos(x0, 0))
-		r.bars[i].Resize(fyne.NewSize(max(x1-x0, 1), bh))
+		r.bars[i].Resize(fyne.NewSize(max(x1-x0, minSegmentPx), bh))
 	}
 	l := r.left.MinSize()
 	r.left.Move(fyne.NewPos(0, bh))
