@@ -49,13 +49,9 @@ func (s *Stream) frames(ct string, body io.Reader) func(*Frame) error {
 // Closed after a clean end, Failed with the reason otherwise. It reports
 // false when a Reconnect arrived meanwhile: Run then goes on.
 func (s *Stream) finishRequest(out outcome) (error, bool) {
-	s.mu.Lock()
-	if s.reconnectReq {
-		s.mu.Unlock()
+	if !s.stopAccepting() {
 		return nil, false
 	}
-	s.accepting = false
-	s.mu.Unlock()
 	if errors.Is(out.err, ErrStreamEnded) {
 		s.transition(Status{State: Closed, Err: out.err, Detail: "request complete: the response ended (Reconnect sends it again)"})
 		return nil, true

@@ -279,16 +279,25 @@ func (s *Stream) stopped(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// stopAccepting marks the stream as ending (Resume and Reconnect then
+// report false), unless a Reconnect arrived meanwhile: then it reports
+// false and Run goes on.
+func (s *Stream) stopAccepting() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reconnectReq {
+		return false
+	}
+	s.accepting = false
+	return true
+}
+
 // terminate enters a terminal state unless a Reconnect arrived meanwhile
 // (then it reports false and Run goes on).
 func (s *Stream) terminate(out outcome) (error, bool) {
-	s.mu.Lock()
-	if s.reconnectReq {
-		s.mu.Unlock()
+	if !s.stopAccepting() {
 		return nil, false
 	}
-	s.accepting = false
-	s.mu.Unlock()
 	if out.act == actClose {
 		s.transition(Status{State: Closed, HTTPStatus: out.httpStatus, Detail: "closed by server (HTTP 204 No Content)"})
 		return nil, true

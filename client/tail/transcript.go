@@ -166,7 +166,7 @@ func (p *transcriptPrinter) appendEntry(dst []byte, e *record.Entry) []byte {
 			if r.reasoning == 0 {
 				b = p.paint(b, sgrBold, "reasoning: ")
 			}
-			b = p.paint(b, sgrDim, sanitizeText(s[r.reasoning:]))
+			b = p.paint(b, sgrDim, sanitizeLines(s[r.reasoning:]))
 			p.toStderr(b)
 			r.reasoning = len(s)
 			r.reasonOpen = !strings.HasSuffix(s, "\n")
@@ -176,7 +176,7 @@ func (p *transcriptPrinter) appendEntry(dst []byte, e *record.Entry) []byte {
 			piece := s[r.text:]
 			r.text = len(s)
 			r.lastNL = strings.HasSuffix(piece, "\n")
-			dst = append(dst, sanitizeText(piece)...)
+			dst = append(dst, sanitizeLines(piece)...)
 		}
 		return dst
 	case record.KindComment, record.KindRetry:
@@ -217,7 +217,7 @@ func (p *transcriptPrinter) summary(b []byte, ch string, t *transcript.Transcrip
 		}
 		b = p.paint(b, sgrCyan, sanitize(head))
 		b = append(b, '\n')
-		b = append(b, sanitizeText(tc.PrettyArguments())...)
+		b = append(b, sanitizeLines(tc.PrettyArguments())...)
 		b = append(b, '\n')
 	}
 	b = append(b, "usage: "+t.Usage.Line()+"\n"...)
@@ -255,19 +255,6 @@ func (p *transcriptPrinter) paint(dst []byte, sgr, s string) []byte {
 	dst = append(dst, sgr...)
 	dst = append(dst, s...)
 	return append(dst, sgrReset...)
-}
-
-// sanitizeText makes model text safe for a terminal: line breaks stay,
-// other control characters are shown escaped.
-func sanitizeText(s string) string {
-	if !strings.Contains(s, "\n") {
-		return sanitize(s)
-	}
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = sanitize(l)
-	}
-	return strings.Join(lines, "\n")
 }
 
 // isRequest reports whether a target is a request rather than a

@@ -46,10 +46,7 @@ func detect(typ string, v gjson.Result) Kind {
 // openAIChat reads one chat completions chunk; it reports whether the
 // chunk carried output. Only the first choice (index 0) is assembled.
 func (a *Assembler) openAIChat(v gjson.Result) bool {
-	if m := errorMessage(v); m != "" {
-		if a.t.Error == "" {
-			a.t.Error = m
-		}
+	if a.errorChunk(v) {
 		return false
 	}
 	a.setModel(v.Get("model"))
@@ -158,9 +155,7 @@ func (a *Assembler) responses(typ string, v gjson.Result) bool {
 		if why := r.Get("incomplete_details.reason").String(); why != "" {
 			a.t.Finish += " (" + why + ")"
 		}
-		if m := errorMessage(r); m != "" && a.t.Error == "" {
-			a.t.Error = m
-		}
+		a.setError(errorMessage(r))
 		if u := r.Get("usage"); u.IsObject() {
 			a.t.Usage = Usage{
 				Known:           true,
@@ -170,9 +165,7 @@ func (a *Assembler) responses(typ string, v gjson.Result) bool {
 			}
 		}
 	case "error":
-		if m := errorMessage(v); m != "" && a.t.Error == "" {
-			a.t.Error = m
-		}
+		a.setError(errorMessage(v))
 	}
 	return false
 }
@@ -264,9 +257,7 @@ func (a *Assembler) anthropic(typ string, v gjson.Result) bool {
 	case "message_stop":
 		a.t.Done = true
 	case "error":
-		if m := errorMessage(v); m != "" && a.t.Error == "" {
-			a.t.Error = m
-		}
+		a.setError(errorMessage(v))
 	}
 	return false
 }
@@ -274,10 +265,7 @@ func (a *Assembler) anthropic(typ string, v gjson.Result) bool {
 // ollama reads one line of /api/chat or /api/generate; it reports whether
 // the line carried output.
 func (a *Assembler) ollama(v gjson.Result) bool {
-	if m := errorMessage(v); m != "" {
-		if a.t.Error == "" {
-			a.t.Error = m
-		}
+	if a.errorChunk(v) {
 		return false
 	}
 	a.setModel(v.Get("model"))
@@ -319,4 +307,19 @@ func (a *Assembler) ollama(v gjson.Result) bool {
 		}
 	}
 	return out
+}
+
+// setError keeps the first error message reported.
+func (a *Assembler) setError(msg string) {
+	if a.t.Error == "" {
+		a.t.Error = msg
+	}
+}
+
+// errorChunk records the error of a chunk that is an error object, and
+// reports whether it was one.
+func (a *Assembler) errorChunk(v gjson.Result) bool {
+	m := errorMessage(v)
+	a.setError(m)
+	return m != ""
 }

@@ -337,9 +337,7 @@ func (a *Assembler) Fail(at time.Time, status int, msg string) {
 	if status != 0 {
 		msg = strings.TrimSpace("HTTP " + strconv.Itoa(status) + " " + msg)
 	}
-	if a.t.Error == "" && msg != "" {
-		a.t.Error = msg
-	}
+	a.setError(msg)
 	a.end(at)
 }
 
@@ -387,9 +385,7 @@ func (a *Assembler) Event(typ, data string, at time.Time) {
 	if a.t.Kind == Unknown {
 		a.t.Kind = detect(typ, v)
 		if a.t.Kind == Unknown {
-			if m := errorMessage(v); m != "" && a.t.Error == "" {
-				a.t.Error = m
-			}
+			a.setError(errorMessage(v))
 			a.miss()
 			return
 		}
