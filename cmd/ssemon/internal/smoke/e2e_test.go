@@ -54,7 +54,7 @@ func startSession(t *testing.T, bin, display, home string, args ...string) *sess
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	id, err := findWindow(ctx, s.xdotool, display, "SSE Monitor")
+	id, err := findWindowID(ctx, s.xdotool, display, "SSE Monitor")
 	if err != nil {
 		t.Fatalf("no SSE Monitor window (%v); output:\n%s", err, s.out.String())
 	}
@@ -202,4 +202,22 @@ func TestSmokeEndToEnd(t *testing.T) {
 	s2.waitFor("the added channel comes back", func() bool { return strings.Contains(s2.out.String(), "e2e-added") })
 	s2.shot("7-restarted")
 	s2.quit()
+}
+
+// findWindowID waits for a window called name on display and returns its
+// id.
+func findWindowID(ctx context.Context, xdotool, display, name string) (string, error) {
+	for {
+		cmd := exec.CommandContext(ctx, xdotool, "search", "--name", name)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, _ := cmd.Output()
+		if id := strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0]); id != "" {
+			return id, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
