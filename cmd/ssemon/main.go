@@ -35,6 +35,7 @@ func main() {
 		fs.PrintDefaults()
 	}
 	demo := fs.Bool("demo", false, "start the embedded demo server on a free loopback port and subscribe to all its channels")
+	source := fs.String("source", "", "with --demo: serve the demo through the Redis at `redis://HOST:PORT[/DB]`, by an ssemon-demo child process (found next to ssemon, else on PATH; ssemon itself does not link Redis)")
 	workspace := fs.String("workspace", "", "workspace `file` to load and save (default: workspace.json in the user config dir)")
 	open := fs.String("open", "", "open a recording `file` (JSON Lines from ssemon-tail --record) for offline browsing")
 	present := fs.Bool("present", false, "start in presentation mode: full screen, large type, no chrome (F11 toggles)")
@@ -66,6 +67,16 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	demoStarter := demoserver.Embedded(demoserver.EmbeddedConfig(logger.With("component", "demo-server")))
+	if *source != "" {
+		bin, err := demoserver.DemoBinary()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ssemon: --source:", err)
+			os.Exit(1)
+		}
+		demoStarter = demoserver.Process(bin, *source)
+	}
+
 	a := app.NewWithID(ui.AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	w := a.NewWindow(ui.Title)
@@ -73,7 +84,7 @@ func main() {
 	m, err := ui.New(a, w, ui.Options{
 		URLs:         fs.Args(),
 		Demo:         *demo,
-		DemoServer:   demoserver.Embedded(demoserver.EmbeddedConfig(logger.With("component", "demo-server"))),
+		DemoServer:   demoStarter,
 		Workspace:    *workspace,
 		Open:         *open,
 		Present:      *present,
