@@ -136,18 +136,7 @@ func (m *Manager) Add(cfg ChannelConfig) (*Channel, error) {
 	if cfg.Paused {
 		st.Pause()
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.admit(cfg.Name); err != nil {
-		return nil, err
-	}
-	m.list = append(m.list, c)
-	m.byName[cfg.Name] = c
-	m.version++
-	c.lifeMu.Lock()
-	c.start(m.ctx, st)
-	c.lifeMu.Unlock()
-	return c, nil
+	return m.insert(cfg.Name, c, func() { c.start(m.ctx, st) })
 }
 
 // AddOffline adds a channel that never connects, such as one opened from a
@@ -171,16 +160,21 @@ func (m *Manager) AddOffline(cfg ChannelConfig, feed Feed) (*Channel, error) {
 	c := newChannel(raw, eff, m.cfg.Clock)
 	c.offline = true
 	c.hist = ring.New[Transition](HistorySize)
+	return m.insert(cfg.Name, c, func() { c.startOffline(m.ctx, feed) })
+}
+
+// insert adds c under name, if the manager admits it, and starts it.
+func (m *Manager) insert(name string, c *Channel, start func()) (*Channel, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.admit(cfg.Name); err != nil {
+	if err := m.admit(name); err != nil {
 		return nil, err
 	}
 	m.list = append(m.list, c)
-	m.byName[cfg.Name] = c
+	m.byName[name] = c
 	m.version++
 	c.lifeMu.Lock()
-	c.startOffline(m.ctx, feed)
+	start()
 	c.lifeMu.Unlock()
 	return c, nil
 }
