@@ -33,13 +33,17 @@ func TestDoctorBehindNginx(t *testing.T) {
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
 	t.Cleanup(func() { _ = s.Close() }) // runs first: ends streams so hs.Close does not wait
-	examine := func(t *testing.T, url string) *doctor.Report {
+	// watch is how long the doctor watches: a buffering nginx flushes its
+	// buffer only when it fills (about every 1.6 s with these streams), so
+	// a held stream is watched long enough for several flushes — one flush
+	// alone looks like headers held until the first event, not bursts.
+	examine := func(t *testing.T, url string, watch time.Duration) *doctor.Report {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		rep, err := doctor.Run(ctx, doctor.Config{
 			Stream: client.StreamConfig{URL: url},
-			Watch:  2 * time.Second, Concurrent: 3, Abandon: 5,
+			Watch:  watch, Concurrent: 3, Abandon: 5,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -48,7 +52,7 @@ func TestDoctorBehindNginx(t *testing.T) {
 	}
 	t.Run("X-Accel-Buffering: no", func(t *testing.T) {
 		t.Parallel()
-		rep := examine(t, ssetest.StartNginx(t, nginx, []string{hs.Listener.Addr().String()}, "")+"/api/stream/deploy")
+		rep := examine(t, ssetest.StartNginx(t, nginx, []string{hs.Listener.Addr().String()}, "")+"/api/stream/deploy", 2*time.Second)
 		if f, _ := rep.Finding(doctor.CheckBuffering); f.Severity != doctor.OK || rep.Worst() == doctor.Error {
 			t.Fatalf("buffering %s %q (%s); worst %s", f.Severity, f.Summary, f.Evidence, rep.Worst())
 		}
@@ -77,14 +81,14 @@ func TestDoctorBehindNginx(t *testing.T) {
 			}
 		}))
 		t.Cleanup(plain.Close)
-		rep := examine(t, ssetest.StartNginx(t, nginx, []string{plain.Listener.Addr().String()}, "")+"/events")
+		rep := examine(t, ssetest.StartNginx(t, nginx, []string{plain.Listener.Addr().String()}, "")+"/events", 5*time.Second)
 		if f, _ := rep.Finding(doctor.CheckBuffering); f.Severity != doctor.Error {
 			t.Fatalf("buffering %s %q (%s)", f.Severity, f.Summary, f.Evidence)
 		}
 	})
 	t.Run("header ignored", func(t *testing.T) {
 		t.Parallel()
-		rep := examine(t, ssetest.StartNginx(t, nginx, []string{hs.Listener.Addr().String()}, "proxy_ignore_headers X-Accel-Buffering;")+"/api/stream/deploy")
+		rep := examine(t, ssetest.StartNginx(t, nginx, []string{hs.Listener.Addr().String()}, "proxy_ignore_headers X-Accel-Buffering;")+"/api/stream/deploy", 5*time.Second)
 		if f, _ := rep.Finding(doctor.CheckBuffering); f.Severity != doctor.Error {
 			t.Fatalf("buffering %s %q (%s)", f.Severity, f.Summary, f.Evidence)
 		}
