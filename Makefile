@@ -74,9 +74,9 @@ deps-test:
 build: deps-build binaries
 
 binaries:
-	$(GO) build -o $(BIN)/ssemon ./cmd/ssemon
-	$(GO) build -o $(BIN)/ssemon-demo ./cmd/ssemon-demo
-	$(GO) build -o $(BIN)/ssemon-tail ./cmd/ssemon-tail
+	$(GO) build -buildvcs=auto -o $(BIN)/ssemon ./cmd/ssemon
+	$(GO) build -buildvcs=auto -o $(BIN)/ssemon-demo ./cmd/ssemon-demo
+	$(GO) build -buildvcs=auto -o $(BIN)/ssemon-tail ./cmd/ssemon-tail
 
 # With no display (a headless Linux box), run on a virtual X server.
 deps-run:
@@ -165,8 +165,8 @@ clean:
 # sampled every 10 s. Everything on 127.0.0.1. Results: $(BIN)/chaos.md.
 CHAOS_FLAGS ?= -duration 30m -channels 100 -sample 10s
 chaos:
-	$(GO) build -o $(BIN)/ssemon-demo ./cmd/ssemon-demo
-	$(GO) build -o $(BIN)/ssemon-chaos ./cmd/ssemon-chaos
+	$(GO) build -buildvcs=auto -o $(BIN)/ssemon-demo ./cmd/ssemon-demo
+	$(GO) build -buildvcs=auto -o $(BIN)/ssemon-chaos ./cmd/ssemon-chaos
 	set -o pipefail; ./$(BIN)/ssemon-chaos -demo $(BIN)/ssemon-demo $(CHAOS_FLAGS) | tee $(BIN)/chaos.md
 
 # govulncheck at a pinned version. It needs the vulnerability database
