@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -212,6 +213,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("--log-format: want text or json, got %q", *logFormat)
 	}
 	if *replayFile != "" {
+		if s := *speed; math.IsNaN(s) || s < replay.MinSpeed || s > replay.MaxSpeed {
+			return usagef("--speed %g: want %g to %g (1 = the recorded pace)", s, replay.MinSpeed, float64(replay.MaxSpeed))
+		}
 		return runReplay(ctx, fs, *listen, replay.Config{
 			File: *replayFile, Speed: *speed, Loop: *loop, Drops: *drops,
 			Heartbeat: cfg.Heartbeat, MaxSubscribers: cfg.MaxSubscribers,
