@@ -4,36 +4,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssemon/ssemon/client/internal/words"
 )
 
-// FormatDuration renders a timing for people: "850µs", "42ms", "1.25s",
-// "2m05s"; "–" for zero (not reached).
+// FormatDuration renders a timing for people, as every duration of the
+// product is rendered (client.FormatDuration: "850 ms", "1.3 s",
+// "2 min 5 s"); "–" for zero (not reached).
 func FormatDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "–"
-	case d < time.Millisecond:
-		return strconv.FormatInt(d.Microseconds(), 10) + "µs"
-	case d < 10*time.Second:
-		if d < 100*time.Millisecond && d%time.Millisecond != 0 {
-			return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + "ms"
-		}
-		if d < time.Second {
-			return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
-		}
-		return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s"
-	case d < time.Minute:
-		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
 	}
-	d = d.Round(time.Second)
-	return strconv.Itoa(int(d/time.Minute)) + "m" + pad2(int(d%time.Minute/time.Second)) + "s"
-}
-
-func pad2(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
+	return words.Duration(d)
 }
 
 // RateText renders the output rate: "48.2 tok/s", "12.0 chunks/s", "–".
@@ -49,7 +31,7 @@ func (n Numbers) RateText() string {
 }
 
 // Line renders the numbers on one line:
-// "TTFB 5ms · TTFT 25ms · 150.0 tok/s · gap p50 10ms p99 20ms · longest stall 20ms · total 125ms".
+// "TTFB 5 ms · TTFT 25 ms · 150.0 tok/s · gap p50 10 ms p99 20 ms · longest stall 20 ms · total 125 ms".
 func (n Numbers) Line() string {
 	return "TTFB " + FormatDuration(n.TTFB) +
 		" · TTFT " + FormatDuration(n.TTFT) +
