@@ -107,6 +107,10 @@ Model streams:
                                other streams print as usual
       --format F               framing of the response: auto (by
                                Content-Type, default), sse or ndjson
+      --mode M                 request: the response's end ends the
+                               stream; subscribe: sent again after it
+                               ends (default: request for a method
+                               other than GET, as in the window)
 
   -h, --help                   this help
       --version                print the version

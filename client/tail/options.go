@@ -70,12 +70,14 @@ type Target struct {
 	// channel's format): see client.StreamConfig.
 	Format client.Format
 	// Once makes the stream a request: its response ending ends it (a
-	// workspace channel's mode; with --transcript, any method but GET).
+	// workspace channel's mode, --mode, or by default any method but GET).
 	// See client.StreamConfig.
 	Once bool
 	// Alerts are the channel's own alert rules (workspace), evaluated
 	// besides Options.Alerts.
 	Alerts []string
+
+	fromWorkspace bool // Once is the workspace channel's mode
 }
 
 // Options is a parsed command line.
@@ -546,6 +548,7 @@ func workspaceTargets(path string, base Target, lookupEnv func(string) (string, 
 		t.Alerts = c.Alerts
 		t.Format = c.Format
 		t.Once = c.IsRequest()
+		t.fromWorkspace = true
 		out = append(out, t)
 	}
 	return out, nil

@@ -391,7 +391,7 @@ func TestHelpAndVersion(t *testing.T) {
 // the response's status line and headers, and how the attempt ended.
 func TestRunVerbose(t *testing.T) {
 	hs := sseServer(t, streamBody) // then 204
-	r := start(t, []string{"-v", "-X", "POST", "-d", "{}", "-H", "Authorization: Bearer s3cret",
+	r := start(t, []string{"-v", "--mode", "subscribe", "-X", "POST", "-d", "{}", "-H", "Authorization: Bearer s3cret",
 		"--last-event-id", "9", hs.URL + "/api/stream/deploy?api_key=k3y"}, Env{})
 	r.stdout.waitFor(t, "retrying")
 	r.fake.BlockUntil(1) // the retry timer

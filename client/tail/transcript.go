@@ -11,13 +11,20 @@ import (
 	"github.com/ssemon/ssemon/client/transcript"
 )
 
-// ModelOptions are the model-stream flags: --transcript and --format.
+// ModelOptions are the model-stream flags: --transcript, --format and
+// --mode.
 type ModelOptions struct {
 	// Transcript prints the assembled answer of model streams instead of
 	// their events (--transcript).
 	Transcript bool
 	// Format is the framing of the response body (--format auto|sse|ndjson).
 	Format client.Format
+	// Mode says whether the command line's targets are requests (their
+	// response ending ends them) or subscriptions (sent again after it
+	// ends): --mode request|subscribe. Empty, the default, is the window's
+	// rule (client.ChannelConfig.IsRequest): a method other than GET is a
+	// request, so a model API's POST is not sent again.
+	Mode string
 
 	format string
 }
@@ -25,6 +32,7 @@ type ModelOptions struct {
 func (m *ModelOptions) register(f *flagSet) {
 	f.Bool(&m.Transcript, "transcript")
 	f.String(&m.format, "format")
+	f.String(&m.Mode, "mode")
 }
 
 // validate checks the flags against the rest of the command line.
@@ -39,9 +47,15 @@ func (m *ModelOptions) validate(o *Options) error {
 			o.Targets[i].Format = f // the flag wins over a workspace's format
 		}
 	}
+	switch m.Mode {
+	case client.ModeAuto, client.ModeRequest, client.ModeSubscribe:
+	default:
+		return usagef("--mode must be request or subscribe, not %q", m.Mode)
+	}
 	for i := range o.Targets {
-		if m.Transcript && isRequest(o.Targets[i]) {
-			o.Targets[i].Once = true // a model request is not sent again
+		if m.Mode != client.ModeAuto || !o.Targets[i].fromWorkspace {
+			cfg := client.ChannelConfig{Method: o.Targets[i].Method, Mode: m.Mode}
+			o.Targets[i].Once = cfg.IsRequest() // a request is not sent again
 		}
 	}
 	if m.Transcript && o.JSON {
@@ -255,12 +269,4 @@ func (p *transcriptPrinter) paint(dst []byte, sgr, s string) []byte {
 	dst = append(dst, sgr...)
 	dst = append(dst, s...)
 	return append(dst, sgrReset...)
-}
-
-// isRequest reports whether a target is a request rather than a
-// subscription: a method other than GET (a model API's POST), as for the
-// window's channels (client.ChannelConfig.IsRequest).
-func isRequest(t Target) bool {
-	cfg := client.ChannelConfig{Method: t.Method}
-	return cfg.IsRequest()
 }

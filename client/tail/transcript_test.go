@@ -71,3 +71,33 @@ func TestModelOptions(t *testing.T) {
 		t.Errorf("%+v %v", o, err)
 	}
 }
+
+// A method other than GET is a request, as in the window: its response's
+// end ends it, unless --mode says otherwise.
+func TestModeOfCommandLineTargets(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		once bool
+	}{
+		{"GET subscribes", nil, false},
+		{"POST is a request", []string{"-d", "{}"}, true},
+		{"POST with --transcript", []string{"-d", "{}", "--transcript"}, true},
+		{"POST subscribed", []string{"-d", "{}", "--mode", "subscribe"}, false},
+		{"GET as a request", []string{"--mode", "request"}, true},
+		{"explicit method", []string{"-X", "PUT"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := Parse(append(tc.args, "http://127.0.0.1:1/x"), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := o.Targets[0].Once; got != tc.once {
+				t.Errorf("Once = %v, want %v", got, tc.once)
+			}
+		})
+	}
+	if _, err := Parse([]string{"--mode", "often", "http://127.0.0.1:1/x"}, nil, nil); err == nil || !strings.Contains(err.Error(), "--mode must be request or subscribe") {
+		t.Errorf("--mode often: %v", err)
+	}
+}
