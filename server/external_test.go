@@ -1,12 +1,16 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -124,7 +128,11 @@ func TestBehindNginx(t *testing.T) {
 		t.Logf("publish → client through nginx: min %v median %v max %v", lat[0], lat[5], lat[9])
 	})
 	t.Run("control: header ignored, nginx buffers", func(t *testing.T) {
-		base := ssetest.StartNginx(t, nginx, []string{ts.ts.Listener.Addr().String()}, "proxy_ignore_headers X-Accel-Buffering;")
+		// nginx reaches the server through a tap that sees what the server
+		// wrote, so that the check waits for the events to be in nginx's
+		// hands rather than for a time.
+		tap := startTap(t, ts.ts.Listener.Addr().String())
+		base := ssetest.StartNginx(t, nginx, []string{tap.addr}, "proxy_ignore_headers X-Accel-Buffering;")
 		ch := ts.byName["r"]
 		_, _, _, before := ch.state()
 		frames := make(chan *sseConn, 1)
@@ -141,6 +149,7 @@ func TestBehindNginx(t *testing.T) {
 		for range 5 {
 			ts.Burst("r", 1)
 		}
+		waitFor(t, "the server wrote the 5 events to nginx", func() bool { return tap.count("event: burst\n") == 5 })
 		select {
 		case c := <-frames:
 			select {
@@ -173,6 +182,88 @@ func TestBehindNginx(t *testing.T) {
 			t.Fatalf("%d buffered events released, want 5", n)
 		}
 	})
+}
+
+// tap is a TCP relay to an upstream that keeps what the upstream sent.
+type tap struct {
+	addr string
+	mu   sync.Mutex
+	got  []byte
+}
+
+// startTap relays every connection made to the returned tap's addr to
+// upstream until the test ends; either side's end closes both.
+func startTap(t *testing.T, upstream string) *tap {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := &tap{addr: ln.Addr().String()}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var open []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			down, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", upstream)
+			if err != nil {
+				down.Close()
+				continue
+			}
+			mu.Lock()
+			open = append(open, down, up)
+			mu.Unlock()
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, _ = io.Copy(up, down)
+				up.Close()
+				down.Close()
+			}()
+			go func() {
+				defer wg.Done()
+				_, _ = io.Copy(tapWriter{tp, down}, up)
+				up.Close()
+				down.Close()
+			}()
+		}
+	}()
+	return tp
+}
+
+// count returns how many times s occurs in what the upstream sent.
+func (tp *tap) count(s string) int {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return bytes.Count(tp.got, []byte(s))
+}
+
+// tapWriter keeps what it passes on to w.
+type tapWriter struct {
+	tp *tap
+	w  io.Writer
+}
+
+func (tw tapWriter) Write(p []byte) (int, error) {
+	tw.tp.mu.Lock()
+	tw.tp.got = append(tw.tp.got, p...)
+	tw.tp.mu.Unlock()
+	return tw.w.Write(p)
 }
 
 // runEngine runs the project's own engine on url until the test ends and

@@ -104,6 +104,30 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// tickUntilFrame moves the fake clock by d until c receives a frame and
+// returns it. A connection waits for heartbeats only once it has written
+// what it had (the retry frame, events): a tick that comes before is not
+// its own, so the clock moves again, one interval at a time, until the
+// connection has taken one.
+func (ts *testServer) tickUntilFrame(t *testing.T, c *sseConn, d time.Duration) ssetest.Frame {
+	t.Helper()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		ts.clk.Advance(d)
+		select {
+		case f, ok := <-c.Frames:
+			if !ok {
+				t.Fatal("stream ended")
+			}
+			return f
+		case <-time.After(20 * time.Millisecond): // not taken yet: tick again
+		case <-deadline.C:
+			t.Fatalf("no frame within %v of ticks", wait)
+		}
+	}
+}
+
 func isCleanEnd(err error) bool { return errors.Is(err, io.EOF) }
 
 // stuckClient sends a stream request and never reads the response, with a

@@ -184,7 +184,9 @@ func TestModelFaults(t *testing.T) {
 }
 
 func TestModelDropAndStall(t *testing.T) {
-	ts := newTestServer(t, Config{Models: ModelsConfig{TokenRate: 10}}) // fake clock: one token per 100 ms of it
+	// Fake clock: one token per 100 ms of it. No heartbeats: the answer's
+	// token timer is then the clock's only waiter, which the test counts.
+	ts := newTestServer(t, Config{Heartbeat: -1, Models: ModelsConfig{TokenRate: 10}})
 	resp := ts.postModel(t, "/v1/messages", modelCases()[1].body, nil)
 	r := bufio.NewReader(resp.Body)
 	if line, err := r.ReadString('\n'); err != nil || line != "event: message_start\n" {

@@ -98,10 +98,9 @@ func TestIDsMonotonicAndDataShape(t *testing.T) {
 func TestHeartbeat(t *testing.T) {
 	ts := newTestServer(t, Config{Heartbeat: 5 * time.Second})
 	c := ts.dial(t, "/api/stream/q", nil)
-	c.Next(t) // retry: the subscriber is registered
-	ts.clk.BlockUntil(1)
-	ts.clk.Advance(5 * time.Second)
-	f := c.Next(t)
+	c.Next(t)            // retry: the subscriber is registered
+	ts.clk.BlockUntil(1) // the heartbeat ticker
+	f := ts.tickUntilFrame(t, c, 5*time.Second)
 	if len(f.Comments) != 1 || f.Comments[0] != "heartbeat" || f.HasData {
 		t.Fatalf("frame %+v, want a heartbeat comment", f)
 	}
