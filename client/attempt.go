@@ -82,7 +82,7 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 	if s.idNote != "" {
 		detail += " · " + s.idNote
 	}
-	s.transition(Status{State: Open, Attempt: n, HTTPStatus: resp.StatusCode, Detail: detail})
+	s.transition(Status{State: Open, Attempt: n, HTTPStatus: resp.StatusCode, Detail: detail, LastEventID: req.Header.Get("Last-Event-ID")})
 	body := &activityReader{r: x.body(resp.Body), s: s, last: &last, at: opened}
 	next := s.frames(resp.Header.Get("Content-Type"), body)
 	gotEvent := false

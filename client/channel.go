@@ -53,6 +53,9 @@ type Stats struct {
 	Gaps, Missed uint64
 	// Duplicates counts events whose numeric id did not advance.
 	Duplicates uint64
+	// InvalidIDs counts events that set an id unusable for resuming
+	// (Record.InvalidID).
+	InvalidIDs uint64
 	// Started is when the counters started.
 	Started time.Time
 }
@@ -398,9 +401,13 @@ func (c *Channel) onEvent(f *Frame, at time.Time) {
 	ev := &f.Event
 	c.stats.Events++
 	c.stats.LastEventAt = at
+	r := Record{At: at, Kind: RecordEvent, ID: ev.ID, Type: ev.Type, Data: ev.Data, Size: f.Size}
+	if ev.ID != c.stats.LastEventID && IDProblem(ev.ID) != "" {
+		r.InvalidID = true
+		c.stats.InvalidIDs++
+	}
 	c.stats.LastEventID = ev.ID
 	c.rate.add(at.Unix())
-	r := Record{At: at, Kind: RecordEvent, ID: ev.ID, Type: ev.Type, Data: ev.Data, Size: f.Size}
 	r.Finding = c.seq.Next(ev.ID, ev.Type, ev.Data)
 	switch r.Finding.Kind {
 	case FindingGap, FindingLost:
@@ -488,7 +495,7 @@ func (c *Channel) HandleStatus(s Status) {
 	case Connecting, Idle:
 		return // not worth a log line each
 	}
-	c.push(Record{At: s.Since, Kind: RecordState, Type: s.State.String(), Data: s.Detail})
+	c.push(Record{At: s.Since, Kind: RecordState, Type: s.State.String(), Data: s.Detail, ID: s.LastEventID})
 }
 
 // advance moves an offline channel's time to at (never back); its counters

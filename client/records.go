@@ -47,7 +47,8 @@ type Record struct {
 	At time.Time
 	// Kind tells what the record holds.
 	Kind RecordKind
-	// ID is the event's last event ID (events only).
+	// ID is the event's last event ID (events); for the state "open", the
+	// Last-Event-ID the connection sent ("" for none).
 	ID string
 	// Type is the event type, or the state name for RecordState.
 	Type string
@@ -62,6 +63,9 @@ type Record struct {
 	// not above the previous one (a replay after reconnect, or an id going
 	// backwards).
 	Duplicate bool
+	// InvalidID marks an event whose id field set an id that cannot serve
+	// to resume (IDProblem says why).
+	InvalidID bool
 	// Finding is what the channel's Sequencer found about the event's id
 	// (events only): gap, duplicate, backwards, restart, lost, reset.
 	Finding Finding

@@ -79,6 +79,9 @@ type Status struct {
 	Retry time.Duration
 	// Detail is a one-line human description of the transition.
 	Detail string
+	// LastEventID is the Last-Event-ID header the connection sent (Open
+	// only; "" when it sent none): where a reconnect resumed from.
+	LastEventID string
 }
 
 // Transition is one entry of a stream's state history.

@@ -120,6 +120,9 @@ func TestStreamReconnectsAfterCleanEndWithLastEventID(t *testing.T) {
 	if got := reqs[0].Header.Get("Last-Event-ID"); got != "" {
 		t.Errorf("first request sent Last-Event-ID %q", got)
 	}
+	if st := run.rec.waitState(t, Open, 2); st.LastEventID != "42" {
+		t.Errorf("reconnect's Open status LastEventID = %q, want 42", st.LastEventID)
+	}
 	evs := run.rec.waitEvents(t, 4)
 	var data []string
 	for _, e := range evs {

@@ -621,23 +621,6 @@ func checkStreamEnd(o *observation) Finding {
 		Fix: "clients reconnect after retry: and resume with Last-Event-ID; make sure the server means to close."}
 }
 
-// badID says why an id is not usable, or "".
-func badID(id string) string {
-	switch id {
-	case "NaN", "undefined", "null", "[object Object]", "Infinity", "-Infinity":
-		return "looks like a JavaScript bug"
-	}
-	if strings.ContainsRune(id, '\uFFFD') {
-		return "is not valid UTF-8"
-	}
-	for _, r := range id {
-		if r < 0x20 || r == 0x7f {
-			return "contains a control character (it cannot be sent back as a header)"
-		}
-	}
-	return ""
-}
-
 func isUint(s string) (uint64, bool) {
 	if s == "" || (len(s) > 1 && s[0] == '0') {
 		return 0, false
@@ -669,7 +652,7 @@ func checkIDs(o *observation) Finding {
 		if !e.HasID {
 			continue
 		}
-		if why := badID(e.ID); why != "" {
+		if why := client.IDProblem(e.ID); why != "" {
 			bad = append(bad, fmt.Sprintf("%q %s", e.ID, why))
 			if len(bad) == MaxSamples {
 				break
