@@ -94,8 +94,12 @@ func formatDelta(d time.Duration) string {
 		return "+" + strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
 	case d < time.Minute:
 		return "+" + strconv.FormatInt(int64(d/time.Second), 10) + " s"
+	case d < time.Hour:
+		// Whole units keep the log's delta column narrow; the time
+		// column has the rest.
+		return "+" + strconv.FormatInt(int64(d/time.Minute), 10) + " min"
 	default:
-		return "+" + client.FormatCountdown(d)
+		return "+" + strconv.FormatInt(int64(d/time.Hour), 10) + " h"
 	}
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"image/color"
-	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,9 +14,12 @@ import (
 
 // LogRow is one line of a channel's event log: arrival time, time since the
 // previous record, event id, type (or the kind of a non-event record), a
-// gap/duplicate marker and a one-line preview: a JSON event's message, else
-// a summary of its fields, else the text (the inspector shows the data as
-// it came). All rows have the same height, as widget.List wants.
+// marker (the event's finding: gap, lost, reset, restart, dup, backwards;
+// a bad id) and a one-line preview: a JSON event's message, else a summary
+// of its fields, else the text (the inspector shows the data as it came).
+// A connection that opened is a divider: a line across the top of its row,
+// which says the Last-Event-ID the connection resumed from. All rows have
+// the same height, as widget.List wants.
 type LogRow struct {
 	widget.BaseWidget
 
@@ -27,6 +29,8 @@ type LogRow struct {
 	local *time.Location
 
 	at, dt, id, typ, mark, preview *canvas.Text
+	// divider is the line above an opened connection's row.
+	divider *canvas.Rectangle
 }
 
 // NewLogRow returns an empty row. Times are shown in loc (nil: time.Local).
@@ -48,6 +52,8 @@ func NewLogRow(loc *time.Location) *LogRow {
 	r.mark = canvas.NewText("", color.Black)
 	r.mark.TextStyle = fyne.TextStyle{Bold: true}
 	r.preview = canvas.NewText("", color.Black)
+	r.divider = canvas.NewRectangle(color.Transparent)
+	r.divider.Hide()
 	return r
 }
 
@@ -68,9 +74,9 @@ func (r *LogRow) Record() client.Record { return r.rec }
 var logColumnSamples = [...]string{
 	"00:00:00.000",  // time, monospace
 	"+999 ms",       // delta, monospace
-	"000000",        // id
+	"0000000",       // id
 	"status_update", // type
-	"gap 999",       // marker
+	"backwards",     // marker
 }
 
 // columnWidths measures the fixed columns at text size ts.
@@ -83,10 +89,15 @@ func columnWidths(ts float32) [len(logColumnSamples)]float32 {
 	return w
 }
 
+// columnGap is the space between two columns at text size ts: wide
+// enough that a right-aligned delta and the id after it do not read as
+// one ("+996 ms 64").
+func columnGap(ts, pad float32) float32 { return max(2*pad, 0.75*ts) }
+
 // CreateRenderer is a private method to Fyne which links this widget to its renderer.
 func (r *LogRow) CreateRenderer() fyne.WidgetRenderer {
 	r.ExtendBaseWidget(r)
-	lr := &logRowRenderer{r: r, objects: []fyne.CanvasObject{r.at, r.dt, r.id, r.typ, r.mark, r.preview}}
+	lr := &logRowRenderer{r: r, objects: []fyne.CanvasObject{r.divider, r.at, r.dt, r.id, r.typ, r.mark, r.preview}}
 	lr.Refresh()
 	return lr
 }
@@ -103,9 +114,9 @@ type logRowRenderer struct {
 func (lr *logRowRenderer) MinSize() fyne.Size {
 	th := lr.r.Theme()
 	size, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNamePadding)
-	w := float32(0)
+	w := pad
 	for _, c := range columnWidths(size) {
-		w += c + pad
+		w += c + columnGap(size, pad)
 	}
 	h := fyne.MeasureText("Ag", size, fyne.TextStyle{}).Height
 	return fyne.NewSize(w+10*size, h+pad)
@@ -114,7 +125,7 @@ func (lr *logRowRenderer) MinSize() fyne.Size {
 func (lr *logRowRenderer) Layout(size fyne.Size) {
 	th := lr.r.Theme()
 	ts, pad := th.Size(theme.SizeNameText), th.Size(theme.SizeNamePadding)
-	x := pad
+	x, gap := pad, columnGap(ts, pad)
 	cols := []*canvas.Text{lr.r.at, lr.r.dt, lr.r.id, lr.r.typ, lr.r.mark}
 	if lr.ts != ts {
 		lr.ts, lr.cols = ts, columnWidths(ts)
@@ -125,8 +136,10 @@ func (lr *logRowRenderer) Layout(size fyne.Size) {
 		h := c.MinSize().Height
 		c.Move(fyne.NewPos(x, (size.Height-h)/2))
 		c.Resize(fyne.NewSize(w, h))
-		x += w + pad
+		x += w + gap
 	}
+	lr.r.divider.Move(fyne.NewPos(0, 0))
+	lr.r.divider.Resize(fyne.NewSize(size.Width, dividerHeight))
 	w := max(size.Width-x-pad, 0)
 	lr.widths[len(cols)] = w
 	h := lr.r.preview.MinSize().Height
@@ -138,12 +151,19 @@ func (lr *logRowRenderer) Layout(size fyne.Size) {
 // fit cuts the variable texts to their columns.
 func (lr *logRowRenderer) fit() {
 	r := lr.r
-	r.id.Text = fitText(r.rec.ID, lr.widths[2], r.id.TextSize, r.id.TextStyle)
-	r.typ.Text = fitText(recordType(r.rec), lr.widths[3], r.typ.TextSize, r.typ.TextStyle)
-	data := r.rec.Data
-	if r.rec.Kind == client.RecordEvent {
+	id, data := r.rec.ID, r.rec.Data
+	switch r.rec.Kind {
+	case client.RecordEvent:
 		data = previewOf(data)
+	case client.RecordState:
+		// An open state's id is the Last-Event-ID its connection sent.
+		id = ""
+		if r.rec.ID != "" {
+			data = "Last-Event-ID " + r.rec.ID + " · " + data
+		}
 	}
+	r.id.Text = fitText(id, lr.widths[2], r.id.TextSize, r.id.TextStyle)
+	r.typ.Text = fitText(recordType(r.rec), lr.widths[3], r.typ.TextSize, r.typ.TextStyle)
 	r.preview.Text = fitText(data, lr.widths[5], r.preview.TextSize, r.preview.TextStyle)
 }
 
@@ -161,16 +181,8 @@ func recordType(rec client.Record) string {
 	}
 }
 
-// recordMark is the marker column: gaps before the event, or a duplicate.
-func recordMark(rec client.Record) string {
-	switch {
-	case rec.Gap > 0:
-		return "gap " + strconv.FormatInt(rec.Gap, 10)
-	case rec.Duplicate:
-		return "dup"
-	}
-	return ""
-}
+// dividerHeight is the thickness of the line above an opened connection.
+const dividerHeight = 2
 
 func (lr *logRowRenderer) Refresh() {
 	r := lr.r
@@ -182,11 +194,22 @@ func (lr *logRowRenderer) Refresh() {
 		t.TextSize = ts
 		t.Color = fg
 	}
-	r.at.Color, r.dt.Color, r.id.Color = muted, muted, muted
-	r.mark.Color = theme.ColorForWidget(theme.ColorNameWarning, r)
+	warning := theme.ColorForWidget(theme.ColorNameWarning, r)
+	r.at.Color, r.dt.Color = muted, muted
 	if r.pause {
-		r.dt.Color = r.mark.Color
+		r.dt.Color = warning
 	}
+	mark, tone := recordMark(&r.rec)
+	switch tone {
+	case toneError:
+		r.mark.Color = theme.ColorForWidget(theme.ColorNameError, r)
+	case toneState:
+		r.mark.Color = stateTextColor(r, client.Open)
+	default:
+		r.mark.Color = warning
+	}
+	r.divider.Hidden = r.rec.Kind != client.RecordState || r.rec.Type != client.Open.String()
+	r.divider.FillColor = stateTextColor(r, client.Open)
 	switch r.rec.Kind {
 	case client.RecordComment, client.RecordRetry:
 		r.typ.Color, r.preview.Color = muted, muted
@@ -202,7 +225,7 @@ func (lr *logRowRenderer) Refresh() {
 		r.at.Text = r.rec.At.In(r.local).Format("15:04:05.000")
 	}
 	r.dt.Text = formatDelta(r.delta)
-	r.mark.Text = recordMark(r.rec)
+	r.mark.Text = mark
 	lr.Layout(r.Size())
 	for _, o := range lr.objects {
 		o.Refresh()

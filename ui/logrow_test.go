@@ -27,6 +27,12 @@ func TestLogRow_Markup(t *testing.T) {
 		{"comment", client.Record{Seq: 11, At: at, Kind: client.RecordComment, Data: "heartbeat"}, 15 * time.Second},
 		{"retry", client.Record{Seq: 12, At: at, Kind: client.RecordRetry, Data: "1.5s"}, 0},
 		{"state", client.Record{Seq: 13, At: at, Kind: client.RecordState, Type: "retrying", Data: "connection reset by peer"}, 3 * time.Minute},
+		{"gap_finding", client.Record{Seq: 15, At: at, Kind: client.RecordEvent, ID: "1050", Type: "tick", Data: "50", Gap: 6, Finding: client.Finding{Kind: client.FindingGap, Missed: 6, Prev: "1043", ID: "1050"}}, 996 * time.Millisecond},
+		{"lost", client.Record{Seq: 16, At: at, Kind: client.RecordEvent, ID: "99", Type: "lost", Data: `{"missed":12}`, Gap: 12, Finding: client.Finding{Kind: client.FindingLost, Missed: 12, Prev: "87"}}, 0},
+		{"backwards", client.Record{Seq: 17, At: at, Kind: client.RecordEvent, ID: "3", Type: "tick", Data: "3", Duplicate: true, Finding: client.Finding{Kind: client.FindingBackwards, Prev: "9", ID: "3"}}, 0},
+		{"bad_id", client.Record{Seq: 18, At: at, Kind: client.RecordEvent, ID: "NaN", Type: "tick", Data: "x", InvalidID: true}, 0},
+		{"connected", client.Record{Seq: 19, At: at, Kind: client.RecordState, Type: "open", Data: "HTTP/1.1 200 OK"}, 0},
+		{"reconnected", client.Record{Seq: 20, At: at, Kind: client.RecordState, Type: "open", ID: "1049", Data: "HTTP/1.1 200 OK"}, 2 * time.Minute},
 		{"long", client.Record{Seq: 14, At: at, Kind: client.RecordEvent, ID: "a-very-long-event-identifier", Type: "an-unusually-long-type", Data: "x " + string(make([]byte, 0)) + "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

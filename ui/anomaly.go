@@ -1,0 +1,110 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/ssemon/ssemon/client"
+)
+
+// Anomalies of a channel: what its ids say went wrong (gaps, lost and
+// reset notices, restarts, duplicates, ids going backwards) and ids that
+// cannot serve to resume. Each is marked on its row of the event log, on
+// the detail timeline, and counted by the detail view's anomalies button,
+// which filters the log to them.
+
+// isAnomaly reports whether rec is an anomalous event.
+func isAnomaly(rec *client.Record) bool {
+	return rec.Kind == client.RecordEvent &&
+		(rec.Finding.Kind != client.FindingNone || rec.InvalidID || rec.Gap > 0 || rec.Duplicate)
+}
+
+// markTone is how a row's marker is coloured.
+type markTone uint8
+
+const (
+	toneNone    markTone = iota
+	toneWarning          // gaps, duplicates and the like
+	toneError            // an id that cannot serve to resume
+	toneState            // a connection opened (the state's colour)
+)
+
+// recordMark is the marker column of a log row: the event's finding
+// ("gap 5", "lost 12", "reset", "restart", "dup", "backwards"), "bad id",
+// or for an opened connection that resumed, "resumed".
+func recordMark(rec *client.Record) (string, markTone) {
+	switch rec.Kind {
+	case client.RecordEvent:
+	case client.RecordState:
+		if rec.Type == client.Open.String() && rec.ID != "" {
+			return "resumed", toneState
+		}
+		return "", toneNone
+	default:
+		return "", toneNone
+	}
+	switch rec.Finding.Kind {
+	case client.FindingGap:
+		return "gap " + strconv.FormatInt(rec.Finding.Missed, 10), toneWarning
+	case client.FindingLost:
+		return "lost " + strconv.FormatInt(rec.Finding.Missed, 10), toneWarning
+	case client.FindingReset, client.FindingRestart, client.FindingBackwards:
+		return rec.Finding.Kind.String(), toneWarning
+	case client.FindingDuplicate:
+		return "dup", toneWarning
+	}
+	switch {
+	case rec.InvalidID:
+		return "bad id", toneError
+	case rec.Gap > 0: // a record without a finding (an older recording)
+		return "gap " + strconv.FormatInt(rec.Gap, 10), toneWarning
+	case rec.Duplicate:
+		return "dup", toneWarning
+	}
+	return "", toneNone
+}
+
+// recordAnomalyText says in one line what is anomalous about rec ("" for
+// nothing): the finding's words and, for an unusable id, why.
+func recordAnomalyText(rec *client.Record) string {
+	var parts []string
+	if s := rec.Finding.String(); s != "" {
+		parts = append(parts, s)
+	} else if rec.Gap > 0 {
+		parts = append(parts, "gap: "+strconv.FormatInt(rec.Gap, 10)+plural(uint64(rec.Gap), " event", " events")+" missing")
+	} else if rec.Duplicate {
+		parts = append(parts, "duplicate: id "+rec.ID+" again")
+	}
+	if rec.InvalidID {
+		parts = append(parts, "invalid id "+strconv.Quote(rec.ID)+": "+client.IDProblem(rec.ID))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// anomalyTotal counts a channel's anomalies since its counters started.
+func anomalyTotal(st *client.Stats) uint64 {
+	return st.Gaps + st.Duplicates + st.InvalidIDs
+}
+
+// anomalySummary lists a channel's anomalies by kind, for the detail
+// view: "3 gaps (40 missed) · 2 duplicates · 1 invalid id", or "none".
+func anomalySummary(st *client.Stats) string {
+	var parts []string
+	if st.Gaps > 0 {
+		s := formatCount(st.Gaps) + plural(st.Gaps, " gap", " gaps")
+		if st.Missed > 0 {
+			s += " (" + formatCount(st.Missed) + " missed)"
+		}
+		parts = append(parts, s)
+	}
+	if st.Duplicates > 0 {
+		parts = append(parts, formatCount(st.Duplicates)+plural(st.Duplicates, " duplicate", " duplicates"))
+	}
+	if st.InvalidIDs > 0 {
+		parts = append(parts, formatCount(st.InvalidIDs)+plural(st.InvalidIDs, " invalid id", " invalid ids"))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " · ")
+}
