@@ -70,6 +70,8 @@ type detailView struct {
 	tt *transcriptTab
 	// conn is the Connection tab (connectionpanel.go).
 	conn *connectionPanel
+	// anom is the anomalies counter and navigation (detailanomalies.go).
+	anom anomalyPanel
 
 	content fyne.CanvasObject
 }
@@ -99,6 +101,11 @@ func (d *detailView) build() {
 	d.reason.Truncation = fyne.TextTruncateEllipsis
 	d.reason.Importance = widget.LowImportance
 	d.timeline = NewTimeline(10 * time.Minute)
+	d.timeline.OnMarkTapped = func(m TimelineMark) {
+		if m.Seq != 0 {
+			d.jumpTo(m.Seq)
+		}
+	}
 	d.history = widget.NewLabel("")
 	d.history.Wrapping = fyne.TextWrapWord
 	d.history.Importance = widget.LowImportance
@@ -150,12 +157,13 @@ func (d *detailView) build() {
 	d.list.OnSelected = d.onSelect
 
 	filters := container.NewBorder(nil, nil,
-		container.NewHBox(d.types),
+		container.NewHBox(d.types, d.buildAnomalies()),
 		container.NewHBox(d.holdBtn, container.NewCenter(d.waiting), d.autoCheck, d.count),
 		d.search)
 	logPane := container.NewBorder(filters, nil, nil, nil, d.list)
 
 	d.kindLb = widget.NewLabelWithStyle("Select an event to inspect it", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	d.kindLb.Truncation = fyne.TextTruncateEllipsis
 	d.pretty = widget.NewLabel("")
 	d.pretty.TextStyle = fyne.TextStyle{Monospace: true}
 	d.pretty.Wrapping = fyne.TextWrapBreak
@@ -241,6 +249,11 @@ func (d *detailView) onSelect(id widget.ListItemID) {
 	if isJSON {
 		title += " · JSON"
 	}
+	if a := recordAnomalyText(&r); a != "" {
+		title += " · " + a
+	} else if isOpen(&r) && r.ID != "" {
+		title += " · resumed with Last-Event-ID " + r.ID
+	}
 	d.kindLb.SetText(title)
 	d.pretty.SetText(pretty)
 	d.raw.SetText(rawFrame(comments, r))
@@ -276,10 +289,11 @@ func (d *detailView) toggleHold() {
 
 func (d *detailView) applyFilter() {
 	typ := d.types.Selected
-	if typ == allTypes {
+	anomalies := typ == anomaliesFilter
+	if typ == allTypes || anomalies {
 		typ = ""
 	}
-	d.log.setFilter(d.v.ch, typ, d.search.Text)
+	d.log.setFilter(d.v.ch, typ, d.search.Text, anomalies)
 	d.afterPull(true)
 }
 
@@ -301,8 +315,8 @@ func (d *detailView) afterPull(reset bool) {
 			d.list.UnselectAll()
 		}
 	}
-	if reset || len(d.log.types)+1 != len(d.types.Options) {
-		d.types.SetOptions(append([]string{allTypes}, d.log.types...))
+	if reset || len(d.log.types)+2 != len(d.types.Options) {
+		d.types.SetOptions(append([]string{allTypes, anomaliesFilter}, d.log.types...))
 	}
 	setText(d.count, formatCount(uint64(d.log.Len()))+" shown")
 	d.waiting.SetText("")
@@ -378,6 +392,8 @@ func (d *detailView) refresh(now time.Time, second bool) {
 		end = s.At // a recording's transitions end at its last record
 	}
 	d.timeline.Set(hist, end)
+	d.applyTimelineMarks(hist)
+	d.setAnomalyCount(anomalyTotal(&s.Stats))
 	setText(d.history, historyText(hist, end, 4))
 	setText(d.stats, statsText(s, now))
 	if s.Status.State == client.Paused {
@@ -419,7 +435,7 @@ func statsText(s *client.Snapshot, now time.Time) string {
 	lines := []string{
 		fmt.Sprintf("events %-9s bytes %-10s rate %s (1 min avg %s)", formatCount(st.Events), formatBytes(st.Bytes), formatRate(st.PerSecond), formatRate(st.PerMinute)),
 		fmt.Sprintf("last   %-9s id %-13s retry %s", shortAge(st.LastEventAt, now), oneLine(orDash(st.LastEventID), 12), client.FormatDuration(st.Retry)),
-		fmt.Sprintf("reconnects %-5s stalls %-5s gaps %s (missed %s) dups %s", formatCount(st.Reconnects), formatCount(st.Stalls), formatCount(st.Gaps), formatCount(st.Missed), formatCount(st.Duplicates)),
+		fmt.Sprintf("reconnects %-5s stalls %-5s anomalies: %s", formatCount(st.Reconnects), formatCount(st.Stalls), anomalySummary(st)),
 		fmt.Sprintf("log %s records (%s evicted, %s filtered out)", formatCount(uint64(s.Len)), formatCount(st.Evicted), formatCount(st.Filtered)),
 	}
 	return strings.Join(lines, "\n")

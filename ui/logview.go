@@ -11,6 +11,10 @@ import (
 // MaxLogTypes caps the event types offered by the detail view's type filter.
 const MaxLogTypes = 100
 
+// maxLogMarks caps the anomalies and opened connections a log view keeps
+// for the timeline (the newest are kept).
+const maxLogMarks = 256
+
 // logView is the detail view's window on a channel's log: the records that
 // match the type filter and the search text, in a ring of fixed capacity,
 // copied from the engine's ring on each tick (the strings are shared, not
@@ -19,15 +23,20 @@ type logView struct {
 	recs ring.Ring[client.Record]
 	// next is the Seq to fetch from.
 	next uint64
-	// typ and query are the filters; query is lower-case.
+	// typ and query are the filters; query is lower-case. anomalies
+	// keeps only anomalous events (isAnomaly).
 	typ, query string
+	anomalies  bool
+	// marks are the newest anomalies and opened connections of the
+	// channel's log, filtered or not, oldest first.
+	marks ring.Ring[client.Record]
 	// types lists the event types seen, sorted, at most MaxLogTypes.
 	types []string
 	fetch []client.Record
 }
 
 func newLogView(capacity int) *logView {
-	return &logView{recs: ring.New[client.Record](capacity), next: 1}
+	return &logView{recs: ring.New[client.Record](capacity), marks: ring.New[client.Record](maxLogMarks), next: 1}
 }
 
 // Len returns the number of records shown.
@@ -51,6 +60,9 @@ func (l *logView) index(seq uint64) int {
 // matches reports whether r passes the filters.
 func (l *logView) matches(r *client.Record) bool {
 	if l.typ != "" && (r.Kind != client.RecordEvent || r.Type != l.typ) {
+		return false
+	}
+	if l.anomalies && !isAnomaly(r) {
 		return false
 	}
 	if l.query == "" {
@@ -94,6 +106,9 @@ func (l *logView) push(r client.Record) {
 	if r.Kind == client.RecordEvent {
 		l.noteType(r.Type)
 	}
+	if isAnomaly(&r) || isOpen(&r) {
+		l.marks.PushRef(&r)
+	}
 	if !l.matches(&r) {
 		return
 	}
@@ -130,12 +145,34 @@ func (l *logView) pull(ch *client.Channel) int {
 // current filters.
 func (l *logView) reset(ch *client.Channel) {
 	l.recs.Clear()
+	l.marks.Clear()
 	l.next = 1
 	l.pull(ch)
 }
 
 // setFilter changes the filters and re-reads the log.
-func (l *logView) setFilter(ch *client.Channel, typ, query string) {
-	l.typ, l.query = typ, strings.ToLower(query)
+func (l *logView) setFilter(ch *client.Channel, typ, query string, anomalies bool) {
+	l.typ, l.query, l.anomalies = typ, strings.ToLower(query), anomalies
 	l.reset(ch)
+}
+
+// isOpen reports whether rec is a connection that opened.
+func isOpen(rec *client.Record) bool {
+	return rec.Kind == client.RecordState && rec.Type == client.Open.String()
+}
+
+// nextAnomaly returns the position of the first anomalous record shown
+// after position from (before it when back), or -1. from may be -1 or
+// Len() to start at either end.
+func (l *logView) nextAnomaly(from int, back bool) int {
+	step := 1
+	if back {
+		step = -1
+	}
+	for i := from + step; i >= 0 && i < l.recs.Len(); i += step {
+		if isAnomaly(l.recs.At(i)) {
+			return i
+		}
+	}
+	return -1
 }

@@ -36,15 +36,15 @@ func TestLogView_CapacityFilterAndIncrementalPull(t *testing.T) {
 	if n := l.pull(ch); n != 0 {
 		t.Fatalf("a second pull read %d records, want 0", n)
 	}
-	l.setFilter(ch, "Done", "")
+	l.setFilter(ch, "Done", "", false)
 	if l.Len() != 3 {
 		t.Fatalf("type Done: %d records, want 3", l.Len())
 	}
-	l.setFilter(ch, "", "ITEM g")
+	l.setFilter(ch, "", "ITEM g", false)
 	if l.Len() != 1 || l.At(0).ID != "6" {
 		t.Fatalf("search: %d records", l.Len())
 	}
-	l.setFilter(ch, "", "")
+	l.setFilter(ch, "", "", false)
 	if l.index(12345) != -1 {
 		t.Fatal("index of a missing seq is not -1")
 	}

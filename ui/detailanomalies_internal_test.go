@@ -1,0 +1,153 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/ssemon/ssemon/client"
+)
+
+// troubledChannel adds a recording of a channel that stalled, reconnected
+// resuming from id 5, got id 5 again, missed ids 7 and 8, then got an id
+// that cannot serve to resume; it waits until every record is in.
+func troubledChannel(t *testing.T, x *App) *client.Channel {
+	t.Helper()
+	at := func(ms int) time.Time { return testEpoch.Add(time.Duration(ms) * time.Millisecond) }
+	ev := func(id string) client.Frame {
+		return client.Frame{Kind: client.FrameEvent, Event: client.Event{ID: id, Type: "tick", Data: "n" + id}, Size: 12}
+	}
+	ch, err := x.mgr.AddOffline(client.ChannelConfig{Name: "troubled", URL: "http://127.0.0.1:9/troubled"}, func(_ context.Context, h client.Handler) error {
+		h.HandleStatus(client.Status{State: client.Connecting, Since: at(0)})
+		h.HandleStatus(client.Status{State: client.Open, Since: at(100), Detail: "HTTP/1.1 200 OK"})
+		for i := 1; i <= 5; i++ {
+			h.HandleFrame(ev(strconv.Itoa(i)), at(1000*i))
+		}
+		h.HandleStatus(client.Status{State: client.Stalled, Since: at(50_000), Detail: "no data for 45 s"})
+		h.HandleStatus(client.Status{State: client.Retrying, Since: at(50_001)})
+		h.HandleStatus(client.Status{State: client.Connecting, Since: at(51_000)})
+		h.HandleStatus(client.Status{State: client.Open, Since: at(51_100), Detail: "HTTP/1.1 200 OK", LastEventID: "5"})
+		for i, id := range []string{"5", "6", "9", "NaN"} {
+			h.HandleFrame(ev(id), at(52_000+1000*i))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for ch.Len() < 13 { // 3 states, 9 events, 1 stall (connecting is not logged)
+		select {
+		case <-ch.Changed():
+		case <-deadline:
+			t.Fatalf("the recording has %d records", ch.Len())
+		}
+	}
+	return ch
+}
+
+func TestDetail_AnomaliesCounterFiltersAndJumps(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	ch := troubledChannel(t, x)
+	x.bridge.Tick()
+	x.openDetail(x.dash.views[ch])
+	d := x.detail
+	if got := d.anom.counter.Text; got != "3 anomalies" {
+		t.Fatalf("counter says %q, want 3 anomalies (a duplicate, a gap, an invalid id)", got)
+	}
+	all := d.list.Length()
+
+	// The counter shows only the anomalies and selects the newest.
+	test.Tap(d.anom.counter)
+	if d.types.Selected != anomaliesFilter || d.list.Length() != 3 {
+		t.Fatalf("after tapping the counter: filter %q, %d rows; want the 3 anomalies", d.types.Selected, d.list.Length())
+	}
+	want := []string{"5", "9", "NaN"} // duplicate, gap, invalid id
+	for i, id := range want {
+		if r := d.log.At(i); r.ID != id || !isAnomaly(&r) {
+			t.Errorf("row %d: id %q (anomaly %v), want %q", i, r.ID, isAnomaly(&r), id)
+		}
+	}
+	if d.selRec.ID != "NaN" || d.autoscroll {
+		t.Fatalf("selected %q (autoscroll %v), want the newest anomaly and no autoscroll", d.selRec.ID, d.autoscroll)
+	}
+	if !strings.Contains(d.kindLb.Text, `invalid id "NaN": looks like a JavaScript bug`) {
+		t.Errorf("inspector title %q does not say what is wrong", d.kindLb.Text)
+	}
+
+	// Back to every record, the selection kept: previous/next walk the
+	// anomalies in context, and stop at the oldest.
+	test.Tap(d.anom.counter)
+	if d.types.Selected != allTypes || d.list.Length() != all {
+		t.Fatalf("tapping the counter again: filter %q, %d rows, want all %d", d.types.Selected, d.list.Length(), all)
+	}
+	var walked []string
+	for range 3 {
+		test.Tap(d.anom.prev)
+		walked = append(walked, d.selRec.ID)
+	}
+	test.Tap(d.anom.next)
+	walked = append(walked, d.selRec.ID)
+	if got := strings.Join(walked, ","); got != "9,5,5,9" {
+		t.Errorf("from NaN, previous ×3 and next: %s, want 9,5,5,9", got)
+	}
+	if !strings.Contains(d.kindLb.Text, "gap: 2 events missing (6 → 9)") {
+		t.Errorf("inspector title %q", d.kindLb.Text)
+	}
+	if !strings.Contains(d.stats.Text, "anomalies: 1 gap (2 missed) · 1 duplicate · 1 invalid id") {
+		t.Errorf("stats say %q", d.stats.Text)
+	}
+}
+
+func TestDetail_TimelineShowsAttemptsStallsGapsDuplicates(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	ch := troubledChannel(t, x)
+	x.bridge.Tick()
+	x.openDetail(x.dash.views[ch])
+	d := x.detail
+	tl := d.timeline
+
+	if len(tl.attempts) != 2 || tl.attempts[0].Number != 1 || tl.attempts[1].Number != 2 ||
+		!tl.attempts[1].Start.Equal(testEpoch.Add(51*time.Second)) || !tl.attempts[0].End.Equal(testEpoch.Add(50*time.Second)) {
+		t.Fatalf("attempts = %+v, want #1 0–50 s and #2 from 51 s", tl.attempts)
+	}
+	kinds := map[TimelineMarkKind]TimelineMark{}
+	for _, m := range tl.allMarks() {
+		kinds[m.Kind] = m
+	}
+	for _, k := range []TimelineMarkKind{MarkStall, MarkGap, MarkDuplicate, MarkInvalidID} {
+		if _, ok := kinds[k]; !ok {
+			t.Errorf("no %s mark on the timeline (marks %+v)", k, tl.allMarks())
+		}
+	}
+	// The reconnect is in the log, with the id it resumed from.
+	found := false
+	for i := 0; i < d.log.Len(); i++ {
+		if r := d.log.At(i); isOpen(&r) && r.ID == "5" {
+			if mark, _ := recordMark(&r); mark != "resumed" {
+				t.Errorf("reconnect row marked %q", mark)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the log has no reconnect row carrying Last-Event-ID 5")
+	}
+
+	// Tapping the gap's mark selects its record in the log, even when the
+	// filter hid it.
+	d.types.SetSelected("tick")
+	d.search.SetText("n5")
+	tl.Resize(fyne.NewSize(600, tl.MinSize().Height))
+	gap := kinds[MarkGap]
+	g := tl.geometry()
+	test.TapAt(tl, fyne.NewPos(tl.frac(gap.At)*600, g.markY+2))
+	if d.selRec.ID != "9" || d.types.Selected != allTypes || d.search.Text != "" {
+		t.Fatalf("tapping the gap's mark selected %q (filter %q, search %q)", d.selRec.ID, d.types.Selected, d.search.Text)
+	}
+}
