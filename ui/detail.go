@@ -106,8 +106,8 @@ func (d *detailView) build() {
 			d.jumpTo(m.Seq)
 		}
 	}
-	d.history = widget.NewLabel("")
-	d.history.Wrapping = fyne.TextWrapWord
+	d.history = widget.NewLabel(strings.Repeat("\n", historyLines-1))
+	d.history.Truncation = fyne.TextTruncateEllipsis
 	d.history.Importance = widget.LowImportance
 	d.stats = widget.NewLabel("")
 	d.stats.TextStyle = fyne.TextStyle{Monospace: true}
@@ -394,7 +394,7 @@ func (d *detailView) refresh(now time.Time, second bool) {
 	d.timeline.Set(hist, end)
 	d.applyTimelineMarks(hist)
 	d.setAnomalyCount(anomalyTotal(&s.Stats))
-	setText(d.history, historyText(hist, end, 4))
+	setText(d.history, historyText(hist, end, historyLines))
 	setText(d.stats, statsText(s, now))
 	if s.Status.State == client.Paused {
 		d.pauseBtn.SetText("Resume stream")
@@ -413,18 +413,31 @@ func setText(l *widget.Label, text string) {
 	}
 }
 
-// historyText lists the newest n transitions, newest first.
+// historyLines is how many transitions the detail view lists: always as
+// many lines, so that nothing below moves when a state comes.
+const historyLines = 4
+
+// historyText lists the newest n transitions, newest first, one per line,
+// in exactly n lines.
 func historyText(h []client.Transition, now time.Time, n int) string {
 	var b strings.Builder
+	shown := 0
 	for i := len(h) - 1; i >= 0 && len(h)-i <= n; i-- {
 		t := h[i]
-		if b.Len() > 0 {
+		if shown > 0 {
 			b.WriteByte('\n')
 		}
+		shown++
 		b.WriteString(formatAge(t.At, now) + " · " + t.State.String())
 		if t.Detail != "" {
 			b.WriteString(" — " + oneLine(t.Detail, 90))
 		}
+	}
+	for ; shown < n; shown++ {
+		if shown > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteByte(' ')
 	}
 	return b.String()
 }

@@ -155,6 +155,10 @@ func (lr *logRowRenderer) fit() {
 	switch r.rec.Kind {
 	case client.RecordEvent:
 		data = previewOf(data)
+	case client.RecordRetry:
+		if d, err := time.ParseDuration(data); err == nil {
+			data = client.FormatDuration(d)
+		}
 	case client.RecordState:
 		// An open state's id is the Last-Event-ID its connection sent.
 		id = ""
