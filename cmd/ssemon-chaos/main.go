@@ -9,6 +9,7 @@
 //	ssemon-chaos                                   every scenario, 30-minute soak
 //	ssemon-chaos -run soak -duration 30m -channels 100
 //	ssemon-chaos -run faults,firehose,hostile,pressure
+//	ssemon-chaos -run defaults -faults 100          ssemon-tail's defaults vs the demo's
 package main
 
 import (
@@ -40,7 +41,7 @@ func main() {
 }
 
 // scenarios are the names -run accepts, in running order.
-var scenarios = [...]string{"faults", "firehose", "hostile", "pressure", "soak"}
+var scenarios = [...]string{"faults", "firehose", "defaults", "hostile", "pressure", "soak"}
 
 type options struct {
 	demo     string
@@ -50,6 +51,7 @@ type options struct {
 	channels int
 	ring     int
 	cuts     int
+	faults   int
 	rate     int
 	abandon  int
 	loris    int
@@ -69,6 +71,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.channels, "channels", 100, "soak: channels watched (at most 1000), every scenario kind, flaky included")
 	fs.IntVar(&o.ring, "ring", 1000, "soak: the monitor's log size per channel (small: the logs fill early)")
 	fs.IntVar(&o.cuts, "cuts", 100, "firehose: forced disconnects (at most 10000)")
+	fs.IntVar(&o.faults, "faults", 100, "defaults: faults of each kind — cut, stall, slow drip (at most 10000)")
 	fs.IntVar(&o.rate, "rate", 1000, "firehose: events per second (at most 100000)")
 	fs.IntVar(&o.abandon, "abandon", 10000, "pressure: connections opened and abandoned (at most 100000)")
 	fs.IntVar(&o.loris, "loris", 200, "pressure: slow-loris clients (at most 5000)")
@@ -91,7 +94,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	for _, c := range []struct {
 		name   string
 		v, max int
-	}{{"channels", o.channels, 1000}, {"ring", o.ring, 1_000_000}, {"cuts", o.cuts, 10000}, {"rate", o.rate, 100000},
+	}{{"channels", o.channels, 1000}, {"ring", o.ring, 1_000_000}, {"cuts", o.cuts, 10000}, {"faults", o.faults, 10000}, {"rate", o.rate, 100000},
 		{"abandon", o.abandon, 100000}, {"loris", o.loris, 5000}, {"resumes", o.resumes, 5000}} {
 		if c.v < 1 || c.v > c.max {
 			return o, fmt.Errorf("-%s: %d is not between 1 and %d", c.name, c.v, c.max)
@@ -204,6 +207,25 @@ func runScenario(ctx context.Context, name string, o options, w, stderr io.Write
 		for _, c := range res.Clients {
 			fmt.Fprintf(w, "| %s | 1..%d | %d | %d | %d | %d |\n", c.Client, c.Checked, c.Missing, c.Duplicated, c.LostNotices, c.Opens)
 		}
+		return res.OK(), nil
+	case "defaults":
+		// The demo server with its defaults (history of a minute, retry
+		// 3 s) and ssemon-tail with its own.
+		d, err := startDemo(ctx, o, []chaos.ScenarioSpec{{Channel: "firehose", Scenario: "firehose", Rate: o.rate}}, stderr)
+		if err != nil {
+			return false, err
+		}
+		defer d.Stop()
+		res, err := chaos.RunDefaults(ctx, chaos.DefaultsConfig{Demo: d, Faults: o.faults})
+		if err != nil {
+			return false, err
+		}
+		c := res.Tail
+		fmt.Fprintf(w, "\n## Firehose %d events/s with the defaults: %d cuts (%d connections), %d stalls, %d slow drips, %v\n\n",
+			o.rate, res.Cuts, res.CutConns, res.Stalls, res.Drips, res.Duration.Round(time.Second))
+		fmt.Fprintln(w, "| client | ids checked | missing | duplicated | lost notices | connections |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|")
+		fmt.Fprintf(w, "| %s (defaults) | 1..%d | %d | %d | %d | %d |\n", c.Client, c.Checked, c.Missing, c.Duplicated, c.LostNotices, c.Opens)
 		return res.OK(), nil
 	case "hostile":
 		res, err := chaos.RunHostile(ctx, chaos.HostileConfig{})
