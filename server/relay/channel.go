@@ -51,6 +51,7 @@ type channel struct {
 	k       hub.Counters
 	failing atomic.Bool
 	cache   *hub.Log
+	seen    *idIndex    // the ids read, for exact lost counts
 	ready   atomic.Bool // the reader has found its starting position
 }
 
@@ -64,6 +65,7 @@ func newChannel(r *Relay, name string) *channel {
 			Scenario:    "redis",
 			Path:        "/api/stream/" + url.PathEscape(name),
 		},
+		seen:  newIDIndex(r.cfg.IndexSize),
 		cache: hub.NewLog(hub.LogConfig{Keep: r.cfg.CacheSize, MaxEvents: r.cfg.CacheSize, MaxBytes: r.cfg.CacheBytes, Clock: r.cfg.Clock, Waker: r.hub.Waker()}, hub.Key{}),
 	}
 }
@@ -95,6 +97,7 @@ func (c *channel) cached() (oldest, newest ID, n int) {
 func (c *channel) run(ctx context.Context) {
 	bo := c.r.newBackoff()
 	var keys []hub.Key
+	var ids []ID
 	var frames [][]byte
 	for ctx.Err() == nil {
 		last, _, ready := c.position()
@@ -107,6 +110,7 @@ func (c *channel) run(ctx context.Context) {
 				return
 			}
 			c.ready.Store(true)
+			c.seen.reset(info.lastGenerated)
 			c.cache.Reset(key(info.lastGenerated))
 			continue
 		}
@@ -128,17 +132,19 @@ func (c *channel) run(ctx context.Context) {
 		if len(res) == 0 || len(res[0].Messages) == 0 {
 			continue
 		}
-		keys, frames = keys[:0], frames[:0]
+		keys, ids, frames = keys[:0], ids[:0], frames[:0]
 		for _, m := range res[0].Messages {
 			id, err := ParseID(m.ID)
 			if err != nil || !last.Less(id) {
 				continue // never sent by Redis; kept out of the cache's order
 			}
 			keys = append(keys, key(id))
+			ids = append(ids, id)
 			frames = append(frames, c.encode(id, m.Values))
 			last = id
 		}
 		c.stats.read.Add(uint64(len(keys)))
+		c.seen.add(ids) // before the cache: a subscriber behind it finds them counted
 		c.cache.Append(keys, frames)
 		clear(frames)
 	}

@@ -24,6 +24,7 @@ const (
 	DefaultRetry             = 3 * time.Second
 	DefaultCacheSize         = 1000
 	DefaultCacheBytes        = 16 << 20
+	DefaultIndexSize         = 100_000
 	DefaultMaxHistory        = 1000
 	DefaultBlock             = 5 * time.Second
 	DefaultBatch             = 512
@@ -42,6 +43,8 @@ const (
 const (
 	// MaxCacheSize caps Config.CacheSize.
 	MaxCacheSize = 1_000_000
+	// MaxIndexSize caps Config.IndexSize.
+	MaxIndexSize = 10_000_000
 	// MaxBatch caps Config.Batch.
 	MaxBatch = 10_000
 	// MaxChannelsCap caps Config.MaxChannels (each channel holds one Redis
@@ -91,6 +94,12 @@ type Config struct {
 	// CacheBytes caps the memory of each channel's cache (encoded events).
 	// Default 16 MiB.
 	CacheBytes int64
+
+	// IndexSize is how many ids of the entries read each channel
+	// remembers beyond its cache (16 bytes each), so that a lost notice
+	// for a trimmed range says exactly how many entries are gone when the
+	// client's id is among them. Default 100 000, at most MaxIndexSize.
+	IndexSize int
 
 	// MaxHistory caps ?history=N. Default 1000.
 	MaxHistory int
@@ -258,6 +267,7 @@ func (c Config) withDefaults() (Config, error) {
 	}{
 		{"MaxChannels", &out.MaxChannels, DefaultMaxChannels, MaxChannelsCap},
 		{"CacheSize", &out.CacheSize, DefaultCacheSize, MaxCacheSize},
+		{"IndexSize", &out.IndexSize, DefaultIndexSize, MaxIndexSize},
 		{"MaxHistory", &out.MaxHistory, DefaultMaxHistory, MaxCacheSize},
 		{"Batch", &out.Batch, DefaultBatch, MaxBatch},
 		{"MaxEventBytes", &out.MaxEventBytes, DefaultMaxEventBytes, MaxEventBytesCap},

@@ -47,15 +47,22 @@
 //
 //	id: <T>
 //	event: lost
-//	data: {"missed":1,"from":"<its id>","oldest":"<oldest id kept>","through":"<T>","exact":false}
+//	data: {"missed":<N>,"from":"<its id>","oldest":"<oldest id kept>","through":"<T>","exact":true}
 //
 // — the shape of the in-memory demo server's notice. T is the newest id
 // that may have been removed: the id right before the oldest entry kept
 // after trimming, or the newest id deleted with XDEL; the entries still
 // kept up to T come before the notice, and a client reconnecting with T
-// is not told twice. Redis keeps no count
-// of what it removed between two ids, so "missed" is a lower bound
-// ("exact": false). Trimming removes the oldest entries: with Redis 7.0 or
+// is not told twice. Redis keeps no count of what it removed between two
+// ids, so each channel remembers the ids its reader read (Config.IndexSize
+// of them) and N counts those after the client's id through T: exact
+// ("exact": true) when the relay read every entry after that id and, with
+// Redis 7.0 or later, no entry after it was deleted with XDEL
+// (max-deleted-entry-id). From the start of a stream (Last-Event-ID 0-0)
+// Redis 7's entries-added less the length counts every entry trimmed, on
+// any relay. Otherwise (a relay started after the entries were added, an
+// XDEL, or Redis before 7.0) N is a lower bound, at least 1, and "exact"
+// is false. Trimming removes the oldest entries: with Redis 7.0 or
 // later (XINFO STREAM's entries-added and max-deleted-entry-id) an id
 // before the oldest kept entry gets the notice only if the stream ever
 // lost entries, and an entry deleted with XDEL after the id is noticed

@@ -112,3 +112,29 @@ func lostThrough(cursor ID, info streamInfo, base ID) (ID, bool) {
 	}
 	return through, lost
 }
+
+// lostCount says how many entries after cursor up to through are gone,
+// and whether the count is exact (else it is a lower bound, at least 1).
+// Redis keeps no count of what it removed between two ids; the channel's
+// index of the ids its reader read does, when it reaches back to cursor.
+// From the very start of a stream (cursor 0-0), Redis 7's entries-added
+// less the length counts every entry trimmed. Exact also needs that no
+// entry after cursor was deleted with XDEL (Redis 7's
+// max-deleted-entry-id): deleted entries sit between kept ones, and one
+// deleted before the reader read it is in no index. Before Redis 7 that
+// cannot be known, so counts are lower bounds there.
+func lostCount(cursor, through ID, info streamInfo, seen *idIndex) (missed uint64, exact bool) {
+	noXDel := info.exists && info.hasMaxDeleted && !cursor.Less(info.maxDeleted)
+	head := info.lastGenerated // the newest id trimmed (everything, when empty)
+	if info.hasFirst {
+		head = info.first.Prev()
+	}
+	if cursor.IsZero() && noXDel && info.hasAdded && through == head && info.entriesAdded >= info.length {
+		return uint64(info.entriesAdded - info.length), true
+	}
+	n, covered := seen.count(cursor, through)
+	if covered && noXDel && n > 0 {
+		return n, true
+	}
+	return max(n, 1), false
+}

@@ -240,8 +240,9 @@ func TestTrimmedHistoryLost(t *testing.T) {
 	cfg := quick(rs)
 	cfg.CacheSize = 3
 	tr := newTestRelay(t, cfg)
-	var ids []ID
-	for i := range 20 {
+	ids := []ID{tr.publish(t, "trim", "", "0")}
+	watch(t, tr, "trim", ids[0]) // the reader reads every entry after the first
+	for i := 1; i < 20; i++ {
 		ids = append(ids, tr.publish(t, "trim", "", fmt.Sprint(i)))
 	}
 	rdb := rs.client(t)
@@ -262,9 +263,10 @@ func TestTrimmedHistoryLost(t *testing.T) {
 	if err := json.Unmarshal([]byte(f.Data), &lost); err != nil {
 		t.Fatalf("%+v: %v", f, err)
 	}
-	// The notice positions the client right before the oldest entry kept.
+	// The notice positions the client right before the oldest entry kept,
+	// and counts what was trimmed after its id: ids[4:15].
 	if through := ids[15].Prev().String(); f.Event != "lost" || f.ID != through || lost.Through != through || lost.From != ids[3].String() ||
-		lost.Oldest != ids[15].String() || lost.Missed < 1 || lost.Exact {
+		lost.Oldest != ids[15].String() || lost.Missed != 11 || !lost.Exact {
 		t.Fatalf("lost notice %+v %+v", f, lost)
 	}
 	expectIDs(t, c, ids[15:]...)
@@ -276,6 +278,70 @@ func TestTrimmedHistoryLost(t *testing.T) {
 	// From an id that is still kept, no notice at all.
 	c3 := tr.dial(t, "/api/stream/trim", map[string]string{"Last-Event-ID": ids[16].String()})
 	expectIDs(t, c3, ids[17:]...)
+}
+
+// watch serves name now and waits until its reader is at id.
+func watch(t *testing.T, tr *testRelay, name string, id ID) {
+	t.Helper()
+	if err := tr.Watch(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "reader at "+id.String(), func() bool { return tr.readerAt(name) == id })
+}
+
+// TestTrimmedRangeCountedExactly: 1000 entries, 900 trimmed. The lost
+// notice counts the entries gone after the client's id exactly — from the
+// ids the reader read, or, from the start of the stream, from Redis 7's
+// entries-added — and says when it cannot (a relay started after the
+// trimmed entries were added knows only that some are gone).
+func TestTrimmedRangeCountedExactly(t *testing.T) {
+	rs := startRedis(t)
+	cfg := quick(rs)
+	cfg.CacheSize = 10
+	tr := newTestRelay(t, cfg)
+	ids := []ID{tr.publish(t, "big", "", "0")}
+	watch(t, tr, "big", ids[0])
+	for i := 1; i < 1000; i++ {
+		ids = append(ids, tr.publish(t, "big", "", fmt.Sprint(i)))
+	}
+	waitFor(t, "reader at the last entry", func() bool { return tr.readerAt("big") == ids[999] })
+	if err := rs.client(t).XTrimMaxLen(context.Background(), "big", 100).Err(); err != nil { // keeps ids[900:]
+		t.Fatal(err)
+	}
+	late := newTestRelay(t, cfg) // its reader starts after the trim
+	watch(t, late, "big", ids[999])
+
+	for _, tt := range []struct {
+		name   string
+		relay  *testRelay
+		from   string
+		missed int
+		exact  bool
+	}{
+		{"from the start", tr, "0-0", 900, true},
+		{"from a trimmed id the reader read", tr, ids[99].String(), 800, true},
+		{"from the first entry", tr, ids[0].String(), 899, true},
+		{"from the start, on a relay started after the trim", late, "0-0", 900, true},
+		{"from a trimmed id the relay never read", late, ids[99].String(), 1, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.relay.dial(t, "/api/stream/big", map[string]string{"Last-Event-ID": tt.from})
+			f := c.NextEvent(t)
+			var lost struct {
+				Missed int
+				From   string
+				Exact  *bool
+			}
+			if err := json.Unmarshal([]byte(f.Data), &lost); err != nil {
+				t.Fatalf("%+v: %v", f, err)
+			}
+			if f.Event != "lost" || f.ID != ids[900].Prev().String() || lost.From != tt.from || lost.Missed != tt.missed ||
+				lost.Exact == nil || *lost.Exact != tt.exact {
+				t.Fatalf("lost notice %+v: %s; want missed %d, exact %v", f, f.Data, tt.missed, tt.exact)
+			}
+			expectIDs(t, c, ids[900:]...)
+		})
+	}
 }
 
 func TestOneReaderPerChannel(t *testing.T) {

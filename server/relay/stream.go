@@ -86,7 +86,8 @@ type streamState struct {
 	lostChecked bool // the stream was checked for trimmed entries since falling behind the cache
 	lostPending bool // a lost notice is due once the entries up to lostThrough are sent
 	lostThrough ID
-	oldest      string // the oldest entry Redis kept, for the notice
+	lostInfo    streamInfo // what Redis said when the check was made
+	oldest      string     // the oldest entry Redis kept, for the notice
 
 	buf    []byte           // what Next gives to send
 	retry  <-chan time.Time // set after a Redis error: when to try again
@@ -261,7 +262,7 @@ func (s *streamState) fromRedis() error {
 		if err != nil {
 			return err
 		}
-		s.lostChecked = true
+		s.lostChecked, s.lostInfo = true, info
 		s.lostThrough, s.lostPending = lostThrough(s.cursor, info, base)
 		s.oldest = ""
 		if info.hasFirst {
@@ -317,9 +318,9 @@ func (s *streamState) appendLost(through ID) {
 	if from == "" {
 		from = s.cursor.String()
 	}
-	exact := false
+	missed, exact := lostCount(s.cursor, through, s.lostInfo, s.ch.seen)
 	s.buf = hub.AppendLost(s.buf, through.String(),
-		&wire.Lost{Missed: 1, From: from, Oldest: s.oldest, Through: through.String(), Exact: &exact})
+		&wire.Lost{Missed: missed, From: from, Oldest: s.oldest, Through: through.String(), Exact: &exact})
 	s.ch.k.Lost.Add(1)
 	s.cursor, s.from, s.lostPending = through, "", false
 }

@@ -282,3 +282,47 @@ func TestParseStreamInfo(t *testing.T) {
 		t.Fatalf("empty stream: %+v %v", empty, err)
 	}
 }
+
+func TestLostCount(t *testing.T) {
+	// The reader started after {10,0} and read {11..20,0}; the index keeps
+	// the last 8 of them, {13..20,0}: it reaches back to {12,0}.
+	seen := newIDIndex(8)
+	seen.reset(ID{10, 0})
+	for ms := uint64(11); ms <= 20; ms++ {
+		seen.add([]ID{{ms, 0}})
+	}
+	// Redis 7 after trimming to the entries from {18,0}: 20 added, 3 kept.
+	trimmed := streamInfo{exists: true, length: 3, entriesAdded: 20, hasAdded: true, hasMaxDeleted: true,
+		lastGenerated: ID{20, 0}, first: ID{18, 0}, hasFirst: true}
+	xdel := trimmed
+	xdel.maxDeleted = ID{19, 0}
+	redis6 := trimmed
+	redis6.hasAdded, redis6.hasMaxDeleted = false, false
+	head := ID{18, 0}.Prev() // the newest id trimmed
+	tests := []struct {
+		name    string
+		cursor  ID
+		through ID
+		info    streamInfo
+		missed  uint64
+		exact   bool
+	}{
+		{"read by the reader", ID{14, 0}, head, trimmed, 3, true},
+		{"oldest id the index reaches", ID{12, 0}, head, trimmed, 5, true},
+		{"forgotten by the index", ID{11, 0}, head, trimmed, 5, false},
+		{"from the start of the stream", ID{}, head, trimmed, 17, true},
+		{"from the start, through capped", ID{}, ID{15, 0}, trimmed, 3, false},
+		{"XDEL after the cursor", ID{14, 0}, head, xdel, 3, false},
+		{"Redis 6", ID{14, 0}, head, redis6, 3, false},
+		{"Redis 6 from the start", ID{}, head, redis6, 5, false},
+		{"nothing counted", ID{16, 5}, ID{16, 9}, trimmed, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			missed, exact := lostCount(tt.cursor, tt.through, tt.info, seen)
+			if missed != tt.missed || exact != tt.exact {
+				t.Fatalf("lostCount = %d, %v; want %d, %v", missed, exact, tt.missed, tt.exact)
+			}
+		})
+	}
+}
