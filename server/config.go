@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/server/internal/defaults"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -220,48 +221,25 @@ func (c Config) withDefaults() (Config, error) {
 		seen[sc.Channel] = true
 		out.Scenarios = append(out.Scenarios, sc)
 	}
-	durations := []struct {
-		name string
-		v    *time.Duration
-		def  time.Duration
-		neg  bool // negative allowed (meaning "off")
-	}{
-		{"Heartbeat", &out.Heartbeat, DefaultHeartbeat, true},
-		{"Retry", &out.Retry, DefaultRetry, false},
-		{"WriteTimeout", &out.WriteTimeout, DefaultWriteTimeout, false},
-		{"ReadHeaderTimeout", &out.ReadHeaderTimeout, DefaultReadHeaderTimeout, false},
-		{"ShutdownTimeout", &out.ShutdownTimeout, DefaultShutdownTimeout, false},
-	}
-	for _, d := range durations {
-		switch {
-		case *d.v == 0:
-			*d.v = d.def
-		case *d.v < 0 && !d.neg:
-			return Config{}, configErr(d.name, "negative duration %v", *d.v)
-		}
+	if f, err := defaults.Durations(
+		defaults.Duration{Name: "Heartbeat", V: &out.Heartbeat, Def: DefaultHeartbeat, Neg: true},
+		defaults.Duration{Name: "Retry", V: &out.Retry, Def: DefaultRetry},
+		defaults.Duration{Name: "WriteTimeout", V: &out.WriteTimeout, Def: DefaultWriteTimeout},
+		defaults.Duration{Name: "ReadHeaderTimeout", V: &out.ReadHeaderTimeout, Def: DefaultReadHeaderTimeout},
+		defaults.Duration{Name: "ShutdownTimeout", V: &out.ShutdownTimeout, Def: DefaultShutdownTimeout},
+	); err != nil {
+		return Config{}, &ConfigError{Field: f, Err: err}
 	}
 	if out.Retry > MaxFaultDuration {
 		return Config{}, configErr("Retry", "%v exceeds %v", out.Retry, MaxFaultDuration)
 	}
-	ints := []struct {
-		name     string
-		v        *int
-		def, max int
-	}{
-		{"RingSize", &out.RingSize, DefaultRingSize, MaxRingSize},
-		{"QueueSize", &out.QueueSize, DefaultQueueSize, MaxQueueSize},
-		{"MaxSubscribers", &out.MaxSubscribers, DefaultMaxSubscribers, 1 << 30},
-		{"MaxHeaderBytes", &out.MaxHeaderBytes, DefaultMaxHeaderBytes, 1 << 30},
-	}
-	for _, n := range ints {
-		switch {
-		case *n.v == 0:
-			*n.v = n.def
-		case *n.v < 0:
-			return Config{}, configErr(n.name, "negative value %d", *n.v)
-		case *n.v > n.max:
-			return Config{}, configErr(n.name, "%d exceeds %d", *n.v, n.max)
-		}
+	if f, err := defaults.Ints(
+		defaults.Int{Name: "RingSize", V: &out.RingSize, Def: DefaultRingSize, Max: MaxRingSize},
+		defaults.Int{Name: "QueueSize", V: &out.QueueSize, Def: DefaultQueueSize, Max: MaxQueueSize},
+		defaults.Int{Name: "MaxSubscribers", V: &out.MaxSubscribers, Def: DefaultMaxSubscribers, Max: 1 << 30},
+		defaults.Int{Name: "MaxHeaderBytes", V: &out.MaxHeaderBytes, Def: DefaultMaxHeaderBytes, Max: 1 << 30},
+	); err != nil {
+		return Config{}, &ConfigError{Field: f, Err: err}
 	}
 	if strings.TrimSpace(out.Token) != out.Token || strings.ContainsAny(out.Token, "\r\n") {
 		return Config{}, configErr("Token", "must not contain whitespace at its ends or line breaks")

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/ssemon/ssemon/client/clock"
+	"github.com/ssemon/ssemon/server/internal/defaults"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -226,30 +227,19 @@ func (c Config) withDefaults() (Config, error) {
 	if strings.ContainsAny(out.Streams, "\r\n\x00") || len(out.Streams) > 1024 {
 		return Config{}, configErr("Streams", "pattern %q: at most 1024 bytes, no line breaks", out.Streams)
 	}
-	durations := []struct {
-		name string
-		v    *time.Duration
-		def  time.Duration
-		neg  bool // negative allowed (meaning "off")
-	}{
-		{"Discover", &out.Discover, DefaultDiscover, true},
-		{"Heartbeat", &out.Heartbeat, DefaultHeartbeat, true},
-		{"Retry", &out.Retry, DefaultRetry, false},
-		{"Block", &out.Block, DefaultBlock, false},
-		{"WriteTimeout", &out.WriteTimeout, DefaultWriteTimeout, false},
-		{"ReadHeaderTimeout", &out.ReadHeaderTimeout, DefaultReadHeaderTimeout, false},
-		{"ShutdownTimeout", &out.ShutdownTimeout, DefaultShutdownTimeout, false},
-		{"MinBackoff", &out.MinBackoff, DefaultMinBackoff, false},
-		{"MaxBackoff", &out.MaxBackoff, DefaultMaxBackoff, false},
-		{"RedisTimeout", &out.RedisTimeout, DefaultRedisTimeout, false},
-	}
-	for _, d := range durations {
-		switch {
-		case *d.v == 0:
-			*d.v = d.def
-		case *d.v < 0 && !d.neg:
-			return Config{}, configErr(d.name, "negative duration %v", *d.v)
-		}
+	if f, err := defaults.Durations(
+		defaults.Duration{Name: "Discover", V: &out.Discover, Def: DefaultDiscover, Neg: true},
+		defaults.Duration{Name: "Heartbeat", V: &out.Heartbeat, Def: DefaultHeartbeat, Neg: true},
+		defaults.Duration{Name: "Retry", V: &out.Retry, Def: DefaultRetry},
+		defaults.Duration{Name: "Block", V: &out.Block, Def: DefaultBlock},
+		defaults.Duration{Name: "WriteTimeout", V: &out.WriteTimeout, Def: DefaultWriteTimeout},
+		defaults.Duration{Name: "ReadHeaderTimeout", V: &out.ReadHeaderTimeout, Def: DefaultReadHeaderTimeout},
+		defaults.Duration{Name: "ShutdownTimeout", V: &out.ShutdownTimeout, Def: DefaultShutdownTimeout},
+		defaults.Duration{Name: "MinBackoff", V: &out.MinBackoff, Def: DefaultMinBackoff},
+		defaults.Duration{Name: "MaxBackoff", V: &out.MaxBackoff, Def: DefaultMaxBackoff},
+		defaults.Duration{Name: "RedisTimeout", V: &out.RedisTimeout, Def: DefaultRedisTimeout},
+	); err != nil {
+		return Config{}, &ConfigError{Field: f, Err: err}
 	}
 	if out.Retry > time.Hour {
 		return Config{}, configErr("Retry", "%v exceeds 1h", out.Retry)
@@ -260,29 +250,17 @@ func (c Config) withDefaults() (Config, error) {
 	if out.MaxBackoff < out.MinBackoff {
 		return Config{}, configErr("MaxBackoff", "%v is under MinBackoff %v", out.MaxBackoff, out.MinBackoff)
 	}
-	ints := []struct {
-		name     string
-		v        *int
-		def, max int
-	}{
-		{"MaxChannels", &out.MaxChannels, DefaultMaxChannels, MaxChannelsCap},
-		{"CacheSize", &out.CacheSize, DefaultCacheSize, MaxCacheSize},
-		{"IndexSize", &out.IndexSize, DefaultIndexSize, MaxIndexSize},
-		{"MaxHistory", &out.MaxHistory, DefaultMaxHistory, MaxCacheSize},
-		{"Batch", &out.Batch, DefaultBatch, MaxBatch},
-		{"MaxEventBytes", &out.MaxEventBytes, DefaultMaxEventBytes, MaxEventBytesCap},
-		{"MaxSubscribers", &out.MaxSubscribers, DefaultMaxSubscribers, 1 << 30},
-		{"MaxHeaderBytes", &out.MaxHeaderBytes, DefaultMaxHeaderBytes, 1 << 30},
-	}
-	for _, n := range ints {
-		switch {
-		case *n.v == 0:
-			*n.v = n.def
-		case *n.v < 0:
-			return Config{}, configErr(n.name, "negative value %d", *n.v)
-		case *n.v > n.max:
-			return Config{}, configErr(n.name, "%d exceeds %d", *n.v, n.max)
-		}
+	if f, err := defaults.Ints(
+		defaults.Int{Name: "MaxChannels", V: &out.MaxChannels, Def: DefaultMaxChannels, Max: MaxChannelsCap},
+		defaults.Int{Name: "CacheSize", V: &out.CacheSize, Def: DefaultCacheSize, Max: MaxCacheSize},
+		defaults.Int{Name: "IndexSize", V: &out.IndexSize, Def: DefaultIndexSize, Max: MaxIndexSize},
+		defaults.Int{Name: "MaxHistory", V: &out.MaxHistory, Def: DefaultMaxHistory, Max: MaxCacheSize},
+		defaults.Int{Name: "Batch", V: &out.Batch, Def: DefaultBatch, Max: MaxBatch},
+		defaults.Int{Name: "MaxEventBytes", V: &out.MaxEventBytes, Def: DefaultMaxEventBytes, Max: MaxEventBytesCap},
+		defaults.Int{Name: "MaxSubscribers", V: &out.MaxSubscribers, Def: DefaultMaxSubscribers, Max: 1 << 30},
+		defaults.Int{Name: "MaxHeaderBytes", V: &out.MaxHeaderBytes, Def: DefaultMaxHeaderBytes, Max: 1 << 30},
+	); err != nil {
+		return Config{}, &ConfigError{Field: f, Err: err}
 	}
 	switch {
 	case out.CacheBytes == 0:
