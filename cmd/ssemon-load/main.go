@@ -9,6 +9,11 @@
 //	ssemon-load -throughput -subs 100 -events 20000
 //	ssemon-load -heap -subs 100 -events 1000000
 //
+// SSEMON_LOAD_STATS=1 has each server child print its goroutines, heap
+// and stacks once the subscribers are connected; SSEMON_LOAD_PPROF=DIR
+// also has it write its heap (every allocation sampled) and goroutine
+// profiles there, as DIR/<server>.heap and DIR/<server>.goroutine.
+//
 // Every run is bounded in subscribers, events and time, and uses 127.0.0.1
 // only.
 package main
@@ -26,7 +31,9 @@ import (
 	"net/http/httputil"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,6 +83,9 @@ func run() error {
 	flag.IntVar(&o.pace, "pace", 200000, "with -heap: events published per second (at most 1M)")
 	flag.Parse()
 	if o.serve != "" {
+		if os.Getenv("SSEMON_LOAD_PPROF") != "" {
+			runtime.MemProfileRate = 1
+		}
 		return serveChild(o.serve, o.ring)
 	}
 	for s := range strings.SplitSeq(subs, ",") {
@@ -99,8 +109,8 @@ func run() error {
 		fmt.Println("| server | subscribers | events | delivered events/s | elapsed | lost | late | server CPU |")
 		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
 	} else {
-		fmt.Printf("| server | subscribers | rate | events each | p50 | p99 | max | lost | late | RSS/subscriber | goroutines/subscriber | server CPU | publish p50 | publish p99 | published on schedule |\n")
-		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Printf("| server | subscribers | rate | events each | p50 | p99 | max | lost | late | RSS/subscriber | RSS/subscriber at end | goroutines/subscriber | server CPU | publish p50 | publish p99 | published on schedule |\n")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	}
 	for _, n := range o.subs {
 		for _, impl := range o.impls {
@@ -262,6 +272,14 @@ func serveChild(impl string, ring int) error {
 			runtime.ReadMemStats(&ms)
 			fmt.Fprintf(os.Stderr, "child %s: goroutines %d, heap in use %d KiB, stacks %d KiB\n",
 				impl, runtime.NumGoroutine(), ms.HeapInuse>>10, ms.StackInuse>>10)
+			if dir := os.Getenv("SSEMON_LOAD_PPROF"); dir != "" {
+				for _, name := range []string{"heap", "goroutine"} {
+					if f, err := os.Create(filepath.Join(dir, impl+"."+name)); err == nil {
+						_ = pprof.Lookup(name).WriteTo(f, 0)
+						f.Close()
+					}
+				}
+			}
 		default:
 			fmt.Fprintf(os.Stderr, "child: unknown command %q\n", sc.Text())
 		}
@@ -637,6 +655,8 @@ func measure(o options, impl string, n int) error {
 	}
 	elapsed := time.Since(start)
 	cpu := float64(c.cpuTicks()-cpu0) / 100 / elapsed.Seconds() * 100
+	time.Sleep(500 * time.Millisecond) // as before rss1
+	rss2 := c.rssKB()
 	var received, lost, dups int64
 	for _, s := range subs {
 		received += s.received.Load()
@@ -660,9 +680,9 @@ func measure(o options, impl string, n int) error {
 		onTime = cost[2] + " %"
 		perSub = fmt.Sprintf("%.1f", float64(g-goroutines0)/float64(n))
 	}
-	fmt.Printf("| %s | %d | %d/s | %d | %v | %v | %v | %d | %d | %.1f KB | %s | %.0f%% | %s | %s | %s |\n", impl, n, o.rate, count,
+	fmt.Printf("| %s | %d | %d/s | %d | %v | %v | %v | %d | %d | %.1f KB | %.1f KB | %s | %.0f%% | %s | %s | %s |\n", impl, n, o.rate, count,
 		h.quantile(0.50), h.quantile(0.99), time.Duration(h.max.Load()).Round(time.Microsecond),
-		lost, late, float64(rss1-rss0)/float64(n), perSub, cpu, pubP50, pubP99, onTime)
+		lost, late, float64(rss1-rss0)/float64(n), float64(rss2-rss0)/float64(n), perSub, cpu, pubP50, pubP99, onTime)
 	if dups > 0 {
 		fmt.Printf("|  | duplicates: %d |\n", dups)
 	}

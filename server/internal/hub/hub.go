@@ -318,6 +318,11 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request, c *Conn, preamble [
 	_ = c.rc.SetWriteDeadline(time.Now().Add(h.cfg.WriteTimeout))
 }
 
+// keptBuffer is the largest frames buffer a connection keeps for its next
+// write (a few events); a larger one, filled while catching up, is dropped
+// once written.
+const keptBuffer = 4 << 10
+
 // errAborted is the write error after a connection was cut.
 var errAborted = errors.New("hub: subscriber cut")
 
@@ -416,6 +421,9 @@ func (cw *carrier) Flush() {
 	}
 	b, err := cw.feed.Next(c, cw.buf[:0])
 	cw.buf = b
+	if cap(b) > keptBuffer {
+		cw.buf = nil // a catch-up's batch: not held while the subscriber idles
+	}
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
 			c.cancel()

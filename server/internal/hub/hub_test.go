@@ -1,7 +1,12 @@
 package hub
 
 import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +135,49 @@ func TestLogRead(t *testing.T) {
 	l.Reset(Key{Hi: 5})
 	if b, o, la, n, _ := l.Bounds(); b.Hi != 5 || o.Hi != 5 || la.Hi != 5 || n != 0 {
 		t.Fatalf("after Reset: %v %v %v %d", b, o, la, n)
+	}
+}
+
+// capFeed sends a catch-up batch, then one event, then ends the stream,
+// recording the capacity of the buffer it is given each time.
+type capFeed struct{ caps []int }
+
+func (f *capFeed) Next(_ *Conn, b []byte) ([]byte, error) {
+	f.caps = append(f.caps, cap(b))
+	switch len(f.caps) {
+	case 1:
+		for i := 0; len(b) < 64<<10; i++ {
+			b = AppendEvent(b, &Event{ID: strconv.Itoa(i + 1), Data: "catching up"})
+		}
+		return b, nil
+	case 2:
+		return AppendEvent(b, &Event{ID: "live", Data: "x"}), nil
+	}
+	return b, io.EOF
+}
+
+// TestCatchUpBufferNotHeld: a connection does not hold the buffer of a
+// catch-up's large batch once it is written, and keeps a small one.
+func TestCatchUpBufferNotHeld(t *testing.T) {
+	h := New(Config{MaxSubscribers: 1, WriteTimeout: time.Minute, Clock: clock.Real(), Logger: slog.New(slog.DiscardHandler)})
+	defer h.Close("", time.Second)
+	f := &capFeed{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := h.Admit(w, r, "t"); c != nil {
+			h.Stream(w, r, c, nil, f)
+		}
+	}))
+	defer ts.Close()
+	resp, err := http.Get(ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !strings.HasSuffix(string(body), "id: live\ndata: x\n\n") {
+		t.Fatalf("body ends %q, %v", body[max(0, len(body)-40):], err)
+	}
+	if len(f.caps) != 3 || f.caps[1] != 0 || f.caps[2] == 0 || f.caps[2] > keptBuffer {
+		t.Fatalf("buffer capacities given to the feed %v: want the catch-up's dropped, the small one kept", f.caps)
 	}
 }
