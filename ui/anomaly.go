@@ -85,26 +85,3 @@ func recordAnomalyText(rec *client.Record) string {
 func anomalyTotal(st *client.Stats) uint64 {
 	return st.Gaps + st.Duplicates + st.InvalidIDs
 }
-
-// anomalySummary lists a channel's anomalies by kind, for the detail
-// view: "3 gaps (40 missed) · 2 duplicates · 1 invalid id", or "none".
-func anomalySummary(st *client.Stats) string {
-	var parts []string
-	if st.Gaps > 0 {
-		s := formatCount(st.Gaps) + plural(st.Gaps, " gap", " gaps")
-		if st.Missed > 0 {
-			s += " (" + formatCount(st.Missed) + " missed)"
-		}
-		parts = append(parts, s)
-	}
-	if st.Duplicates > 0 {
-		parts = append(parts, formatCount(st.Duplicates)+plural(st.Duplicates, " duplicate", " duplicates"))
-	}
-	if st.InvalidIDs > 0 {
-		parts = append(parts, formatCount(st.InvalidIDs)+plural(st.InvalidIDs, " invalid id", " invalid ids"))
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, " · ")
-}

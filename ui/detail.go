@@ -99,7 +99,6 @@ func (d *detailView) build() {
 	d.url.Truncation = fyne.TextTruncateEllipsis
 	d.reason = widget.NewLabel("")
 	d.reason.Truncation = fyne.TextTruncateEllipsis
-	d.reason.Importance = widget.LowImportance
 	d.timeline = NewTimeline(10 * time.Minute)
 	d.timeline.OnMarkTapped = func(m TimelineMark) {
 		if m.Seq != 0 {
@@ -108,7 +107,6 @@ func (d *detailView) build() {
 	}
 	d.history = widget.NewLabel(strings.Repeat("\n", historyLines-1))
 	d.history.Truncation = fyne.TextTruncateEllipsis
-	d.history.Importance = widget.LowImportance
 	d.stats = widget.NewLabel("")
 	d.stats.TextStyle = fyne.TextStyle{Monospace: true}
 	d.progress = NewProgress(-1, 0)
@@ -214,7 +212,9 @@ func (d *detailView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if id > 0 {
 		delta = r.At.Sub(d.log.At(id - 1).At)
 	}
-	o.(*LogRow).SetPause(unusualGap(d.log.At, id))
+	// The delta shown is from the row before; a pause between two events
+	// with rows between them is told by those rows.
+	o.(*LogRow).SetPause(delta >= unusualMin && unusualGap(d.log.At, id))
 	o.(*LogRow).Set(r, delta)
 }
 
@@ -250,7 +250,7 @@ func (d *detailView) onSelect(id widget.ListItemID) {
 		title += " · JSON"
 	}
 	if a := recordAnomalyText(&r); a != "" {
-		title += " · " + a
+		title = a + " · " + title // what is wrong first: the title is cut on the right
 	} else if isOpen(&r) && r.ID != "" {
 		title += " · resumed with Last-Event-ID " + r.ID
 	}
@@ -448,7 +448,7 @@ func statsText(s *client.Snapshot, now time.Time) string {
 	lines := []string{
 		fmt.Sprintf("events %-9s bytes %-10s rate %s (1 min avg %s)", formatCount(st.Events), formatBytes(st.Bytes), formatRate(st.PerSecond), formatRate(st.PerMinute)),
 		fmt.Sprintf("last   %-9s id %-13s retry %s", shortAge(st.LastEventAt, now), oneLine(orDash(st.LastEventID), 12), client.FormatDuration(st.Retry)),
-		fmt.Sprintf("reconnects %-5s stalls %-5s anomalies: %s", formatCount(st.Reconnects), formatCount(st.Stalls), anomalySummary(st)),
+		fmt.Sprintf("reconnects %-5s stalls %-5s gaps %s (missed %s) dups %s bad ids %s", formatCount(st.Reconnects), formatCount(st.Stalls), formatCount(st.Gaps), formatCount(st.Missed), formatCount(st.Duplicates), formatCount(st.InvalidIDs)),
 		fmt.Sprintf("log %s records (%s evicted, %s filtered out)", formatCount(uint64(s.Len)), formatCount(st.Evicted), formatCount(st.Filtered)),
 	}
 	return strings.Join(lines, "\n")

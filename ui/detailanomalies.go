@@ -16,7 +16,7 @@ import (
 
 // anomaliesFilter is the type filter's entry that shows only the
 // anomalies (isAnomaly).
-const anomaliesFilter = "Anomalies only"
+const anomaliesFilter = "Anomalies"
 
 // anomalyPanel is the detail view's anomalies counter, which filters the
 // log to the anomalies, and the buttons that jump to the previous and next

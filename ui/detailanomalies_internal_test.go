@@ -99,7 +99,7 @@ func TestDetail_AnomaliesCounterFiltersAndJumps(t *testing.T) {
 	if !strings.Contains(d.kindLb.Text, "gap: 2 events missing (6 → 9)") {
 		t.Errorf("inspector title %q", d.kindLb.Text)
 	}
-	if !strings.Contains(d.stats.Text, "anomalies: 1 gap (2 missed) · 1 duplicate · 1 invalid id") {
+	if !strings.Contains(d.stats.Text, "gaps 1 (missed 2) dups 1 bad ids 1") {
 		t.Errorf("stats say %q", d.stats.Text)
 	}
 }
