@@ -24,7 +24,7 @@ type AlertList struct {
 	Empty string
 
 	items []alert.Transition // newest first
-	list  *widget.List
+	list  *guardedList
 	empty *widget.Label
 }
 
@@ -34,7 +34,7 @@ func NewAlertList(showChannel bool, empty string) *AlertList {
 	l.ExtendBaseWidget(l)
 	l.empty = widget.NewLabel(empty)
 	l.empty.Importance = widget.LowImportance
-	l.list = widget.NewList(
+	l.list = newGuardedList(noKeys,
 		func() int { return len(l.items) },
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

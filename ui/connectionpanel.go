@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/curlcmd"
@@ -18,15 +17,16 @@ import (
 const connectionRedrawEvery = time.Second
 
 // connectionPanel is the detail view's Connection tab of one channel: its
-// connection attempts (ExchangeView), "Copy as curl", and a switch that
-// shows the secrets. It lives on the UI goroutine and redraws only while
+// connection attempts (ExchangeView), "Copy as curl", "Copy attempts" (the
+// text shown), and a switch that shows the secrets. It lives on the UI goroutine and redraws only while
 // its tab is shown and something changed.
 type connectionPanel struct {
 	x      *App
 	ch     *client.Channel
 	view   *ExchangeView
-	reveal *widget.Check
-	copy   *widget.Button
+	reveal *guardedCheck
+	copy   *guardedButton
+	copyXs *guardedButton
 	tab    *container.TabItem
 	tabs   *container.AppTabs
 
@@ -37,11 +37,14 @@ type connectionPanel struct {
 
 func newConnectionPanel(x *App, ch *client.Channel) *connectionPanel {
 	p := &connectionPanel{x: x, ch: ch, view: NewExchangeView()}
-	p.reveal = widget.NewCheck("Show secrets", func(bool) { p.apply(p.x.now(), true) })
-	p.copy = widget.NewButtonWithIcon("Copy as curl", theme.ContentCopyIcon(), func() {
+	p.reveal = newGuardedCheck(x.windowKey, "Show secrets", func(bool) { p.apply(p.x.now(), true) })
+	p.copy = newGuardedButton(x.windowKey, "Copy as curl", theme.ContentCopyIcon(), func() {
 		p.x.app.Clipboard().SetContent(curlcmd.Build(p.ch.Config(), p.reveal.Checked))
 	})
-	bar := container.NewHBox(p.copy, p.reveal)
+	p.copyXs = newGuardedButton(x.windowKey, "Copy attempts", theme.ContentCopyIcon(), func() {
+		p.x.app.Clipboard().SetContent(p.view.Text())
+	})
+	bar := container.NewHBox(p.copy, p.copyXs, p.reveal)
 	p.tab = container.NewTabItem("Connection", container.NewBorder(bar, nil, nil, nil, container.NewVScroll(p.view)))
 	return p
 }

@@ -57,6 +57,11 @@ func TestConnectionTab(t *testing.T) {
 		t.Fatalf("Show secrets: Authorization %q", got)
 	}
 	p.reveal.SetChecked(false)
+	test.Tap(p.copyXs)
+	if clip := x.app.Clipboard().Content(); !strings.HasPrefix(clip, "Attempt 1 · ") || !strings.Contains(clip, "> Authorization: Bearer ***") ||
+		!strings.Contains(clip, "< HTTP/1.1 404 Not Found") || strings.Contains(clip, "s3cret") {
+		t.Fatalf("Copy attempts: clipboard %q", clip)
+	}
 	test.Tap(p.copy)
 	clip := x.app.Clipboard().Content()
 	if !strings.HasPrefix(clip, "curl -N") || !strings.Contains(clip, "Bearer $AUTHORIZATION") || !strings.Contains(clip, srv.URL+"/api/stream/nope") {

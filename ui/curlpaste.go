@@ -16,12 +16,12 @@ import (
 
 // pasteCurlButton opens a dialog to paste a curl command (from a terminal,
 // a README or a browser's "Copy as cURL"); its request fills the form.
-func (f *channelForm) pasteCurlButton() *widget.Button {
-	return widget.NewButtonWithIcon("Paste curl…", theme.ContentPasteIcon(), f.showPasteCurl)
+func (f *channelForm) pasteCurlButton() *guardedButton {
+	return newGuardedButton(f.x.windowKey, "Paste curl…", theme.ContentPasteIcon(), f.showPasteCurl)
 }
 
 func (f *channelForm) showPasteCurl() {
-	cmd := widget.NewMultiLineEntry()
+	cmd := newGuardedMultiLineEntry(f.x.windowKey)
 	cmd.SetPlaceHolder("curl -N -H 'Authorization: Bearer …' https://api.example.com/events")
 	cmd.SetMinRowsVisible(6)
 	cmd.Wrapping = fyne.TextWrapBreak
@@ -31,20 +31,22 @@ func (f *channelForm) showPasteCurl() {
 	msg := widget.NewLabel("The URL, method, headers, body, -k and --cacert fill the form.")
 	msg.Wrapping = fyne.TextWrapWord
 	var dlg dialog.Dialog
-	fill := widget.NewButtonWithIcon("Fill the form", theme.ConfirmIcon(), func() {
+	apply := func() {
 		if err := f.applyCurl(cmd.Text, os.ReadFile); err != nil {
 			msg.Importance = widget.DangerImportance
 			msg.SetText(err.Error())
 			return
 		}
 		dlg.Hide()
-	})
+	}
+	fill := newGuardedButton(f.x.windowKey, "Fill the form", theme.ConfirmIcon(), apply)
 	fill.Importance = widget.HighImportance
-	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { dlg.Hide() })
+	cancel := newGuardedButton(f.x.windowKey, "Cancel", theme.CancelIcon(), func() { dlg.Hide() })
 	content := container.NewBorder(nil, container.NewVBox(msg, container.NewHBox(layoutSpacer(), cancel, fill)), nil, nil, cmd)
 	dlg = dialog.NewCustomWithoutButtons("Paste a curl command", content, f.x.win)
 	dlg.Resize(fyne.NewSize(600, 320))
-	dlg.Show()
+	// Enter in the command field is a new line; elsewhere it fills the form.
+	f.x.showDialog(dlg, apply, nil)
 	f.x.win.Canvas().Focus(cmd)
 }
 

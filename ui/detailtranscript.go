@@ -19,6 +19,7 @@ type transcriptTab struct {
 // Transcript tab appears when the stream is recognised.
 func (d *detailView) withTranscript(events fyne.CanvasObject) fyne.CanvasObject {
 	t := &transcriptTab{panel: NewTranscriptPanel()}
+	t.panel.keys = d.x.windowKey
 	t.panel.OnCopy = func(s string) { d.x.app.Clipboard().SetContent(s) }
 	if !d.offline {
 		// A model request is a request, not a subscription: run it again.

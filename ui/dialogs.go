@@ -1,8 +1,13 @@
 package ui
 
 import (
+	"unicode"
+	"unicode/utf8"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // openDialog is a dialog the window opened, for the window keys: Escape
@@ -51,29 +56,74 @@ func (x *App) topDialog() *openDialog {
 	return nil
 }
 
+// newDialog returns a dialog of content with buttons, laid out as the
+// toolkit's own dialogs; its buttons are guarded ones (Fyne's standard
+// dialogs have plain buttons, which would keep Escape once focused).
+func (x *App) newDialog(title string, icon fyne.Resource, content fyne.CanvasObject, buttons ...*guardedButton) *dialog.CustomDialog {
+	d := dialog.NewCustomWithoutButtons(title, content, x.win)
+	row := make([]fyne.CanvasObject, len(buttons))
+	for i, b := range buttons {
+		row[i] = b
+	}
+	d.SetButtons(row)
+	d.SetIcon(icon)
+	return d
+}
+
+// textContent is a dialog's message, centred and wrapped.
+func textContent(message string) fyne.CanvasObject {
+	return &widget.Label{Text: message, Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
+}
+
+// fitText sizes a message dialog as the toolkit's own: as wide as the
+// message on one line, at most 600 and 90 % of the window.
+func (x *App) fitText(d *dialog.CustomDialog, message string) {
+	w := widget.NewLabel(message).MinSize().Width + 32 + 2*theme.Padding()
+	w = min(w, 600, x.win.Canvas().Size().Width*0.9)
+	d.Resize(fyne.NewSize(w, d.MinSize().Height))
+}
+
+// showMessage shows a message with an OK button (Enter or Escape closes it).
+func (x *App) showMessage(title string, icon fyne.Resource, message string) {
+	var d *dialog.CustomDialog
+	ok := newGuardedButton(x.windowKey, "OK", nil, func() { d.Hide() })
+	d = x.newDialog(title, icon, textContent(message), ok)
+	x.fitText(d, message)
+	x.showDialog(d, d.Hide, nil)
+}
+
 // showError shows err in a dialog (Enter or Escape closes it).
 func (x *App) showError(err error) {
-	d := dialog.NewError(err, x.win)
-	x.showDialog(d, d.Hide, nil)
+	text := err.Error()
+	if r, size := utf8.DecodeRuneInString(text); r != utf8.RuneError {
+		text = string(unicode.ToUpper(r)) + text[size:]
+	}
+	x.showMessage("Error", theme.ErrorIcon(), text)
 }
 
 // showInfo shows a message in a dialog (Enter or Escape closes it).
 func (x *App) showInfo(title, message string) {
-	d := dialog.NewInformation(title, message, x.win)
-	x.showDialog(d, d.Hide, nil)
+	x.showMessage(title, theme.InfoIcon(), message)
 }
 
-// showConfirm asks a question; Enter confirms, Escape cancels.
+// showConfirm asks a question; Enter (or Yes) confirms, Escape (or No)
+// cancels.
 func (x *App) showConfirm(title, message string, onConfirm func()) {
-	var d *dialog.ConfirmDialog
+	var d *dialog.CustomDialog
 	answered := false
-	d = dialog.NewConfirm(title, message, func(ok bool) {
-		if ok && !answered {
+	yes := func() {
+		d.Hide()
+		if !answered {
 			answered = true
 			onConfirm()
 		}
-	}, x.win)
-	x.showDialog(d, func() { d.Confirm() }, nil)
+	}
+	no := newGuardedButton(x.windowKey, "No", theme.CancelIcon(), func() { d.Hide() })
+	ok := newGuardedButton(x.windowKey, "Yes", theme.ConfirmIcon(), yes)
+	ok.Importance = widget.HighImportance
+	d = x.newDialog(title, theme.QuestionIcon(), textContent(message), no, ok)
+	x.fitText(d, message)
+	x.showDialog(d, yes, nil)
 }
 
 var _ fyne.Widget = (*guardedEntry)(nil)

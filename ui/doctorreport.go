@@ -143,7 +143,6 @@ func findingObjects(f doctor.Finding) []fyne.CanvasObject {
 		l.Wrapping = fyne.TextWrapWord
 		l.TextStyle = fyne.TextStyle{Monospace: mono}
 		l.SizeName = theme.SizeNameCaptionText
-		l.Selectable = true
 		objs = append(objs, l)
 	}
 	text("Seen: ", f.Evidence, false)

@@ -36,6 +36,36 @@ func NewExchangeView() *ExchangeView {
 	return v
 }
 
+// Text returns the attempts shown as plain text, newest first, as the
+// view lays them out (for the clipboard).
+func (v *ExchangeView) Text() string {
+	var b strings.Builder
+	for i := len(v.Exchanges) - 1; i >= 0; i-- {
+		x := &v.Exchanges[i]
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(exchangeHead(x, v.location()) + "\n" + exchangeBody(x))
+	}
+	return b.String()
+}
+
+func (v *ExchangeView) location() *time.Location {
+	if v.Location == nil {
+		return time.Local
+	}
+	return v.Location
+}
+
+// exchangeHead is an attempt's title line: number, start, duration.
+func exchangeHead(x *client.Exchange, loc *time.Location) string {
+	head := "Attempt " + strconv.Itoa(x.Seq) + " · " + x.Start.In(loc).Format("15:04:05.000") + " · " + client.FormatDuration(x.Duration)
+	if !x.Ended {
+		head += " so far"
+	}
+	return head
+}
+
 // Set shows xs (oldest first).
 func (v *ExchangeView) Set(xs []client.Exchange) {
 	v.Exchanges = xs
@@ -74,27 +104,19 @@ func (r *exchangeViewRenderer) Refresh() {
 		r.box.Refresh()
 		return
 	}
-	loc := r.v.Location
-	if loc == nil {
-		loc = time.Local
-	}
+	loc := r.v.location()
 	objs := make([]fyne.CanvasObject, 0, 3*len(xs))
 	for i := len(xs) - 1; i >= 0; i-- {
 		x := &xs[i]
 		if len(objs) > 0 {
 			objs = append(objs, widget.NewSeparator())
 		}
-		head := "Attempt " + strconv.Itoa(x.Seq) + " · " + x.Start.In(loc).Format("15:04:05.000") + " · " + client.FormatDuration(x.Duration)
-		if !x.Ended {
-			head += " so far"
-		}
-		title := widget.NewLabelWithStyle(head, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		title := widget.NewLabelWithStyle(exchangeHead(x, loc), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		objs = append(objs, container.NewHBox(container.NewCenter(exchangePill(x)), title))
 		body := widget.NewLabel(exchangeBody(x))
 		body.TextStyle = fyne.TextStyle{Monospace: true}
 		body.SizeName = theme.SizeNameCaptionText
 		body.Wrapping = fyne.TextWrapBreak
-		body.Selectable = true
 		objs = append(objs, body)
 	}
 	r.box.Objects = objs

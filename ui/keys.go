@@ -2,18 +2,20 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 )
 
 // Window-level keys. Fyne hands an unmodified key to the focused widget
 // only, so a control that kept the focus after a click (the group
-// selector, a button, the log list) would swallow F11 and Escape. (Fyne's
-// selectable labels focus an inner object that cannot be guarded: the
-// window uses none; the inspector and the URL have Copy buttons.) Every
+// selector, a button, the log list) would swallow F11 and Escape, and an
+// entry keeps Ctrl+F and the other window shortcuts to itself. Every
 // focusable control the window builds is therefore one of the guarded
 // types below: each offers the key to the window first (windowKeys) and
-// keeps only what the window leaves. A test walks the whole window, focuses
-// every focusable object in turn and checks that F11 and Escape still act.
+// keeps only what the window leaves. Fyne's selectable labels focus an
+// inner object that cannot be guarded, so the window uses none: what is
+// worth copying has a Copy button. A test walks every view, tab and dialog
+// of the window and fails on any focusable object that is not guarded.
 
 // windowKeys handles the keys that work whatever has the focus; it
 // reports whether it took the key.
@@ -75,6 +77,83 @@ func (e *guardedEntry) TypedKey(ev *fyne.KeyEvent) {
 		}
 	}
 	e.Entry.TypedKey(ev)
+}
+
+// TypedShortcut hands the window's shortcuts (Ctrl+F, Ctrl+R, …) to the
+// window; the entry keeps its own (copy, paste, word moves).
+func (e *guardedEntry) TypedShortcut(sh fyne.Shortcut) {
+	if !entryShortcut(sh) && windowShortcut(e, sh) {
+		return
+	}
+	e.Entry.TypedShortcut(sh)
+}
+
+// entryShortcut tells whether an entry acts on sh: the clipboard, undo,
+// select all, and Ctrl with the arrows, Backspace or Delete.
+func entryShortcut(sh fyne.Shortcut) bool {
+	c, ok := sh.(*desktop.CustomShortcut)
+	if !ok {
+		return true
+	}
+	switch c.KeyName {
+	case fyne.KeyLeft, fyne.KeyRight, fyne.KeyBackspace, fyne.KeyDelete, fyne.KeyHome, fyne.KeyEnd:
+		return true
+	}
+	return false
+}
+
+// windowShortcut hands sh to the shortcuts of the canvas o is on; false
+// when o is on none.
+func windowShortcut(o fyne.CanvasObject, sh fyne.Shortcut) bool {
+	app := fyne.CurrentApp()
+	if app == nil {
+		return false
+	}
+	c, ok := app.Driver().CanvasForObject(o).(fyne.Shortcutable)
+	if !ok {
+		return false
+	}
+	c.TypedShortcut(sh)
+	return true
+}
+
+// guardedSelectEntry is a widget.SelectEntry that lets the window keys
+// through, like guardedEntry; its drop-down button is guarded too.
+type guardedSelectEntry struct {
+	widget.SelectEntry
+	keys windowKeys
+}
+
+func newGuardedSelectEntry(keys windowKeys, options []string) *guardedSelectEntry {
+	e := &guardedSelectEntry{keys: keys}
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	e.ExtendBaseWidget(e)
+	e.SetOptions(options) // creates the drop-down button, replaced here
+	if b, ok := e.ActionItem.(*widget.Button); ok {
+		g := newGuardedButton(keys, "", b.Icon, b.OnTapped)
+		g.Importance = b.Importance
+		e.ActionItem = g
+	}
+	return e
+}
+
+// TypedKey offers F11, Escape and Enter to the window first.
+func (e *guardedSelectEntry) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyEscape, fyne.KeyF11:
+		if e.keys(ev) {
+			return
+		}
+	}
+	e.SelectEntry.TypedKey(ev)
+}
+
+// TypedShortcut hands the window's shortcuts to the window.
+func (e *guardedSelectEntry) TypedShortcut(sh fyne.Shortcut) {
+	if !entryShortcut(sh) && windowShortcut(e, sh) {
+		return
+	}
+	e.SelectEntry.TypedShortcut(sh)
 }
 
 // guardedButton is a widget.Button that lets the window keys through.

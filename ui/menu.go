@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 	"strconv"
 
 	"github.com/ssemon/ssemon/client"
@@ -22,7 +23,7 @@ func (x *App) mainMenu() *fyne.MainMenu {
 	quit := fyne.NewMenuItem("Quit", x.Quit)
 	quit.IsQuit = true
 	quit.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
-	add := fyne.NewMenuItem("Add channel…", x.showAdd)
+	add := fyne.NewMenuItem("Add channel…", x.unlessDialog(x.showAdd))
 	add.Icon = theme.ContentAddIcon()
 	add.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
 	file := fyne.NewMenu("File",
@@ -36,7 +37,7 @@ func (x *App) mainMenu() *fyne.MainMenu {
 		file.Items = append(file.Items, fyne.NewMenuItem("Start demo server", x.onStartDemo), fyne.NewMenuItemSeparator())
 	}
 	file.Items = append(file.Items, quit)
-	present := fyne.NewMenuItem("Presentation mode", x.TogglePresentation)
+	present := fyne.NewMenuItem("Presentation mode", x.unlessDialog(x.TogglePresentation))
 	present.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyF11}
 	themes := fyne.NewMenuItem("Theme", nil)
 	themes.ChildMenu = fyne.NewMenu("")
@@ -54,7 +55,7 @@ func (x *App) mainMenu() *fyne.MainMenu {
 		present,
 		themes,
 	)
-	reconnect := fyne.NewMenuItem("Reconnect", x.reconnect)
+	reconnect := fyne.NewMenuItem("Reconnect", x.unlessDialog(x.reconnect))
 	reconnect.Shortcut = &desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault}
 	channel := fyne.NewMenu("Channels",
 		reconnect,
@@ -102,11 +103,25 @@ func (x *App) faultMenu() *fyne.Menu {
 func (x *App) installShortcuts() {
 	c := x.win.Canvas()
 	mod := fyne.KeyModifierShortcutDefault
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: mod}, func(fyne.Shortcut) { x.showAdd() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}, func(fyne.Shortcut) { x.focusSearch() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: mod}, func(fyne.Shortcut) { x.reconnect() })
+	on := func(f func()) func(fyne.Shortcut) {
+		f = x.unlessDialog(f)
+		return func(fyne.Shortcut) { f() }
+	}
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: mod}, on(x.showAdd))
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}, on(x.focusSearch))
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: mod}, on(x.reconnect))
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}, func(fyne.Shortcut) { x.Quit() })
 	c.SetOnTypedKey(x.typedKey)
+}
+
+// unlessDialog returns f, doing nothing while a dialog is open: no
+// shortcut reaches the view behind a dialog.
+func (x *App) unlessDialog(f func()) func() {
+	return func() {
+		if x.topDialog() == nil {
+			f()
+		}
+	}
 }
 
 // windowKey handles the keys that act whatever has the focus. With a
@@ -135,7 +150,7 @@ func (x *App) windowKey(ev *fyne.KeyEvent) bool {
 		return true
 	case fyne.KeyEscape:
 		c := x.win.Canvas()
-		switch e, _ := c.Focused().(*guardedEntry); {
+		switch e := focusedEntry(c); {
 		case x.presentOn:
 			x.setPresentation(false)
 		case e != nil && e.Text != "":
@@ -152,6 +167,17 @@ func (x *App) windowKey(ev *fyne.KeyEvent) bool {
 		return true
 	}
 	return false
+}
+
+// focusedEntry returns the text field that has the focus, or nil.
+func focusedEntry(c fyne.Canvas) *widget.Entry {
+	switch e := c.Focused().(type) {
+	case *guardedEntry:
+		return &e.Entry
+	case *guardedSelectEntry:
+		return &e.Entry
+	}
+	return nil
 }
 
 // typedKey handles keys no focused widget took: the window keys, Space

@@ -23,16 +23,20 @@ type TranscriptPanel struct {
 	OnRunAgain func()
 	// OnCopy, when set, shows a "Copy answer" button that calls it with
 	// the selected run's whole text (the labels show at most the
-	// inspector's cap of each text).
+	// inspector's cap of each text), and, for a run with tool calls, a
+	// "Copy tool calls" button that calls it with their names, ids and
+	// whole arguments.
 	OnCopy func(text string)
 
 	runs []transcript.Transcript
 	pick int // the Run number picked; 0 follows the newest
+	// keys are the window keys its controls let through (see keys.go).
+	keys windowKeys
 }
 
 // NewTranscriptPanel returns an empty panel.
 func NewTranscriptPanel() *TranscriptPanel {
-	p := &TranscriptPanel{}
+	p := &TranscriptPanel{keys: noKeys}
 	p.ExtendBaseWidget(p)
 	return p
 }
@@ -76,9 +80,10 @@ func (p *TranscriptPanel) CreateRenderer() fyne.WidgetRenderer {
 type transcriptRenderer struct {
 	p *TranscriptPanel
 
-	runSel      *widget.Select
-	again       *widget.Button
-	copyBtn     *widget.Button
+	runSel      *guardedSelect
+	again       *guardedButton
+	copyBtn     *guardedButton
+	copyTools   *guardedButton
 	head        *widget.Label
 	numbers     *widget.Label
 	usage       *widget.Label
@@ -100,16 +105,21 @@ func tableColumns() []string {
 }
 
 func (r *transcriptRenderer) build() {
-	r.runSel = widget.NewSelect(nil, r.onPick)
-	r.again = widget.NewButtonWithIcon("Run again", theme.MediaReplayIcon(), func() {
+	r.runSel = newGuardedSelect(r.p.keys, nil, r.onPick)
+	r.again = newGuardedButton(r.p.keys, "Run again", theme.MediaReplayIcon(), func() {
 		if r.p.OnRunAgain != nil {
 			r.p.OnRunAgain()
 		}
 	})
 	r.again.Importance = widget.HighImportance
-	r.copyBtn = widget.NewButtonWithIcon("Copy answer", theme.ContentCopyIcon(), func() {
+	r.copyBtn = newGuardedButton(r.p.keys, "Copy answer", theme.ContentCopyIcon(), func() {
 		if t, ok := r.p.Selected(); ok && r.p.OnCopy != nil {
 			r.p.OnCopy(t.Text)
+		}
+	})
+	r.copyTools = newGuardedButton(r.p.keys, "Copy tool calls", theme.ContentCopyIcon(), func() {
+		if t, ok := r.p.Selected(); ok && r.p.OnCopy != nil {
+			r.p.OnCopy(toolCallsText(t.ToolCalls, func(s string) string { return s }))
 		}
 	})
 	r.head = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -124,18 +134,15 @@ func (r *transcriptRenderer) build() {
 	r.reasoning.Wrapping = fyne.TextWrapWord
 	r.reasoning.TextStyle = fyne.TextStyle{Italic: true}
 	r.reasoning.Importance = widget.LowImportance
-	r.reasoning.Selectable = true
 	r.text = widget.NewLabel("")
 	r.text.Wrapping = fyne.TextWrapWord
-	r.text.Selectable = true
 	r.toolsHdr = widget.NewLabelWithStyle("Tool calls", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.tools = widget.NewLabel("")
 	r.tools.TextStyle = fyne.TextStyle{Monospace: true}
 	r.tools.Wrapping = fyne.TextWrapBreak
-	r.tools.Selectable = true
 	r.table = container.NewGridWithColumns(len(tableColumns()))
 
-	bar := container.NewBorder(nil, nil, r.runSel, container.NewHBox(r.copyBtn, r.again), r.head)
+	bar := container.NewBorder(nil, nil, r.runSel, container.NewHBox(r.copyTools, r.copyBtn, r.again), r.head)
 	body := container.NewVScroll(container.NewVBox(
 		r.reasonHdr, r.reasoning,
 		widget.NewLabelWithStyle("Answer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), r.text,
@@ -175,6 +182,7 @@ func (r *transcriptRenderer) Refresh() {
 	p := r.p
 	r.again.Hidden = p.OnRunAgain == nil
 	r.copyBtn.Hidden = p.OnCopy == nil
+	r.copyTools.Hidden = true
 	labels := make([]string, len(p.runs))
 	for i := range p.runs {
 		t := &p.runs[len(p.runs)-1-i]
@@ -214,23 +222,14 @@ func (r *transcriptRenderer) Refresh() {
 		setText(r.text, capText(text))
 		showIf(r.toolsHdr, len(t.ToolCalls) > 0)
 		showIf(r.tools, len(t.ToolCalls) > 0)
-		var b strings.Builder
-		for i, tc := range t.ToolCalls {
-			if i > 0 {
-				b.WriteString("\n\n")
-			}
-			b.WriteString(tc.Name)
-			if tc.ID != "" {
-				b.WriteString("  (" + tc.ID + ")")
-			}
-			b.WriteString("\n" + capText(tc.PrettyArguments()))
-		}
-		setText(r.tools, b.String())
+		r.copyTools.Hidden = p.OnCopy == nil || len(t.ToolCalls) == 0
+		setText(r.tools, toolCallsText(t.ToolCalls, capText))
 	}
 	r.refreshTable()
 	r.runSel.Refresh()
 	r.again.Refresh()
 	r.copyBtn.Refresh()
+	r.copyTools.Refresh()
 }
 
 func showIf(o fyne.CanvasObject, show bool) {
@@ -293,3 +292,20 @@ func (r *transcriptRenderer) MinSize() fyne.Size { return r.root.MinSize() }
 func (r *transcriptRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.root} }
 
 func (r *transcriptRenderer) Destroy() {}
+
+// toolCallsText is the tool calls as the tab shows them: each name, id
+// and arguments (pretty-printed, passed through arg).
+func toolCallsText(calls []transcript.ToolCall, arg func(string) string) string {
+	var b strings.Builder
+	for i, tc := range calls {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(tc.Name)
+		if tc.ID != "" {
+			b.WriteString("  (" + tc.ID + ")")
+		}
+		b.WriteString("\n" + arg(tc.PrettyArguments()))
+	}
+	return b.String()
+}

@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -67,6 +68,10 @@ func TestTranscriptPanel_Actions(t *testing.T) {
 	if again != 1 || copied != "Let me check the current weather in Paris for you." {
 		t.Errorf("run again %d, copied %q", again, copied)
 	}
+	test.Tap(findButton(t, p, "Copy tool calls"))
+	if want := "get_weather  (toolu_demo_1)\n{\n  \"city\": \"Paris\",\n  \"unit\": \"celsius\"\n}"; copied != want {
+		t.Errorf("copied tool calls %q, want %q", copied, want)
+	}
 	if r, ok := p.Selected(); !ok || r.Run != 2 {
 		t.Errorf("selected %+v", r)
 	}
@@ -81,12 +86,13 @@ func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()
 	var walk func(o fyne.CanvasObject) *widget.Button
 	walk = func(o fyne.CanvasObject) *widget.Button {
-		switch v := o.(type) {
-		case *widget.Button:
-			if v.Text == text {
-				return v
+		if b := asButton(o); b != nil {
+			if b.Text == text {
+				return b
 			}
 			return nil
+		}
+		switch v := o.(type) {
 		case *fyne.Container:
 			for _, c := range v.Objects {
 				if b := walk(c); b != nil {
@@ -108,4 +114,20 @@ func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 		t.Fatalf("no button %q", text)
 	}
 	return b
+}
+
+// asButton returns o's button: o itself, or the button it extends (the
+// window's buttons extend widget.Button); nil if o is no button.
+func asButton(o fyne.CanvasObject) *widget.Button {
+	if b, ok := o.(*widget.Button); ok {
+		return b
+	}
+	v := reflect.ValueOf(o)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	if f := v.Elem().FieldByName("Button"); f.IsValid() && f.Type() == reflect.TypeFor[widget.Button]() {
+		return f.Addr().Interface().(*widget.Button)
+	}
+	return nil
 }

@@ -329,13 +329,16 @@ func demoWatch(scenario string) (charts, alerts []string) {
 // follows new ones while open.
 func (x *App) showAlerts() {
 	l := NewAlertList(true, "No alert has fired yet. Add rules in a channel's Alerts tab.")
+	l.list.keys = x.windowKey
 	l.Set(x.watches.hist)
 	x.watches.list = l
 	title := "Alerts"
 	if n := x.watches.firingTotal(); n > 0 {
 		title += " — " + strconv.Itoa(n) + " firing"
 	}
-	d := dialog.NewCustom(title, "Close", container.NewGridWrap(fyne.NewSize(720, 380), l), x.win)
+	var d *dialog.CustomDialog
+	closeBtn := newGuardedButton(x.windowKey, "Close", nil, func() { d.Hide() })
+	d = x.newDialog(title, nil, container.NewGridWrap(fyne.NewSize(720, 380), l), closeBtn)
 	d.SetOnClosed(func() { x.watches.list = nil })
-	d.Show()
+	x.showDialog(d, d.Hide, nil)
 }

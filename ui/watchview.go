@@ -32,7 +32,7 @@ type watchPanels struct {
 	// Charts tab.
 	window   series.Window
 	windowSl *guardedSelect
-	field    *widget.SelectEntry
+	field    *guardedSelectEntry
 	scanned  uint64 // the next record scanRecent looks at
 	recs     []client.Record
 	suggest  []string
@@ -71,7 +71,7 @@ func newWatchPanels(x *App, ch *client.Channel) *watchPanels {
 		}
 	})
 	p.windowSl.Selected = p.window.String()
-	p.field = widget.NewSelectEntry(nil)
+	p.field = newGuardedSelectEntry(p.x.windowKey, nil)
 	p.field.SetPlaceHolder("Field (JSON path), e.g. cpu")
 	p.field.OnSubmitted = func(string) { p.onAddChart() }
 	p.addChart = newGuardedButton(p.x.windowKey, "Add chart", theme.ContentAddIcon(), p.onAddChart)
@@ -93,6 +93,7 @@ func newWatchPanels(x *App, ch *client.Channel) *watchPanels {
 	p.ruleErr.Hide()
 	p.rulesBox = container.NewVBox()
 	p.history = NewAlertList(false, "No alert has fired on this channel yet.")
+	p.history.list.keys = p.x.windowKey
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.addRule, p.rule), p.ruleErr, p.rulesBox,
 		widget.NewLabelWithStyle("History", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	p.alertsTab = container.NewTabItem("Alerts", container.NewBorder(top, nil, nil, nil, p.history))
