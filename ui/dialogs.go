@@ -42,9 +42,11 @@ func (x *App) showDialog(d dialog.Dialog, confirm, cancel func()) *openDialog {
 				break
 			}
 		}
+		x.log.Debug("dialog closed", "open", len(x.dialogs))
 	})
 	x.win.Canvas().Unfocus()
 	d.Show()
+	x.log.Debug("dialog shown", "open", len(x.dialogs))
 	return o
 }
 

@@ -129,7 +129,9 @@ func TestApp_EveryFocusableControlIsGuarded(t *testing.T) {
 		{"export log", func() { x.openDetail(x.dash.views[deploy]); x.detail.exportDialog() }},
 		{"alerts", x.showAlerts},
 		{"diagnose", func() {
-			x.showDiagnosis(client.ChannelConfig{Name: "gone", URL: "http://127.0.0.1:9/gone"})
+			// A CA file that is not there: the examination ends at once
+			// (no background run to race with the keys pressed here).
+			x.showDiagnosis(client.ChannelConfig{Name: "gone", URL: "https://127.0.0.1:9/gone", CAFile: "/nonexistent/ca.pem"})
 		}},
 	}
 	for _, dlg := range dialogs {

@@ -3,143 +3,107 @@
 package smoke
 
 import (
-	"context"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
 
-// session is one run of the real ssemon on a display, driven by xdotool.
-type session struct {
-	t        *testing.T
-	display  string
-	xdotool  string
-	app      *exec.Cmd
-	out      *lockedBuffer
-	exited   chan error
-	stopped  bool
-	window   string
-	shotsDir string
-}
+// dialogShown matches the app's debug log of a dialog opening.
+const dialogShown = `msg="dialog shown"`
 
-// startSession runs bin with args and the config in home, and waits for
-// its window.
-func startSession(t *testing.T, bin, display, home string, args ...string) *session {
+// focus makes the window take the keyboard: without a window manager the
+// keyboard goes to the window under the pointer, once it is mapped.
+func (a *App) focus(t *testing.T) {
 	t.Helper()
-	s := &session{t: t, display: display, xdotool: lookPath(t, "xdotool"), out: &lockedBuffer{}, exited: make(chan error, 1)}
-	s.shotsDir = os.Getenv("SSEMON_E2E_SHOTS")
-	s.app = exec.Command(bin, args...)
-	s.app.Env = append(os.Environ(),
-		"DISPLAY="+display,
-		"LANG=en_US.UTF-8",
-		"XDG_CONFIG_HOME="+filepath.Join(home, "config"),
-		"XDG_DATA_HOME="+filepath.Join(home, "data"),
-		"XDG_CACHE_HOME="+filepath.Join(home, "cache"),
-	)
-	s.app.Stdout, s.app.Stderr = s.out, s.out
-	s.app.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := s.app.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	go func() { s.exited <- s.app.Wait() }()
-	t.Cleanup(func() {
-		if !s.stopped {
-			_ = syscall.Kill(-s.app.Process.Pid, syscall.SIGKILL)
-			<-s.exited
-		}
+	a.waitFor(t, "the window mapped", func() bool {
+		out, _ := a.XDoTool("search", "--onlyvisible", "--name", "SSE Monitor")
+		return strings.Contains(out, a.Window)
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	id, err := findWindowID(ctx, s.xdotool, display, "SSE Monitor")
-	if err != nil {
-		t.Fatalf("no SSE Monitor window (%v); output:\n%s", err, s.out.String())
-	}
-	s.window = id
-	// No window manager: the keyboard goes to the window under the
-	// pointer, once the window is mapped.
-	s.waitFor("the window is mapped", func() bool {
-		cmd := exec.Command(s.xdotool, "search", "--onlyvisible", "--name", "SSE Monitor")
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		out, _ := cmd.Output()
-		return strings.Contains(string(out), id)
-	})
-	s.xdo("mousemove", "--window", id, "600", "400")
-	return s
+	a.xdo(t, "mousemove", "--window", a.Window, "600", "400")
 }
 
-// xdo runs xdotool on the session's display.
-func (s *session) xdo(args ...string) string {
-	s.t.Helper()
-	cmd := exec.Command(s.xdotool, args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+s.display)
-	b, err := cmd.CombinedOutput()
+// xdo runs xdotool and fails the test if it fails.
+func (a *App) xdo(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := a.XDoTool(args...)
 	if err != nil {
-		s.t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, b)
+		t.Fatalf("xdotool %s: %v", strings.Join(args, " "), err)
 	}
-	return strings.TrimSpace(string(b))
+	return strings.TrimSpace(out)
 }
 
 // size returns the window's size as xdotool reports it ("1180x760").
-func (s *session) size() string {
-	s.t.Helper()
-	for _, l := range strings.Split(s.xdo("getwindowgeometry", s.window), "\n") {
+func (a *App) size(t *testing.T) string {
+	t.Helper()
+	for _, l := range strings.Split(a.xdo(t, "getwindowgeometry", a.Window), "\n") {
 		if g, ok := strings.CutPrefix(strings.TrimSpace(l), "Geometry: "); ok {
 			return g
 		}
 	}
-	s.t.Fatal("xdotool reported no geometry")
+	t.Fatal("xdotool reported no geometry")
 	return ""
 }
 
-// waitFor polls cond (a few times a second) until it holds or the hang
-// guard ends; what says what was awaited.
-func (s *session) waitFor(what string, cond func() bool) {
-	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			s.shot("timeout")
-			s.t.Fatalf("%s: not within 30 s; output:\n%s", what, s.out.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+// key presses keys, then waits until the app logged a new line containing
+// want (its count grows): a state, not a pause, tells that it acted.
+func (a *App) key(t *testing.T, want string, keys ...string) {
+	t.Helper()
+	n := strings.Count(a.Output(), want)
+	a.xdo(t, append([]string{"key"}, keys...)...)
+	a.waitFor(t, want+" after "+strings.Join(keys, " "), func() bool { return strings.Count(a.Output(), want) > n })
 }
 
-// shot keeps a screenshot of the window when SSEMON_E2E_SHOTS names a
-// folder (outside the tree).
-func (s *session) shot(name string) {
-	if s.shotsDir == "" {
-		return
-	}
-	cmd := exec.Command(lookPath(s.t, "import"), "-window", s.window, filepath.Join(s.shotsDir, name+".png"))
-	cmd.Env = append(os.Environ(), "DISPLAY="+s.display)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		s.t.Logf("screenshot %s: %v %s", name, err, b)
-	}
-}
-
-// quit presses Ctrl+Q and waits for a clean exit.
-func (s *session) quit() {
-	s.t.Helper()
-	s.xdo("key", "ctrl+q")
+// quitByKeys presses Ctrl+Q and expects a clean exit.
+func (a *App) quitByKeys(t *testing.T) {
+	t.Helper()
+	a.xdo(t, "key", "ctrl+q")
 	select {
-	case err := <-s.exited:
-		s.stopped = true
+	case err := <-a.exited:
+		a.stopped = true
 		if err != nil {
-			s.t.Fatalf("ssemon exited with %v after Ctrl+Q; output:\n%s", err, s.out.String())
+			t.Fatalf("ssemon exited with %v after Ctrl+Q; output:\n%s", err, a.Output())
 		}
-	case <-time.After(30 * time.Second):
-		s.t.Fatalf("ssemon did not exit within 30 s of Ctrl+Q; output:\n%s", s.out.String())
+	case <-time.After(hangGuard):
+		t.Fatalf("ssemon did not exit within %v of Ctrl+Q; output:\n%s", hangGuard, a.Output())
 	}
 	for _, bad := range fatalOutput {
-		if strings.Contains(s.out.String(), bad) {
-			s.t.Fatalf("output contains %q:\n%s", bad, s.out.String())
+		if strings.Contains(a.Output(), bad) {
+			t.Fatalf("output contains %q:\n%s", bad, a.Output())
 		}
 	}
+}
+
+// keepShot copies the window's screenshot to SSEMON_E2E_SHOTS/name.png
+// when that names a folder (outside the tree).
+func (a *App) keepShot(t *testing.T, name string) {
+	t.Helper()
+	dir := os.Getenv("SSEMON_E2E_SHOTS")
+	if dir == "" {
+		return
+	}
+	cmd := exec.Command(lookPath(t, "import"), "-window", a.Window, filepath.Join(dir, name+".png"))
+	cmd.Env = append(os.Environ(), "DISPLAY="+a.Display)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("screenshot %s: %v %s", name, err, b)
+	}
+}
+
+// region is the pixels of img inside r, as one comparable string.
+func region(img image.Image, r image.Rectangle) string {
+	var b strings.Builder
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			b.WriteByte(byte(cr >> 8))
+			b.WriteByte(byte(cg >> 8))
+			b.WriteByte(byte(cb >> 8))
+		}
+	}
+	return b.String()
 }
 
 // TestSmokeEndToEnd drives the real app as a presenter would, with the
@@ -147,77 +111,63 @@ func (s *session) quit() {
 // selector with the mouse (the selector keeps the focus), F11 into
 // presentation mode and Escape out of it, add a channel with the keyboard
 // (Ctrl+N, type, Enter), quit with Ctrl+Q, start again: the channel is
-// still there.
+// still there. Every step waits for the state it causes (a log line, the
+// window's size, the saved workspace, a part of the screen), never for a
+// fixed time.
 func TestSmokeEndToEnd(t *testing.T) {
-	bin := os.Getenv("SSEMON_BIN")
-	if bin == "" {
-		t.Fatal("SSEMON_BIN is not set: run `make smoke`")
-	}
-	display := startXvfb(t)
-	home := t.TempDir()
-	s := startSession(t, bin, display, home, "--demo")
+	display, home := startXvfb(t), t.TempDir()
+	a := launchApp(t, display, home, "--demo")
+	a.focus(t)
 	normal := ""
-	s.waitFor("the window's size settles", func() bool { normal = s.size(); return normal != "" && normal != "1x1" })
-	s.shot("1-demo")
+	a.waitFor(t, "the window's size to settle", func() bool { normal = a.size(t); return normal != "" && normal != "1x1" })
+	a.WaitStreamsOpen(t, demoChannels)
+	a.keepShot(t, "1-demo")
 
 	// The group selector, with the mouse: it sits right of Add and Demo
-	// in the toolbar, under the menu bar. Pick its second entry ("demo").
-	s.xdo("mousemove", "--window", s.window, "230", "48", "click", "1")
-	time.Sleep(500 * time.Millisecond) // the pop-up opens on the next frame
-	s.shot("2-group-list")
-	s.xdo("mousemove", "--window", s.window, "230", "120", "click", "1")
-	time.Sleep(300 * time.Millisecond)
-	s.xdo("mousemove", "--window", s.window, "600", "500")
-	s.shot("3-group-picked")
+	// in the toolbar, under the menu bar. Pick its second entry ("demo");
+	// the selector then shows it (its box on screen changes).
+	selector := image.Rect(170, 36, 300, 60)
+	before, _ := a.Screenshot(t)
+	a.xdo(t, "mousemove", "--window", a.Window, "230", "48", "click", "1")
+	a.xdo(t, "mousemove", "--window", a.Window, "230", "120", "click", "1")
+	a.WaitScreenshot(t, "the selector showing the picked group", func(img image.Image) bool {
+		return region(img, selector) != region(before, selector)
+	})
+	a.xdo(t, "mousemove", "--window", a.Window, "600", "500")
+	a.keepShot(t, "2-group-picked")
 
 	// F11: presentation mode fills the screen, although the selector has
 	// the focus; Escape brings the window back.
-	s.xdo("key", "F11")
-	s.waitFor("F11 enters full screen", func() bool { return s.size() == "1280x800" })
-	s.shot("4-presenting")
-	s.xdo("key", "Escape")
-	s.waitFor("Escape leaves full screen", func() bool { return s.size() == normal })
+	a.xdo(t, "key", "F11")
+	a.waitFor(t, "F11 to enter full screen", func() bool { return a.size(t) == "1280x800" })
+	a.keepShot(t, "3-presenting")
+	a.xdo(t, "key", "Escape")
+	a.waitFor(t, "Escape to leave full screen", func() bool { return a.size(t) == normal })
 
-	// Add a channel with the keyboard only.
+	// Add a channel with the keyboard only: Ctrl+N opens the dialog with
+	// the URL field focused; type, Enter.
 	const url = "http://127.0.0.1:9/e2e-added"
-	s.xdo("key", "ctrl+n")
-	time.Sleep(500 * time.Millisecond)
-	s.xdo("type", "--delay", "20", url)
-	s.shot("5-add-dialog")
-	s.xdo("key", "Return")
+	a.key(t, dialogShown, "ctrl+n")
+	a.xdo(t, "type", "--delay", "20", url)
+	a.keepShot(t, "4-add-dialog")
+	a.xdo(t, "key", "Return")
 	ws := filepath.Join(home, "config", "ssemon", "workspace.json")
-	s.waitFor("the channel is saved", func() bool {
+	a.waitFor(t, "the channel saved", func() bool {
 		b, _ := os.ReadFile(ws)
 		return strings.Contains(string(b), url)
 	})
-	s.shot("6-added")
-	s.quit()
+	a.keepShot(t, "5-added")
+	a.quitByKeys(t)
 	b, _ := os.ReadFile(ws)
 	if strings.Contains(string(b), "/api/stream/") {
 		t.Fatalf("the demo's channels were saved:\n%s", b)
 	}
 
 	// Start again: the channel is there (it connects, so -v names it).
-	s2 := startSession(t, bin, display, home, "--demo", "-v")
-	s2.waitFor("the added channel comes back", func() bool { return strings.Contains(s2.out.String(), "e2e-added") })
-	s2.shot("7-restarted")
-	s2.quit()
-}
-
-// findWindowID waits for a window called name on display and returns its
-// id.
-func findWindowID(ctx context.Context, xdotool, display, name string) (string, error) {
-	for {
-		cmd := exec.CommandContext(ctx, xdotool, "search", "--name", name)
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		out, _ := cmd.Output()
-		if id := strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0]); id != "" {
-			return id, nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	a2 := launchApp(t, display, home, "--demo")
+	a2.focus(t)
+	a2.waitFor(t, "the added channel back", func() bool { return strings.Contains(a2.Output(), "e2e-added") })
+	a2.WaitScreenshot(t, "the window drawn", func(img image.Image) bool { return distinctColours(img) >= 32 })
+	a2.keepShot(t, "6-restarted")
+	a2.quitByKeys(t)
 }

@@ -128,6 +128,9 @@ type App struct {
 	Display string
 	// Window is the X window id of the SSE Monitor window.
 	Window string
+	// Home holds the app's settings and workspace (XDG_CONFIG_HOME is
+	// Home/config).
+	Home string
 
 	cmd     *exec.Cmd
 	out     lockedBuffer
@@ -140,13 +143,18 @@ type App struct {
 // log) on a fresh Xvfb with a private home, and waits for its window.
 func startApp(t *testing.T, args ...string) *App {
 	t.Helper()
+	return launchApp(t, startXvfb(t), t.TempDir(), args...)
+}
+
+// launchApp runs SSEMON_BIN like startApp, on display with its settings
+// and workspace in home: a second launch with the same home is a restart.
+func launchApp(t *testing.T, display, home string, args ...string) *App {
+	t.Helper()
 	bin := os.Getenv("SSEMON_BIN")
 	if bin == "" {
 		t.Fatal("SSEMON_BIN is not set: run `make smoke`")
 	}
-	a := &App{xdotool: lookPath(t, "xdotool"), exited: make(chan error, 1)}
-	a.Display = startXvfb(t)
-	home := t.TempDir()
+	a := &App{Display: display, Home: home, xdotool: lookPath(t, "xdotool"), exited: make(chan error, 1)}
 	a.cmd = exec.Command(bin, append([]string{"-v"}, args...)...)
 	a.cmd.Env = append(os.Environ(),
 		"DISPLAY="+a.Display,
