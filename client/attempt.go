@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -94,10 +93,7 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 				o.healthy = healthy
 				return o
 			}
-			var le *LimitError
 			switch {
-			case errors.As(err, &le):
-				return outcome{act: actFail, err: err, httpStatus: resp.StatusCode}
 			case err == io.EOF:
 				return outcome{act: actRetry, err: ErrStreamEnded, healthy: healthy}
 			default:
@@ -108,6 +104,12 @@ func (s *Stream) attempt(ctx context.Context, n int) (out outcome) {
 		case FrameEvent:
 			gotEvent = true
 			x.event(body.at)
+		case FrameOversized:
+			gotEvent = true // the server delivers: the connection is healthy
+			if !f.Oversized.Again {
+				s.log.Warn("oversized event skipped", "url", s.logURL, "bytes", f.Oversized.Bytes,
+					"going_on", f.Oversized.More, "comment", f.Oversized.Comment, "limit", f.Oversized.Cap)
+			}
 		case FrameRetry:
 			s.mu.Lock()
 			s.retry = f.Retry

@@ -56,6 +56,13 @@ type Stats struct {
 	// InvalidIDs counts events that set an id unusable for resuming
 	// (Record.InvalidID).
 	InvalidIDs uint64
+	// Oversized counts events, NDJSON lines and comment lines over the
+	// size cap (ChannelConfig.MaxEventBytes), skipped: each is logged as
+	// a RecordOversized and the stream went on.
+	Oversized uint64
+	// Skipping is the size so far of an oversized event still being
+	// skipped (it keeps growing while its input goes on), 0 when none.
+	Skipping int64
 	// Started is when the counters started.
 	Started time.Time
 }
@@ -392,6 +399,8 @@ func (c *Channel) HandleFrame(f Frame, at time.Time) {
 	case FrameRetry:
 		c.stats.Retry = f.Retry
 		c.push(Record{At: at, Kind: RecordRetry, Data: f.Retry.String(), Size: f.Size})
+	case FrameOversized:
+		c.onOversized(&f, at)
 	}
 	c.mu.Unlock()
 	c.notify()
@@ -409,6 +418,17 @@ func (c *Channel) onEvent(f *Frame, at time.Time) {
 	c.stats.LastEventID = ev.ID
 	c.rate.add(at.Unix())
 	r.Finding = c.seq.Next(ev.ID, ev.Type, ev.Data)
+	c.noteFinding(&r)
+	if !c.accepts(ev.Type) {
+		c.stats.Filtered++
+		return
+	}
+	c.newestEv = c.pushRef(&r)
+}
+
+// noteFinding counts the finding of r, an event or an oversized event,
+// and marks r with it.
+func (c *Channel) noteFinding(r *Record) {
 	switch r.Finding.Kind {
 	case FindingGap, FindingLost:
 		r.Gap = r.Finding.Missed
@@ -422,11 +442,27 @@ func (c *Channel) onEvent(f *Frame, at time.Time) {
 		r.Duplicate = true
 		c.stats.Duplicates++
 	}
-	if !c.accepts(ev.Type) {
-		c.stats.Filtered++
-		return
+}
+
+// onOversized counts an oversized event on its first report and logs every
+// report (a long one is reported again as it goes on, with its size so
+// far).
+func (c *Channel) onOversized(f *Frame, at time.Time) {
+	o := f.Oversized
+	if !o.Again {
+		c.stats.Oversized++
 	}
-	c.newestEv = c.pushRef(&r)
+	c.stats.Skipping = 0
+	if o.More {
+		c.stats.Skipping = o.Bytes
+	}
+	r := Record{At: at, Kind: RecordOversized, ID: f.Event.ID, Type: f.Event.Type, Data: f.Event.Data, Size: f.Size, Oversized: &o}
+	if !o.More && !o.Comment {
+		// The skipped event was received: its id counts in the sequence.
+		r.Finding = c.seq.Next(r.ID, r.Type, r.Data)
+		c.noteFinding(&r)
+	}
+	c.pushRef(&r)
 }
 
 func (c *Channel) accepts(typ string) bool {
@@ -483,6 +519,7 @@ func (c *Channel) HandleStatus(s Status) {
 	}
 	c.status = s
 	c.stats.Retry = s.Retry
+	c.stats.Skipping = 0 // a new connection, or none: nothing is being skipped
 	switch s.State {
 	case Open:
 		c.stats.Connects++

@@ -112,9 +112,15 @@ type ChannelConfig struct {
 	// RingBytes caps the log's memory (record strings plus overhead);
 	// 0 means DefaultRingBytes (8 MiB).
 	RingBytes int64 `json:"ringBytes,omitempty"`
-	// MaxLineBytes caps a stream line; 0 means DefaultMaxLineBytes.
+	// MaxLineBytes is read from older files and ignored: MaxEventBytes
+	// caps lines too.
+	//
+	// Deprecated: use MaxEventBytes.
 	MaxLineBytes int `json:"maxLineBytes,omitempty"`
-	// MaxEventBytes caps an event; 0 means DefaultMaxEventBytes.
+	// MaxEventBytes is the size cap of an event and of a line: a larger
+	// one is skipped, counted (Stats.Oversized) and logged as a
+	// RecordOversized; the stream goes on. 0 means DefaultMaxEventBytes
+	// (16 MiB).
 	MaxEventBytes int `json:"maxEventBytes,omitempty"`
 
 	// Format is how the response is cut into events: "" (auto, by
@@ -237,7 +243,6 @@ func (c ChannelConfig) withDefaults(d ChannelConfig) ChannelConfig {
 	setIfZero(&c.CAFile, d.CAFile)
 	setIfZero(&c.RingSize, d.RingSize)
 	setIfZero(&c.RingBytes, d.RingBytes)
-	setIfZero(&c.MaxLineBytes, d.MaxLineBytes)
 	setIfZero(&c.MaxEventBytes, d.MaxEventBytes)
 	setIfZero(&c.ProgressField, d.ProgressField)
 	setIfZero(&c.ProgressScale, d.ProgressScale)
@@ -281,8 +286,6 @@ func (c *ChannelConfig) validateFields() error {
 		return &ConfigError{Field: "RingSize", Msg: fmt.Sprintf("%d is outside 0..%d", c.RingSize, MaxRingSize)}
 	case c.RingBytes < 0:
 		return &ConfigError{Field: "RingBytes", Msg: "is negative"}
-	case c.MaxLineBytes < 0:
-		return &ConfigError{Field: "MaxLineBytes", Msg: "is negative"}
 	case c.MaxEventBytes < 0:
 		return &ConfigError{Field: "MaxEventBytes", Msg: "is negative"}
 	case c.Retry < 0:
@@ -368,7 +371,7 @@ func (c *ChannelConfig) streamConfig() StreamConfig {
 		MaxRedirects:   c.MaxRedirects,
 		CAFile:         c.CAFile,
 		Insecure:       c.Insecure,
-		Decoder:        DecoderConfig{MaxLineBytes: c.MaxLineBytes, MaxEventBytes: c.MaxEventBytes},
+		Decoder:        DecoderConfig{MaxEventBytes: c.MaxEventBytes},
 		Format:         c.Format,
 		Once:           c.IsRequest(),
 	}

@@ -13,25 +13,24 @@ import (
 
 // Default limits of a Decoder; see DecoderConfig.
 const (
-	DefaultMaxLineBytes  = 1 << 20
-	DefaultMaxEventBytes = 8 << 20
+	DefaultMaxEventBytes = 16 << 20
 	DefaultBufferSize    = 64 << 10
 )
 
 // DecoderConfig sets the limits of a Decoder. The zero value gives the
 // defaults.
 type DecoderConfig struct {
-	// MaxLineBytes is the longest line accepted, in bytes of input, without
-	// its line end. A longer line makes Next return a *LimitError.
-	// 0 means DefaultMaxLineBytes (1 MiB).
-	MaxLineBytes int
-	// MaxEventBytes is the largest event accepted: the length of its data
-	// (data lines joined with LF) plus the lengths of the values of every
-	// id and event line read for it, after UTF-8 decoding. A larger event
-	// makes Next return a *LimitError. 0 means DefaultMaxEventBytes (8 MiB).
+	// MaxEventBytes is the one size cap, of events and of lines. An event
+	// is the length of its data (data lines joined with LF) plus the
+	// lengths of the values of every id and event line read for it, after
+	// UTF-8 decoding; a line is its bytes of input without its line end,
+	// which may hold its field name besides (MaxEventBytes + 64 bytes). An
+	// event, or a comment line, over the cap is skipped and reported as a
+	// FrameOversized: the stream goes on, and memory stays bounded while
+	// the rest of it is discarded. 0 means DefaultMaxEventBytes (16 MiB).
 	MaxEventBytes int
 	// BufferSize is the size of the read buffer. The buffer grows, up to
-	// MaxLineBytes+1, only when a line does not fit in it.
+	// MaxEventBytes + 65 bytes, only when a line does not fit in it.
 	// 0 means DefaultBufferSize (64 KiB).
 	BufferSize int
 }
@@ -47,9 +46,44 @@ const (
 	FrameComment
 	// FrameRetry is a valid retry field (Frame.Retry).
 	FrameRetry
+	// FrameOversized reports an event, or a comment line, over the size
+	// cap, skipped (Frame.Oversized). Event.ID is the last event ID (the
+	// skipped event's id, if it had one, still becomes it), Event.Type its
+	// type as far as known, Event.Data its first bytes (a preview of at
+	// most OversizedPreview bytes, valid UTF-8). One is returned when the
+	// skipped thing ends, and one every 4 × the cap of input while it goes
+	// on (Oversized.More), so that an endless line is reported and the
+	// decoder returns control while it discards.
+	FrameOversized
 )
 
-// String returns "event", "comment" or "retry".
+// OversizedPreview is how many of an oversized event's first bytes its
+// FrameOversized keeps.
+const OversizedPreview = 256
+
+// lineSlack is the room a line has beyond MaxEventBytes, for its field
+// name ("data: ").
+const lineSlack = 64
+
+// Oversized describes a FrameOversized.
+type Oversized struct {
+	// Bytes is the input the skipped event or line took so far: all its
+	// lines, line ends included. While More is set it is a size so far
+	// and keeps growing in later reports.
+	Bytes int64
+	// Cap is the cap it went over (DecoderConfig.MaxEventBytes).
+	Cap int
+	// More reports that it has not ended: later reports of it follow,
+	// Again set, the last one with More false.
+	More bool
+	// Again marks a later report of an oversized event already reported:
+	// count oversized events on the reports whose Again is false.
+	Again bool
+	// Comment marks an over-long comment line rather than an event.
+	Comment bool
+}
+
+// String returns "event", "comment", "retry" or "oversized".
 func (k FrameKind) String() string {
 	switch k {
 	case FrameEvent:
@@ -58,6 +92,8 @@ func (k FrameKind) String() string {
 		return "comment"
 	case FrameRetry:
 		return "retry"
+	case FrameOversized:
+		return "oversized"
 	}
 	return "FrameKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -83,10 +119,13 @@ type Frame struct {
 	// so is the LF of a CRLF that ends the line that gave this frame.
 	// Sizes do not depend on how the input was split into reads.
 	Size int
+	// Oversized describes a FrameOversized (zero otherwise).
+	Oversized Oversized
 }
 
-// LimitError reports that a line or an event exceeded the Decoder's
-// limits. The Decoder cannot be used after it, except through Reset.
+// LimitError reports that a line or an event exceeded a limit where the
+// input cannot be skipped. A Decoder never returns it: it skips oversized
+// events (see FrameOversized).
 type LimitError struct {
 	What  string // "line" or "event"
 	Limit int    // the limit in bytes
@@ -96,6 +135,13 @@ type LimitError struct {
 func (e *LimitError) Error() string {
 	return e.What + " exceeds " + strconv.Itoa(e.Limit) + " bytes"
 }
+
+// Signals from readLine to next about a line over the cap: more of it was
+// discarded (a report is due), or it ended.
+var (
+	errLongMore = errors.New("client: over-long line goes on")
+	errLongEnd  = errors.New("client: over-long line ended")
+)
 
 // errNegativeRead is returned when the reader breaks the io.Reader contract.
 var errNegativeRead = errors.New("client: reader returned an invalid count")
@@ -128,16 +174,18 @@ const internMaxEntries = 256
 // line ends, events dispatched on empty lines, unfinished events discarded
 // at end of input.
 //
-// Memory is bounded by the configured limits: the read buffer never grows
-// past MaxLineBytes+1 bytes and the event being built never past
-// MaxEventBytes. Buffers that grew past their defaults are released by
-// Reset.
+// Memory is bounded by the cap: the read buffer never grows past
+// MaxEventBytes + 65 bytes and the event being built never past
+// MaxEventBytes. An event or a line over the cap is discarded as it comes
+// (see FrameOversized). Buffers that grew past their defaults are released
+// by Reset.
 //
 // A Decoder is not safe for concurrent use.
 type Decoder struct {
 	r io.Reader
 
 	maxLine, maxEvent, bufSize int
+	report                     int // input discarded between two reports of an oversized event
 
 	// Read buffer: buf[start:end] is unread input; buf[start:scan] is known
 	// to hold no line end. lf and cr cache where the next LF and CR are.
@@ -172,17 +220,28 @@ type Decoder struct {
 	lastID             string // last event ID string
 	lastType           string
 	types              map[string]string
+
+	// The event being built went over the cap (over): its lines are
+	// skipped until it ends; preview holds its first bytes, overBytes its
+	// input already reported, overSent whether it was reported. An
+	// over-long line is being discarded (long): longHead holds its first
+	// bytes, longBytes its length so far, longSent whether it was
+	// reported; a non-comment one made its event oversized.
+	over, overSent    bool
+	overBytes         int64
+	preview           []byte
+	long, longComment bool
+	headGrows         bool // the preview is the over-long line's start
+	longSent          bool
+	longBytes         int64
+	longHead          []byte
 }
 
 // NewDecoder returns a Decoder that reads the event stream from r.
 func NewDecoder(r io.Reader, cfg DecoderConfig) *Decoder {
 	d := &Decoder{
-		maxLine:  cfg.MaxLineBytes,
 		maxEvent: cfg.MaxEventBytes,
 		bufSize:  cfg.BufferSize,
-	}
-	if d.maxLine <= 0 {
-		d.maxLine = DefaultMaxLineBytes
 	}
 	if d.maxEvent <= 0 {
 		d.maxEvent = DefaultMaxEventBytes
@@ -192,9 +251,10 @@ func NewDecoder(r io.Reader, cfg DecoderConfig) *Decoder {
 	}
 	// Far beyond any memory, and keeps limit+1 and doubling from
 	// overflowing.
-	d.maxLine = min(d.maxLine, maxLimit)
 	d.maxEvent = min(d.maxEvent, maxLimit)
+	d.maxLine = d.maxEvent + lineSlack
 	d.bufSize = min(d.bufSize, maxLimit)
+	d.report = reportEvery(d.maxEvent)
 	d.Reset(r)
 	return d
 }
@@ -214,6 +274,7 @@ func (d *Decoder) Reset(r io.Reader) {
 	d.bom = true
 	d.skipLF = false
 	d.size = 0
+	d.long = false
 	d.discardEvent()
 	if len(d.buf) > d.bufSize {
 		d.buf = nil
@@ -246,6 +307,8 @@ func (d *Decoder) discardEvent() {
 	d.data = d.data[:0]
 	d.typ = d.typ[:0]
 	d.extra = 0
+	d.over, d.overSent, d.overBytes = false, false, 0
+	d.preview = d.preview[:0]
 	if d.idSet {
 		d.idBuf = append(d.idBuf[:0], d.lastID...)
 		d.idSet = false
@@ -256,8 +319,9 @@ func (d *Decoder) discardEvent() {
 //
 // At the end of the input Next returns io.EOF; an unfinished event is
 // discarded and its id is not applied. An error from the reader is returned
-// as is. A line or an event over the limits gives a *LimitError. Every
-// error is returned again by later calls until Reset.
+// as is. Every error is returned again by later calls until Reset. An
+// event or a comment line over the cap is skipped and reported as a
+// FrameOversized: the stream goes on.
 func (d *Decoder) Next() (Frame, error) {
 	var f Frame
 	err := d.next(&f)
@@ -272,8 +336,36 @@ func (d *Decoder) next(f *Frame) error {
 		return d.err
 	}
 	for {
+		if d.over && d.size >= d.report {
+			d.reportOver(f, true)
+			return nil
+		}
 		line, err := d.readLine()
 		if err != nil {
+			switch {
+			case err == errLongMore && d.longComment:
+				d.reportLong(f, true)
+				return nil
+			case err == errLongMore:
+				d.reportOver(f, true)
+				return nil
+			case err == errLongEnd && d.longComment:
+				d.reportLong(f, false)
+				return nil
+			case err == errLongEnd:
+				continue // the event goes on, skipped, to its end
+			case d.long && d.longComment:
+				// The input ended inside an oversized line or event: its
+				// last report first, the error on the next call.
+				d.long = false
+				d.reportLong(f, false)
+				return nil
+			case d.over:
+				d.long = false
+				d.reportOver(f, false)
+				d.discardEvent()
+				return nil
+			}
 			*f = Frame{}
 			return d.failErr(err)
 		}
@@ -316,9 +408,12 @@ func (d *Decoder) next(f *Frame) error {
 			if d.hasData() {
 				n++ // the LF that joins it to the previous line
 			}
+			if d.over {
+				break
+			}
 			if !d.fits(n) {
-				*f = Frame{}
-				return d.failErr(&LimitError{What: "event", Limit: d.maxEvent})
+				d.markOver(value)
+				break
 			}
 			if !d.hasData() && !repaired {
 				// The first data line stays where it is.
@@ -330,9 +425,12 @@ func (d *Decoder) next(f *Frame) error {
 			d.ownData()
 			d.appendData(value)
 		case "event":
+			if d.over {
+				break
+			}
 			if !d.fits(len(value)) {
-				*f = Frame{}
-				return d.failErr(&LimitError{What: "event", Limit: d.maxEvent})
+				d.markOver(value)
+				break
 			}
 			d.extra += len(value)
 			d.typ = append(d.typ[:0], value...)
@@ -340,9 +438,11 @@ func (d *Decoder) next(f *Frame) error {
 			if bytes.IndexByte(value, 0) >= 0 {
 				break
 			}
-			if !d.fits(len(value)) {
-				*f = Frame{}
-				return d.failErr(&LimitError{What: "event", Limit: d.maxEvent})
+			if !d.over && !d.fits(len(value)) {
+				d.markOver(value)
+			}
+			if len(value) > d.maxEvent {
+				break // an id that large is not kept
 			}
 			d.extra += len(value)
 			d.idBuf = append(d.idBuf[:0], value...)
@@ -424,6 +524,65 @@ func (d *Decoder) fits(n int) bool {
 	return size+n <= d.maxEvent
 }
 
+// reportEvery returns the input discarded between two reports of an
+// oversized event that goes on: 4 × the cap, at least 1 MiB.
+func reportEvery(limit int) int {
+	return max(min(limit, maxLimit/4)*4, 1<<20)
+}
+
+// markOver marks the event being built as oversized: its data is
+// dropped, its first bytes (those it had, else head) kept for the report,
+// and its lines are skipped until it ends.
+func (d *Decoder) markOver(head []byte) {
+	if d.over {
+		return
+	}
+	d.over = true
+	switch {
+	case d.dataRef:
+		head = d.buf[d.dataStart:d.dataEnd]
+	case len(d.data) > 0:
+		head = d.data[:len(d.data)-1] // without the LF that ends it
+	}
+	if d.preview == nil {
+		d.preview = make([]byte, 0, OversizedPreview+utf8.UTFMax)
+	}
+	d.preview = append(d.preview[:0], head[:min(len(head), OversizedPreview+utf8.UTFMax)]...)
+	d.dataRef = false
+	d.data = d.data[:0]
+	if cap(d.data) > releaseAbove {
+		d.data = nil
+	}
+}
+
+// reportOver writes the report of the oversized event being built into
+// *f: more tells whether it goes on (else it ended and is dropped).
+func (d *Decoder) reportOver(f *Frame, more bool) {
+	size := d.takeSize()
+	d.overBytes += int64(size)
+	*f = Frame{Kind: FrameOversized, Size: size,
+		Event:     Event{ID: d.lastID, Type: d.eventType(), Data: previewString(d.preview)},
+		Oversized: Oversized{Bytes: d.overBytes, Cap: d.maxEvent, More: more, Again: d.overSent}}
+	if d.idSet {
+		f.Event.ID = string(d.idBuf) // the event's own id, applied at its end
+	}
+	d.overSent = true
+}
+
+// reportLong writes the report of an over-long comment line into *f.
+func (d *Decoder) reportLong(f *Frame, more bool) {
+	*f = Frame{Kind: FrameOversized, Size: d.takeSize(),
+		Event:     Event{Data: previewString(d.longHead)},
+		Oversized: Oversized{Bytes: d.longBytes, Cap: d.maxEvent, More: more, Again: d.longSent, Comment: true}}
+	d.longSent = more
+}
+
+// previewString returns the first OversizedPreview bytes of b as valid
+// UTF-8, cut on a character boundary.
+func previewString(b []byte) string {
+	return truncateUTF8(strings.ToValidUTF8(string(b[:min(len(b), OversizedPreview+utf8.UTFMax)]), "\uFFFD"), OversizedPreview)
+}
+
 // failErr makes err sticky and drops the event being built.
 func (d *Decoder) failErr(err error) error {
 	d.err = err
@@ -444,6 +603,15 @@ func (d *Decoder) takeSize() int {
 func (d *Decoder) dispatch(f *Frame) bool {
 	// The spec sets the last event ID string first, event or not.
 	newID := d.idSet && string(d.idBuf) != d.lastID
+	if d.over {
+		if newID {
+			d.lastID = string(d.idBuf)
+		}
+		d.idSet = false
+		d.reportOver(f, false)
+		d.discardEvent()
+		return true
+	}
 	d.idSet = false
 	d.extra = 0
 	if !d.hasData() {
@@ -568,12 +736,22 @@ func (d *Decoder) readLine() ([]byte, error) {
 		} else {
 			i = d.lineEnd()
 		}
+		if i >= 0 && (d.long || i-d.start > d.maxLine) {
+			// The end of a line over the cap.
+			if !d.long {
+				d.startLong(i)
+			} else {
+				d.extendHead(d.buf[d.start:i])
+			}
+			d.longBytes += int64(i + 1 - d.start)
+			d.long = false
+			d.skipLF = d.buf[i] == '\r'
+			d.advance(i + 1)
+			return nil, errLongEnd
+		}
 		if i >= 0 {
 			line := d.buf[d.start:i]
 			d.lineAt = d.start
-			if len(line) > d.maxLine {
-				return nil, &LimitError{What: "line", Limit: d.maxLine}
-			}
 			// The LF of a CRLF is consumed with the next line, even when
 			// it is already buffered, so that Size does not depend on
 			// where the input was split into reads.
@@ -581,12 +759,64 @@ func (d *Decoder) readLine() ([]byte, error) {
 			d.advance(i + 1)
 			return line, nil
 		}
-		if d.end-d.start > d.maxLine {
-			return nil, &LimitError{What: "line", Limit: d.maxLine}
+		if d.long || d.end-d.start > d.maxLine {
+			// A line over the cap: what is buffered holds no line end;
+			// it is discarded, and reported every d.report bytes.
+			if !d.long {
+				d.startLong(d.end)
+			} else {
+				d.extendHead(d.buf[d.start:d.end])
+			}
+			d.longBytes += int64(d.end - d.start)
+			d.advance(d.end)
+			if d.size >= d.report {
+				return nil, errLongMore
+			}
 		}
 		if err := d.fill(); err != nil {
 			return nil, err
 		}
+	}
+}
+
+// startLong starts discarding a line over the cap, buffered in
+// buf[start:end]: a comment line is reported on its own; another line
+// makes its event oversized.
+func (d *Decoder) startLong(end int) {
+	d.ownData() // the event's first data line may be in the buffer
+	head := d.buf[d.start:min(end, d.start+lineSlack+OversizedPreview+utf8.UTFMax)]
+	d.long, d.longBytes, d.longSent = true, 0, false
+	d.longComment = head[0] == ':'
+	d.headGrows = !d.over && !d.hasData()
+	if d.longComment {
+		head = head[1:]
+		if len(head) > 0 && head[0] == ' ' {
+			head = head[1:]
+		}
+		if d.longHead == nil {
+			d.longHead = make([]byte, 0, OversizedPreview+utf8.UTFMax)
+		}
+		d.longHead = append(d.longHead[:0], head[:min(len(head), OversizedPreview+utf8.UTFMax)]...)
+		return
+	}
+	if v, ok := bytes.CutPrefix(head, []byte("data:")); ok {
+		head, _ = bytes.CutPrefix(v, []byte(" "))
+	}
+	d.markOver(head)
+}
+
+// extendHead adds b, more of the over-long line being discarded, to its
+// preview while the preview comes from that line, up to what it needs.
+func (d *Decoder) extendHead(b []byte) {
+	p := &d.longHead
+	if !d.longComment {
+		if !d.headGrows {
+			return
+		}
+		p = &d.preview
+	}
+	if room := OversizedPreview + utf8.UTFMax - len(*p); room > 0 {
+		*p = append(*p, b[:min(len(b), room)]...)
 	}
 }
 
@@ -702,8 +932,8 @@ func (d *Decoder) fill() error {
 			return nil
 		}
 		d.end += n
-		if n > 0 {
-			d.validate()
+		if n > 0 && !d.long {
+			d.validate() // not what is being discarded
 		}
 		if err != nil {
 			d.rerr = err

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"errors"
 	"hash/fnv"
 	"io"
 	"strings"
@@ -26,12 +25,12 @@ func FuzzDecoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, cfg := range []DecoderConfig{
 			{},
-			{MaxLineBytes: 16, MaxEventBytes: 32, BufferSize: 4},
+			{MaxEventBytes: 16, BufferSize: 4},
 		} {
 			whole, lastID, err := decodeAll(strings.NewReader(string(in)), cfg)
 			checkFrames(t, in, cfg, whole, err)
 
-			if cfg.MaxLineBytes != 0 {
+			if cfg.MaxEventBytes != 0 {
 				checkBuffers(t, in, cfg)
 			}
 
@@ -69,24 +68,16 @@ func fuzzChunks(in []byte) [][]byte {
 // checkFrames checks the invariants of a decode of in.
 func checkFrames(t *testing.T, in []byte, cfg DecoderConfig, frames []Frame, err error) {
 	t.Helper()
-	var le *LimitError
-	switch {
-	case err == io.EOF:
-	case errors.As(err, &le):
-		if cfg.MaxLineBytes == 0 {
-			t.Fatalf("LimitError %v with default limits on %d bytes of input", err, len(in))
-		}
-	default:
-		t.Fatalf("unexpected error %v", err)
+	if err != io.EOF {
+		t.Fatalf("unexpected error %v: an oversized event never ends the stream", err)
 	}
-	maxLine, maxEvent := cfg.MaxLineBytes, cfg.MaxEventBytes
-	if maxLine == 0 {
-		maxLine = DefaultMaxLineBytes
-	}
+	maxEvent := cfg.MaxEventBytes
 	if maxEvent == 0 {
 		maxEvent = DefaultMaxEventBytes
 	}
+	maxLine := maxEvent + lineSlack
 	out, size, prevID := 0, 0, ""
+	var overs [2]Oversized // the last report of an oversized event, of a comment line
 	for _, f := range frames {
 		if f.Size <= 0 {
 			t.Fatalf("frame %s has size %d", fmtFrames([]Frame{f}), f.Size)
@@ -127,6 +118,24 @@ func checkFrames(t *testing.T, in []byte, cfg DecoderConfig, frames []Frame, err
 			if f.Retry < 0 {
 				t.Fatalf("negative retry %v", f.Retry)
 			}
+		case FrameOversized:
+			o := f.Oversized
+			k := 0
+			if o.Comment {
+				k = 1
+			}
+			over := &overs[k]
+			if o.Again != over.More || o.Cap != maxEvent {
+				t.Fatalf("report %+v after %+v", o, *over)
+			}
+			if o.Again && o.Bytes < over.Bytes || o.Bytes <= 0 || o.Bytes > int64(len(in)) {
+				t.Fatalf("oversized size %d after %d, input %d bytes", o.Bytes, over.Bytes, len(in))
+			}
+			if !utf8.ValidString(f.Event.Data) || len(f.Event.Data) > OversizedPreview {
+				t.Fatalf("preview %q", f.Event.Data)
+			}
+			*over = o
+			out += len(f.Event.Data)
 		default:
 			t.Fatalf("frame of kind %v", f.Kind)
 		}
@@ -146,8 +155,10 @@ func checkBuffers(t *testing.T, in []byte, cfg DecoderConfig) {
 	d := NewDecoder(iotest.OneByteReader(strings.NewReader(string(in))), cfg)
 	for {
 		_, err := d.Next()
-		if len(d.buf) > max(cfg.MaxLineBytes+1, 4) || cap(d.data) > cfg.MaxEventBytes+1 ||
-			cap(d.utf8buf) > 3*cfg.MaxLineBytes {
+		maxLine := cfg.MaxEventBytes + lineSlack
+		if len(d.buf) > max(maxLine+1, 4) || cap(d.data) > cfg.MaxEventBytes+1 ||
+			cap(d.utf8buf) > 3*maxLine || cap(d.preview) > OversizedPreview+utf8.UTFMax ||
+			cap(d.longHead) > OversizedPreview+utf8.UTFMax {
 			t.Fatalf("buffers grew to %d (read), %d (data), %d (UTF-8) with limits %+v",
 				len(d.buf), cap(d.data), cap(d.utf8buf), cfg)
 		}

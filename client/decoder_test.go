@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -175,6 +174,8 @@ func fmtFrames(frames []Frame) string {
 			fmt.Fprintf(&b, "comment %q", f.Comment)
 		case FrameRetry:
 			fmt.Fprintf(&b, "retry %v", f.Retry)
+		case FrameOversized:
+			fmt.Fprintf(&b, "oversized{id %q type %q preview %q %+v}", f.Event.ID, f.Event.Type, f.Event.Data, f.Oversized)
 		default:
 			fmt.Fprintf(&b, "%+v", f)
 		}
@@ -367,102 +368,8 @@ func TestDecoderSize(t *testing.T) {
 	}
 }
 
-func TestDecoderLineLimit(t *testing.T) {
-	cfg := DecoderConfig{MaxLineBytes: 10}
-	tests := []struct {
-		name string
-		in   string
-		want []Frame // before the error; nil error means io.EOF
-		err  bool
-	}{
-		{name: "at limit", in: "data:12345\n\n", want: []Frame{msg("12345")}},
-		{name: "at limit CRLF", in: "data:12345\r\n\r\n", want: []Frame{msg("12345")}},
-		{name: "at limit CR", in: "data:12345\r\r", want: []Frame{msg("12345")}},
-		{name: "over limit", in: "data:123456\n\n", err: true},
-		{name: "over limit unterminated", in: "data:123456", err: true},
-		{name: "over limit after frames", in: ": ok\ndata: 1\n\n:1234567890\n", want: []Frame{cm("ok"), msg("1")}, err: true},
-		{name: "comment over limit", in: ":1234567890\n", err: true},
-		{name: "BOM not counted", in: "\xEF\xBB\xBFdata:12345\n\n", want: []Frame{msg("12345")}},
-		{name: "unterminated at limit", in: "data:12345", want: nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := checkAllSplits(t, tc.in, cfg)
-			if !equalFrames(withoutSizes(got), tc.want) {
-				t.Errorf("got %s, want %s", fmtFrames(got), fmtFrames(tc.want))
-			}
-			if !tc.err {
-				if err != io.EOF {
-					t.Fatalf("err = %v, want io.EOF", err)
-				}
-				return
-			}
-			var le *LimitError
-			if !errors.As(err, &le) || le.What != "line" || le.Limit != 10 {
-				t.Fatalf("err = %#v, want *LimitError{line, 10}", err)
-			}
-			if err.Error() != "line exceeds 10 bytes" {
-				t.Errorf("message %q", err.Error())
-			}
-		})
-	}
-}
-
-func TestDecoderEventLimit(t *testing.T) {
-	cfg := DecoderConfig{MaxEventBytes: 10}
-	tests := []struct {
-		name string
-		in   string
-		want []Frame
-		err  bool
-	}{
-		{name: "data at limit", in: "data: 0123456789\n\n", want: []Frame{msg("0123456789")}},
-		{name: "data over limit", in: "data: 0123456789a\n\n", err: true},
-		{name: "joined lines at limit", in: "data: 01234\ndata: 0123\n\n", want: []Frame{msg("01234\n0123")}},
-		{name: "joined lines over limit", in: "data: 01234\ndata: 01234\n\n", err: true},
-		{name: "empty lines count", in: "data\ndata\ndata\ndata\ndata\ndata\ndata\ndata\ndata\ndata\ndata\n\n", want: []Frame{msg("\n\n\n\n\n\n\n\n\n\n")}},
-		{name: "empty lines over limit", in: "data\ndata\ndata\ndata\ndata\ndata\ndata\ndata\ndata\ndata\ndata\ndata\n\n", err: true},
-		{name: "id and event count", in: "id: 123\nevent: 456\ndata: 7890\n\n", want: []Frame{ev("123", "456", "7890")}},
-		{name: "id and event over limit", in: "id: 123\nevent: 456\ndata: 78901\n\n", err: true},
-		{name: "data then id over limit", in: "data: 78901\nid: 123\nevent: 456\n\n", err: true},
-		{name: "repeated event lines accumulate", in: "event: 123456\nevent: 123456\n\n", err: true},
-		{name: "limit is per event", in: "data: 0123456789\n\ndata: 0123456789\n\n", want: []Frame{msg("0123456789"), msg("0123456789")}},
-		{name: "limit is per event without data", in: "event: 0123456789\n\nevent: 0123456789\n\n", want: nil},
-		{name: "ignored id not counted", in: "id: 12345678\x00\ndata: 0123456789\n\n", want: []Frame{msg("0123456789")}},
-		{name: "comments not counted", in: ": 0123456789\ndata: 0123456789\n\n", want: []Frame{cm("0123456789"), msg("0123456789")}},
-		{name: "replacement characters count", in: "data: \xFF\xFF\xFF\xFF\n\n", err: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := checkAllSplits(t, tc.in, cfg)
-			if !equalFrames(withoutSizes(got), tc.want) {
-				t.Errorf("got %s, want %s", fmtFrames(got), fmtFrames(tc.want))
-			}
-			if !tc.err {
-				if err != io.EOF {
-					t.Fatalf("err = %v, want io.EOF", err)
-				}
-				return
-			}
-			var le *LimitError
-			if !errors.As(err, &le) || le.What != "event" || le.Limit != 10 {
-				t.Fatalf("err = %#v, want *LimitError{event, 10}", err)
-			}
-			if err.Error() != "event exceeds 10 bytes" {
-				t.Errorf("message %q", err.Error())
-			}
-		})
-	}
-}
-
 func TestDecoderErrorsAreSticky(t *testing.T) {
-	d := NewDecoder(strings.NewReader("data: 0123456789\n\ndata: ok\n\n"), DecoderConfig{MaxLineBytes: 8})
-	_, err1 := d.Next()
-	_, err2 := d.Next()
-	if err1 == nil || err1 != err2 {
-		t.Fatalf("errors %v, %v: want the same LimitError twice", err1, err2)
-	}
-	d = NewDecoder(strings.NewReader("data: a\n\n"), DecoderConfig{})
+	d := NewDecoder(strings.NewReader("data: a\n\n"), DecoderConfig{})
 	d.Next()
 	for range 3 {
 		if _, err := d.Next(); err != io.EOF {
@@ -562,15 +469,16 @@ func TestDecoderReset(t *testing.T) {
 		t.Fatalf("after Reset mid-stream: %s", fmtFrames([]Frame{f}))
 	}
 
-	// Reset clears a LimitError; a CR at the end of the old stream does not
-	// eat an LF at the start of the new one.
-	d = NewDecoder(strings.NewReader("data: 0123456789\n"), DecoderConfig{MaxLineBytes: 8})
-	if _, err := d.Next(); err == nil {
-		t.Fatal("no LimitError")
+	// Reset forgets an oversized event being skipped; a CR at the end of
+	// the old stream does not eat an LF at the start of the new one.
+	d = NewDecoder(strings.NewReader("data: "+strings.Repeat("x", 100)+"\n"), DecoderConfig{MaxEventBytes: 8})
+	d.report = 16
+	if f, err := d.Next(); err != nil || f.Kind != FrameOversized || !f.Oversized.More {
+		t.Fatalf("no report of the oversized event: %s, %v", fmtFrames([]Frame{f}), err)
 	}
 	d.Reset(strings.NewReader("data: ok\n\n"))
 	if f, err := d.Next(); err != nil || f.Event.Data != "ok" {
-		t.Fatalf("after Reset from error: %s, %v", fmtFrames([]Frame{f}), err)
+		t.Fatalf("after Reset while skipping: %s, %v", fmtFrames([]Frame{f}), err)
 	}
 	d = NewDecoder(strings.NewReader("data: a\r"), DecoderConfig{})
 	d.Next()
@@ -652,56 +560,6 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func TestDecoderMemoryBounded(t *testing.T) {
-	// A line that never ends must stop at the limit, having allocated about
-	// twice the limit at most (the doubling read buffer).
-	for _, limit := range []int{64 << 10, DefaultMaxLineBytes} {
-		for _, n := range []int{0, 4096} {
-			alloc := leastAllocated(t, func() error {
-				_, err := NewDecoder(endlessReader{'x', n}, DecoderConfig{MaxLineBytes: limit}).Next()
-				return err
-			}, "line", limit)
-			if alloc > uint64(2*limit+64<<10) {
-				t.Errorf("limit %d, reads of %d: allocated %d bytes", limit, n, alloc)
-			}
-		}
-	}
-	// An event of endless data lines stops at the event limit.
-	alloc := leastAllocated(t, func() error {
-		d := NewDecoder(&repeatReader{line: []byte("data: " + strings.Repeat("x", 1000) + "\n")},
-			DecoderConfig{MaxEventBytes: 1 << 20})
-		_, err := d.Next()
-		if c := cap(d.data); c > 1<<20+1 {
-			t.Errorf("data buffer grew to %d", c)
-		}
-		return err
-	}, "event", 1<<20)
-	if alloc > 2<<20+128<<10 {
-		t.Errorf("allocated %d bytes for a 1 MiB event limit", alloc)
-	}
-}
-
-// leastAllocated runs decode, which must fail with a LimitError for what
-// and limit, three times and returns the fewest bytes allocated in a run
-// (the count is process-wide, so another goroutine can add to one run).
-func leastAllocated(t *testing.T, decode func() error, what string, limit int) uint64 {
-	t.Helper()
-	least := uint64(math.MaxUint64)
-	for range 3 {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		err := decode()
-		runtime.ReadMemStats(&after)
-		var le *LimitError
-		if !errors.As(err, &le) || le.What != what || le.Limit != limit {
-			t.Fatalf("err = %v, want a %s LimitError at %d", err, what, limit)
-		}
-		least = min(least, after.TotalAlloc-before.TotalAlloc)
-	}
-	return least
-}
-
 // smallReads returns at most n bytes per Read.
 type smallReads struct {
 	r io.Reader
@@ -717,7 +575,7 @@ func TestDecoderLongLineSmallReads(t *testing.T) {
 	const n = 4 << 20
 	in := "data: " + strings.Repeat("x", n) + "\r\n\r\n"
 	start := time.Now()
-	d := NewDecoder(smallReads{strings.NewReader(in), 8}, DecoderConfig{MaxLineBytes: 2 * n, MaxEventBytes: 2 * n})
+	d := NewDecoder(smallReads{strings.NewReader(in), 8}, DecoderConfig{MaxEventBytes: 2 * n})
 	f, err := d.Next()
 	if err != nil || len(f.Event.Data) != n {
 		t.Fatalf("got %d bytes, %v", len(f.Event.Data), err)
@@ -802,7 +660,7 @@ func TestDecoderLargeEventIDNotShared(t *testing.T) {
 }
 
 func TestDecoderHugeLimits(t *testing.T) {
-	cfg := DecoderConfig{MaxLineBytes: math.MaxInt, MaxEventBytes: math.MaxInt, BufferSize: math.MaxInt}
+	cfg := DecoderConfig{MaxEventBytes: math.MaxInt, BufferSize: math.MaxInt}
 	d := NewDecoder(iotest.HalfReader(strings.NewReader("data: a\n\ndata: "+strings.Repeat("y", 5000)+"\n\n")), cfg)
 	d.buf = make([]byte, 16) // do not allocate MaxInt/4 bytes up front
 	d.bufSize = 16

@@ -16,10 +16,12 @@ import (
 // an event too; leading and trailing blanks, a UTF-8 BOM at the start and a
 // leading RS are removed; invalid UTF-8 is replaced by U+FFFD.
 //
-// A line longer than the cap (the smaller of MaxLineBytes and
-// MaxEventBytes of its DecoderConfig) is skipped and counted (Skipped), and
-// the lines after it are read as usual: an oversized line never ends the
-// stream. Memory stays below the cap plus the read buffer.
+// A line longer than the cap (MaxEventBytes of its DecoderConfig) is
+// skipped, counted (Skipped) and reported as a FrameOversized, as the SSE
+// Decoder reports an oversized event: at its end, and every 4 × the cap
+// of input while it goes on. The lines after it are read as usual: an
+// oversized line never ends the stream. Memory stays below the cap plus
+// the read buffer.
 //
 // Frame.Size counts the input bytes consumed since the previous frame,
 // line ends, blank and skipped lines included. NDJSONDecoder is not safe
@@ -28,6 +30,7 @@ type NDJSONDecoder struct {
 	r       io.Reader
 	maxLine int
 	bufSize int
+	report  int // input discarded between two reports of an oversized line
 
 	buf        []byte
 	start, end int // buf[start:end] is unread input
@@ -36,25 +39,26 @@ type NDJSONDecoder struct {
 	bom        bool // a BOM at the start of input is still to be stripped
 	skipping   bool // discarding the rest of an oversized line
 	skipped    uint64
-	size       int // bytes consumed since the last frame
+	skipBytes  int64  // the oversized line's length so far
+	skipSent   bool   // it was reported
+	head       []byte // its first bytes
+	size       int    // bytes consumed since the last frame
 	empties    int
 }
 
 // NewNDJSONDecoder returns a decoder reading r with the limits of cfg (its
 // zero fields take the defaults of DecoderConfig).
 func NewNDJSONDecoder(r io.Reader, cfg DecoderConfig) *NDJSONDecoder {
-	line := cfg.MaxLineBytes
+	line := cfg.MaxEventBytes
 	if line <= 0 {
-		line = DefaultMaxLineBytes
-	}
-	if ev := cfg.MaxEventBytes; ev > 0 {
-		line = min(line, ev)
+		line = DefaultMaxEventBytes
 	}
 	size := cfg.BufferSize
 	if size <= 0 {
 		size = DefaultBufferSize
 	}
-	d := &NDJSONDecoder{maxLine: min(line, maxLimit), bufSize: min(size, maxLimit)}
+	line = min(line, maxLimit)
+	d := &NDJSONDecoder{maxLine: line, bufSize: min(size, maxLimit), report: reportEvery(line)}
 	d.Reset(r)
 	return d
 }
@@ -91,17 +95,21 @@ func (d *NDJSONDecoder) next(f *Frame) error {
 	for {
 		if i := bytes.IndexByte(d.buf[d.scan:d.end], '\n'); i >= 0 {
 			lineEnd := d.scan + i
-			line := d.buf[d.start:lineEnd]
+			line, start := d.buf[d.start:lineEnd], d.start
 			d.size += lineEnd + 1 - d.start
 			d.start = lineEnd + 1
 			d.scan = d.start
-			if d.skipping {
+			if d.skipping || len(line) > d.maxLine {
+				line = bytes.TrimSuffix(line, []byte("\r"))
+				if !d.skipping {
+					d.startSkip(line)
+				} else {
+					d.extendHead(line)
+				}
+				d.skipBytes += int64(lineEnd + 1 - start)
 				d.skipping = false
-				continue
-			}
-			if len(line) > d.maxLine {
-				d.skipped++
-				continue
+				d.reportSkip(f, false)
+				return nil
 			}
 			if d.emit(f, line) {
 				return nil
@@ -110,15 +118,28 @@ func (d *NDJSONDecoder) next(f *Frame) error {
 		}
 		d.scan = d.end
 		if d.skipping || d.end-d.start > d.maxLine {
-			// Oversized: drop what is buffered and the rest of the line.
-			d.size += d.end - d.start
+			// Oversized: drop what is buffered and the rest of the line,
+			// reporting it every d.report bytes.
 			if !d.skipping {
-				d.skipping = true
-				d.skipped++
+				d.startSkip(d.buf[d.start:d.end])
+			} else {
+				d.extendHead(d.buf[d.start:d.end])
 			}
+			d.size += d.end - d.start
+			d.skipBytes += int64(d.end - d.start)
 			d.start, d.end, d.scan = 0, 0, 0
+			if d.size >= d.report {
+				d.reportSkip(f, true)
+				return nil
+			}
 		}
 		if d.rerr != nil {
+			if d.skipping {
+				// The input ended inside the oversized line.
+				d.skipping = false
+				d.reportSkip(f, false)
+				return nil
+			}
 			if d.start < d.end && !d.skipping { // at most maxLine bytes here
 				line := d.buf[d.start:d.end]
 				d.size += d.end - d.start
@@ -131,6 +152,36 @@ func (d *NDJSONDecoder) next(f *Frame) error {
 		}
 		d.fill()
 	}
+}
+
+// startSkip starts skipping an oversized line whose buffered start is b.
+func (d *NDJSONDecoder) startSkip(b []byte) {
+	if d.bom {
+		d.bom = false
+		b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+	}
+	d.skipping, d.skipBytes, d.skipSent = true, 0, false
+	d.skipped++
+	d.head = d.head[:0]
+	d.extendHead(b)
+}
+
+// extendHead adds b, more of the oversized line, to its preview, up to
+// what the preview needs.
+func (d *NDJSONDecoder) extendHead(b []byte) {
+	if room := OversizedPreview + utf8.UTFMax - len(d.head); room > 0 {
+		d.head = append(d.head, b[:min(len(b), room)]...)
+	}
+}
+
+// reportSkip writes the report of the oversized line into *f: more tells
+// whether it goes on.
+func (d *NDJSONDecoder) reportSkip(f *Frame, more bool) {
+	*f = Frame{Kind: FrameOversized, Size: d.size,
+		Event:     Event{Type: "message", Data: previewString(bytes.TrimSuffix(d.head, []byte("\r")))},
+		Oversized: Oversized{Bytes: d.skipBytes, Cap: d.maxLine, More: more, Again: d.skipSent}}
+	d.size = 0
+	d.skipSent = true
 }
 
 // emit turns a line into an event; false for a blank line.

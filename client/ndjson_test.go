@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -23,7 +24,9 @@ func TestNDJSONDecoder(t *testing.T) {
 		{"json-seq", "\x1e{\"a\":1}\n\x1e{\"a\":2}\n", []string{`{"a":1}`, `{"a":2}`}, 0},
 		{"not json is kept", "hello\n", []string{"hello"}, 0},
 		{"invalid utf-8", "{\"a\":\"\xff\"}\n", []string{"{\"a\":\"\uFFFD\"}"}, 0},
-		{"oversized skipped, stream goes on", "{\"a\":1}\n" + long + "\n{\"a\":2}\n" + long + "\n" + long, []string{`{"a":1}`, `{"a":2}`}, 3},
+		{"oversized skipped, stream goes on", "{\"a\":1}\n" + long + "\n{\"a\":2}\n" + long + "\r\n" + long,
+			[]string{`{"a":1}`, "oversized 109: " + long, `{"a":2}`, "oversized 110: " + long, "oversized 108: " + long}, 3},
+		{"cap exactly hit", strings.Repeat("7", 64) + "\n" + strings.Repeat("8", 65) + "\n", []string{strings.Repeat("7", 64), "oversized 66: " + strings.Repeat("8", 65)}, 1},
 	}
 	for _, tt := range tests {
 		for _, split := range []string{"whole", "bytes"} {
@@ -31,7 +34,7 @@ func TestNDJSONDecoder(t *testing.T) {
 			if split == "bytes" {
 				r = iotest.OneByteReader(r)
 			}
-			d := NewNDJSONDecoder(r, DecoderConfig{MaxLineBytes: 64, BufferSize: 16})
+			d := NewNDJSONDecoder(r, DecoderConfig{MaxEventBytes: 64, BufferSize: 16})
 			var got []string
 			total := 0
 			for {
@@ -42,6 +45,14 @@ func TestNDJSONDecoder(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s/%s: %v", tt.name, split, err)
 				}
+				if f.Kind == FrameOversized {
+					if o := f.Oversized; o.More || o.Again || o.Comment || o.Cap != 64 {
+						t.Errorf("%s/%s: report %+v", tt.name, split, o)
+					}
+					got = append(got, fmt.Sprintf("oversized %d: %s", f.Oversized.Bytes, f.Event.Data))
+					total += f.Size
+					continue
+				}
 				if f.Kind != FrameEvent || f.Event.Type != "message" {
 					t.Errorf("%s: frame %+v", tt.name, f)
 				}
@@ -51,7 +62,7 @@ func TestNDJSONDecoder(t *testing.T) {
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") || d.Skipped() != tt.skipped {
 				t.Errorf("%s/%s: got %q skipped %d, want %q skipped %d", tt.name, split, got, d.Skipped(), tt.want, tt.skipped)
 			}
-			if end := strings.LastIndex(tt.in, tt.want[len(tt.want)-1]) + len(tt.want[len(tt.want)-1]); total > len(tt.in) || total < end {
+			if total != len(strings.TrimRight(tt.in, "\n")) && total != len(tt.in) {
 				t.Errorf("%s/%s: sizes sum to %d for %d bytes of input", tt.name, split, total, len(tt.in))
 			}
 		}
@@ -61,8 +72,12 @@ func TestNDJSONDecoder(t *testing.T) {
 func TestNDJSONDecoderCapIsEventCap(t *testing.T) {
 	d := NewNDJSONDecoder(strings.NewReader("12345678901\n1234\n"), DecoderConfig{MaxEventBytes: 10})
 	f, err := d.Next()
-	if err != nil || f.Event.Data != "1234" || d.Skipped() != 1 {
+	if err != nil || f.Kind != FrameOversized || f.Oversized.Bytes != 12 || f.Oversized.Cap != 10 || d.Skipped() != 1 {
 		t.Fatalf("got %+v %v skipped %d", f, err, d.Skipped())
+	}
+	f, err = d.Next()
+	if err != nil || f.Event.Data != "1234" {
+		t.Fatalf("got %+v %v", f, err)
 	}
 	if _, err := d.Next(); !errors.Is(err, io.EOF) {
 		t.Fatalf("want EOF, got %v", err)

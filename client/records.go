@@ -21,9 +21,15 @@ const (
 	// RecordState is a connection state change (Type holds the state
 	// name, Data the detail).
 	RecordState
+	// RecordOversized is a report of an event (or a comment line) over the
+	// size cap, skipped: Oversized holds its size so far and the cap, ID
+	// and Type what is known, Data its first bytes. A long one is reported
+	// again as it goes on (Oversized.Again), the last report with
+	// Oversized.More false.
+	RecordOversized
 )
 
-// String returns "event", "comment", "retry" or "state".
+// String returns "event", "comment", "retry", "state" or "oversized".
 func (k RecordKind) String() string {
 	switch k {
 	case RecordEvent:
@@ -34,6 +40,8 @@ func (k RecordKind) String() string {
 		return "retry"
 	case RecordState:
 		return "state"
+	case RecordOversized:
+		return "oversized"
 	}
 	return "RecordKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -69,6 +77,8 @@ type Record struct {
 	// Finding is what the channel's Sequencer found about the event's id
 	// (events only): gap, duplicate, backwards, restart, lost, reset.
 	Finding Finding
+	// Oversized describes a RecordOversized (nil otherwise).
+	Oversized *Oversized
 }
 
 // recordOverhead approximates the bytes a stored record costs beyond its

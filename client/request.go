@@ -22,8 +22,8 @@ func (s *Stream) framing(ct string) Format {
 }
 
 // frames returns the frame reader of a response: the SSE decoder (which
-// keeps the last event ID across connections) or the NDJSON decoder, whose
-// skipped oversized lines are logged (Warn) as they happen.
+// keeps the last event ID across connections) or the NDJSON decoder. Both
+// report oversized events as FrameOversized.
 func (s *Stream) frames(ct string, body io.Reader) func(*Frame) error {
 	if s.framing(ct) == FormatNDJSON {
 		if s.nd == nil {
@@ -31,15 +31,7 @@ func (s *Stream) frames(ct string, body io.Reader) func(*Frame) error {
 		} else {
 			s.nd.Reset(body)
 		}
-		nd, skipped := s.nd, s.nd.Skipped()
-		return func(f *Frame) error {
-			err := nd.next(f)
-			if n := nd.Skipped(); n != skipped {
-				s.log.Warn("oversized NDJSON lines skipped", "url", s.logURL, "lines", n-skipped, "total", n, "limit", nd.maxLine)
-				skipped = n
-			}
-			return err
-		}
+		return s.nd.next
 	}
 	s.dec.Reset(body)
 	return s.dec.next

@@ -27,7 +27,7 @@ func TestStreamFormats(t *testing.T) {
 				w.Header().Set("Content-Type", tt.ct)
 				writeFlush(w, "{\"n\":1}\n{\"n\":2}\n"+strings.Repeat("x", 200)+"\n{\"n\":3}")
 			})
-			r := startStream(t, StreamConfig{URL: srv.URL, Format: tt.format, Once: true, Decoder: DecoderConfig{MaxLineBytes: 100}})
+			r := startStream(t, StreamConfig{URL: srv.URL, Format: tt.format, Once: true, Decoder: DecoderConfig{MaxEventBytes: 100}})
 			err := r.result(t)
 			var ce *ContentTypeError
 			if tt.fails {

@@ -487,28 +487,122 @@ func TestStreamConnectTimeout(t *testing.T) {
 	run.rec.waitState(t, Open, 1)
 }
 
-func TestStreamEventOverLimitFails(t *testing.T) {
+func TestStreamOversizedEventIsSkipped(t *testing.T) {
+	// A 50 MiB one-line event between normal events, under the default
+	// 16 MiB cap, from a real loopback server: it is skipped and counted
+	// once, the connection stays open and the next events arrive.
+	const big = 50 << 20
+	chunk := []byte(strings.Repeat("x", 1<<20))
+	for _, format := range []Format{FormatSSE, FormatNDJSON} {
+		t.Run(format.String(), func(t *testing.T) {
+			srv := newSSEServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				if format == FormatNDJSON {
+					w.Header().Set("Content-Type", "application/x-ndjson")
+					writeFlush(w, "{\"n\":1}\n{\"a\":\"")
+				} else {
+					sseHeaders(w)
+					writeFlush(w, "id: 1\ndata: before\n\nid: 2\ndata: {\"a\":\"")
+				}
+				for range big / len(chunk) {
+					if _, err := w.Write(chunk); err != nil {
+						return
+					}
+				}
+				if format == FormatNDJSON {
+					writeFlush(w, "\"}\n{\"n\":3}\n{\"n\":4}\n")
+				} else {
+					writeFlush(w, "\"}\n\nid: 3\ndata: after\n\nid: 4\ndata: last\n\n")
+				}
+				hold(r)
+			})
+			m := NewManager(ManagerConfig{Clock: newFakeClock()})
+			t.Cleanup(func() { _ = m.Close() })
+			c, err := m.Add(ChannelConfig{Name: "big", URL: srv.URL, Format: format})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitChannel(t, c, "the events after the oversized one", func() bool { return c.Snapshot().Stats.Events == 3 })
+			s := c.Snapshot()
+			if s.Status.State != Open || s.Stats.Oversized != 1 || s.Stats.Skipping != 0 || s.Stats.Connects != 1 {
+				t.Fatalf("state %v, stats %+v: want open, 1 oversized, 1 connection", s.Status.State, s.Stats)
+			}
+			if n := len(srv.requests()); n != 1 {
+				t.Errorf("%d requests: an oversized event must not reconnect", n)
+			}
+			var last *Record
+			for _, r := range c.Records(nil, 0) {
+				if r.Kind == RecordOversized {
+					last = &r
+				}
+			}
+			wantBytes := int64(len(`{"a":""}`) + big + 1)
+			if format == FormatSSE {
+				wantBytes = int64(len("id: 2\ndata: {\"a\":\"\"}\n\n") + big)
+			}
+			if last == nil || last.Oversized.More || last.Oversized.Bytes != wantBytes || last.Oversized.Cap != DefaultMaxEventBytes ||
+				!strings.HasPrefix(last.Data, `{"a":"xxx`) || len(last.Data) != OversizedPreview {
+				t.Fatalf("last oversized record %+v", last)
+			}
+			if got := last.Oversized.String(); got != "oversized: event of 50 MiB skipped (cap 16 MiB)" {
+				t.Errorf("words %q", got)
+			}
+		})
+	}
+}
+
+func TestStreamEndlessLineIsReportedWhileItGoesOn(t *testing.T) {
+	// The server sends one line until the channel shows it being skipped
+	// (its size so far growing): the decoder returns control while it
+	// discards. Then the line ends and the next event arrives.
+	seen := make(chan struct{})
 	srv := newSSEServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		sseHeaders(w)
-		writeFlush(w, "data: small\n\ndata: "+strings.Repeat("x", 300)+"\n\n")
-		hold(r)
+		writeFlush(w, "data: ")
+		chunk := []byte(strings.Repeat("y", 64<<10))
+		for sent := 0; ; sent += len(chunk) {
+			select {
+			case <-seen:
+				writeFlush(w, "\n\ndata: after\n\n")
+				hold(r)
+				return
+			case <-r.Context().Done():
+				return
+			default:
+			}
+			if sent > 1<<30 {
+				return // a hang guard: the client never reported the line
+			}
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
 	})
-	run := startStream(t, StreamConfig{URL: srv.URL, Clock: newFakeClock(), Decoder: DecoderConfig{MaxEventBytes: 100}})
-	err := run.result(t)
-	if err == nil || err.Error() != "event exceeds 100 bytes" {
-		t.Fatalf("err = %v", err)
+	m := NewManager(ManagerConfig{Clock: newFakeClock()})
+	t.Cleanup(func() { _ = m.Close() })
+	c, err := m.Add(ChannelConfig{Name: "endless", URL: srv.URL, MaxEventBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := errorAs[*LimitError](err); !ok {
-		t.Errorf("err %T is not a *LimitError", err)
+	var first int64
+	waitChannel(t, c, "the line reported as it goes on", func() bool {
+		first = c.Snapshot().Stats.Skipping
+		return first > 0
+	})
+	waitChannel(t, c, "its size growing", func() bool { return c.Snapshot().Stats.Skipping > first })
+	close(seen)
+	waitChannel(t, c, "the event after it", func() bool { return c.Snapshot().Stats.Events == 1 })
+	s := c.Snapshot()
+	if s.Stats.Oversized != 1 || s.Stats.Skipping != 0 || s.Status.State != Open {
+		t.Fatalf("state %v, stats %+v", s.Status.State, s.Stats)
 	}
-	if st := run.s.Status(); st.State != Failed || st.Detail != "event exceeds 100 bytes" {
-		t.Errorf("status = %v %q", st.State, st.Detail)
+	var reports []Oversized
+	for _, r := range c.Records(nil, 0) {
+		if r.Kind == RecordOversized {
+			reports = append(reports, *r.Oversized)
+		}
 	}
-	if n := len(srv.requests()); n != 1 {
-		t.Errorf("%d requests: a cap breach must not reconnect", n)
-	}
-	if evs := run.rec.events(); len(evs) != 1 || evs[0].Data != "small" {
-		t.Errorf("events = %v", evs)
+	if len(reports) < 3 || reports[0].Again || !reports[0].More || !reports[1].Again || reports[len(reports)-1].More {
+		t.Errorf("reports %+v: want a first, later ones, and a last", reports)
 	}
 }
 

@@ -266,3 +266,18 @@ func summarizeObject(trim string, skipNoise bool) string {
 	})
 	return truncateUTF8(b.String(), SummaryBytes)
 }
+
+// String words a report of an oversized event or comment line, for a log
+// line or a status: "oversized: event of 50.0 MiB skipped (cap 16 MiB)",
+// or while it goes on "oversized: event over the 16 MiB cap, skipping
+// (64.0 MiB so far)".
+func (o Oversized) String() string {
+	what := "event"
+	if o.Comment {
+		what = "comment line"
+	}
+	if o.More {
+		return "oversized: " + what + " over the " + FormatBytes(int64(o.Cap)) + " cap, skipping (" + FormatBytes(o.Bytes) + " so far)"
+	}
+	return "oversized: " + what + " of " + FormatBytes(o.Bytes) + " skipped (cap " + FormatBytes(int64(o.Cap)) + ")"
+}

@@ -34,12 +34,16 @@ const (
 	KindState Kind = "state"
 	// KindEnd is the footer: Reason and Events.
 	KindEnd Kind = "end"
+	// KindOversized is a report of an event (or a comment line) over the
+	// size cap, skipped by the client (client.FrameOversized): Oversized,
+	// ID and Type as known, Data its first bytes, Bytes.
+	KindOversized Kind = "oversized"
 )
 
 // Known reports whether k is one of the kinds of this version.
 func (k Kind) Known() bool {
 	switch k {
-	case KindRecording, KindChannel, KindEvent, KindComment, KindRetry, KindState, KindEnd:
+	case KindRecording, KindChannel, KindEvent, KindComment, KindRetry, KindState, KindEnd, KindOversized:
 		return true
 	}
 	return false
@@ -118,8 +122,13 @@ type Entry struct {
 	// in milliseconds).
 	Retry time.Duration
 	// Bytes is how many stream bytes the frame took, line ends included
-	// (KindEvent, KindComment, KindRetry; "bytes").
+	// (KindEvent, KindComment, KindRetry, KindOversized; "bytes").
 	Bytes int
+	// Oversized describes a skipped oversized event (KindOversized):
+	// "size" its bytes so far, "cap" the cap, "ongoing" while it goes on
+	// (a later report follows, "again": true), "comment_line" for a
+	// comment line; "text" words it. ID, Type and Data ("data": its first bytes) go with it.
+	Oversized client.Oversized
 	// Finding is what the client's Sequencer found about the event's id:
 	// a gap, a duplicate, ids going backwards or starting over, a server's
 	// lost or reset notice (KindEvent, "finding": an object with "kind",
@@ -178,6 +187,9 @@ func FromFrame(ch string, f client.Frame, at time.Time) Entry {
 	case client.FrameRetry:
 		e.Kind = KindRetry
 		e.Retry = f.Retry
+	case client.FrameOversized:
+		e.Kind = KindOversized
+		e.ID, e.Type, e.Data, e.Oversized = f.Event.ID, f.Event.Type, f.Event.Data, f.Oversized
 	}
 	return e
 }

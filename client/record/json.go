@@ -66,21 +66,28 @@ func AppendJSON(dst []byte, e *Entry) []byte {
 		dst = appendString(dst, e.Type)
 		dst = append(dst, `,"data":`...)
 		dst = appendString(dst, e.Data)
-		if f := e.Finding; f.Kind != client.FindingNone {
-			dst = append(dst, `,"finding":{"kind":`...)
-			dst = appendString(dst, f.Kind.String())
-			if f.Missed != 0 {
-				dst = appendIntField(dst, "missed", f.Missed)
-			}
-			if f.Prev != "" {
-				dst = appendStringField(dst, "prev", f.Prev)
-			}
-			if f.ID != "" {
-				dst = appendStringField(dst, "id", f.ID)
-			}
-			dst = appendStringField(dst, "text", f.String())
-			dst = append(dst, '}')
+		dst = appendFinding(dst, e.Finding)
+	case KindOversized:
+		o := &e.Oversized
+		dst = append(dst, `,"id":`...)
+		dst = appendString(dst, e.ID)
+		dst = append(dst, `,"type":`...)
+		dst = appendString(dst, e.Type)
+		dst = append(dst, `,"data":`...)
+		dst = appendString(dst, e.Data)
+		dst = appendIntField(dst, "size", o.Bytes)
+		dst = appendIntField(dst, "cap", int64(o.Cap))
+		if o.More {
+			dst = append(dst, `,"ongoing":true`...)
 		}
+		if o.Again {
+			dst = append(dst, `,"again":true`...)
+		}
+		if o.Comment {
+			dst = append(dst, `,"comment_line":true`...)
+		}
+		dst = appendStringField(dst, "text", o.String())
+		dst = appendFinding(dst, e.Finding)
 	case KindComment:
 		dst = append(dst, `,"comment":`...)
 		dst = appendString(dst, e.Comment)
@@ -126,11 +133,31 @@ func AppendJSON(dst []byte, e *Entry) []byte {
 		dst = appendIntField(dst, "events", e.Events)
 	}
 	switch e.Kind {
-	case KindEvent, KindComment, KindRetry:
+	case KindEvent, KindComment, KindRetry, KindOversized:
 		if e.Bytes != 0 {
 			dst = appendIntField(dst, "bytes", int64(e.Bytes))
 		}
 	}
+	return append(dst, '}')
+}
+
+// appendFinding appends an event's "finding" object, if it has one.
+func appendFinding(dst []byte, f client.Finding) []byte {
+	if f.Kind == client.FindingNone {
+		return dst
+	}
+	dst = append(dst, `,"finding":{"kind":`...)
+	dst = appendString(dst, f.Kind.String())
+	if f.Missed != 0 {
+		dst = appendIntField(dst, "missed", f.Missed)
+	}
+	if f.Prev != "" {
+		dst = appendStringField(dst, "prev", f.Prev)
+	}
+	if f.ID != "" {
+		dst = appendStringField(dst, "id", f.ID)
+	}
+	dst = appendStringField(dst, "text", f.String())
 	return append(dst, '}')
 }
 
@@ -243,6 +270,11 @@ type wireEntry struct {
 	Reason      string              `json:"reason"`
 	Events      int64               `json:"events"`
 	Finding     *wireFinding        `json:"finding"`
+	Size        int64               `json:"size"`
+	Cap         int                 `json:"cap"`
+	Ongoing     bool                `json:"ongoing"`
+	Again       bool                `json:"again"`
+	CommentLine bool                `json:"comment_line"`
 }
 
 // wireFinding is the JSON form of an event's Finding.
@@ -335,6 +367,13 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 		if out.Type == "" {
 			out.Type = "message"
 		}
+	case KindOversized:
+		if w.Size < 0 || w.Cap < 0 {
+			return fmt.Errorf("oversized: size %d or cap %d is negative", w.Size, w.Cap)
+		}
+		out.ID, out.Type, out.Data, out.Bytes = w.ID, w.Type, w.Data, w.Bytes
+		out.Oversized = client.Oversized{Bytes: w.Size, Cap: w.Cap, More: w.Ongoing, Again: w.Again, Comment: w.CommentLine}
+		out.Finding = parseFinding(w.Finding)
 	case KindComment:
 		if strings.ContainsAny(w.Comment, "\r\n") {
 			return errors.New("comment: contains a line break, which an event stream cannot carry")

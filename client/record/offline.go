@@ -19,6 +19,9 @@ func (e *Entry) Apply(h client.Handler) {
 		h.HandleFrame(client.Frame{Kind: client.FrameComment, Comment: e.Comment, Size: e.Bytes}, e.Time)
 	case KindRetry:
 		h.HandleFrame(client.Frame{Kind: client.FrameRetry, Retry: e.Retry, Size: e.Bytes}, e.Time)
+	case KindOversized:
+		h.HandleFrame(client.Frame{Kind: client.FrameOversized, Event: client.Event{ID: e.ID, Type: e.Type, Data: e.Data},
+			Size: e.Bytes, Oversized: e.Oversized}, e.Time)
 	case KindState:
 		st := e.ToStatus()
 		if st.Detail == "" {

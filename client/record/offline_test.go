@@ -38,7 +38,9 @@ func TestOpenOffline(t *testing.T) {
 		entries = append(entries, Entry{Kind: KindEvent, Time: at(10 * i), Channel: "a", ID: strings.Repeat("x", i%3), Type: "message", Data: "d", Bytes: 8})
 	}
 	entries = append(entries, Entry{Kind: KindRetry, Time: at(4000), Channel: "a", Retry: 1500 * time.Millisecond, Bytes: 12},
-		Entry{Kind: KindComment, Time: at(4001), Channel: "a", Comment: "beat", Bytes: 7})
+		Entry{Kind: KindComment, Time: at(4001), Channel: "a", Comment: "beat", Bytes: 7},
+		Entry{Kind: KindOversized, Time: at(4001), Channel: "a", Type: "message", Data: "{", Bytes: 4 << 20, Oversized: client.Oversized{Bytes: 4 << 20, Cap: 1 << 20, More: true}},
+		Entry{Kind: KindOversized, Time: at(4001), Channel: "a", Type: "message", Data: "{", Bytes: 10, Oversized: client.Oversized{Bytes: 4<<20 + 10, Cap: 1 << 20, Again: true}})
 	m := client.NewManager(client.ManagerConfig{})
 	defer m.Close()
 	var urls []string
@@ -55,6 +57,9 @@ func TestOpenOffline(t *testing.T) {
 	a := chans[0].Snapshot()
 	if a.Name != "rec-a" || !a.Offline || a.Stats.Events != 300 || a.Stats.Comments != 1 || a.Stats.Retry != 1500*time.Millisecond {
 		t.Errorf("a: %s offline %v, %d events, %d comments, retry %v", a.Name, a.Offline, a.Stats.Events, a.Stats.Comments, a.Stats.Retry)
+	}
+	if a.Stats.Oversized != 1 || a.Stats.Skipping != 0 {
+		t.Errorf("a: %d oversized, skipping %d; want the one recorded, ended", a.Stats.Oversized, a.Stats.Skipping)
 	}
 	if !a.At.Equal(at(4001)) || a.Status.State != client.Open {
 		t.Errorf("a at %v in %v, want the last recorded time and open", a.At, a.Status.State)

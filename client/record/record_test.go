@@ -37,6 +37,11 @@ func sample() []Entry {
 		{Kind: KindRetry, Time: at(3), Channel: "deploy", Retry: 2500 * time.Millisecond, Bytes: 12},
 		{Kind: KindEvent, Time: at(500), Channel: "deploy", ID: "42", Type: "status_update", Data: "{\"progress\":40}\nline two", Bytes: 61},
 		{Kind: KindComment, Time: at(600), Channel: "deploy", Comment: "heartbeat", Bytes: 12},
+		{Kind: KindOversized, Time: at(610), Channel: "deploy", ID: "42", Type: "message", Data: `{"a":"xx`, Bytes: 67108870,
+			Oversized: client.Oversized{Bytes: 67108870, Cap: 16 << 20, More: true}},
+		{Kind: KindOversized, Time: at(620), Channel: "deploy", ID: "44", Type: "message", Data: `{"a":"xx`, Bytes: 1024,
+			Oversized: client.Oversized{Bytes: 67109894, Cap: 16 << 20, Again: true}, Finding: client.Finding{Kind: client.FindingGap, Missed: 1, Prev: "42", ID: "44"}},
+		{Kind: KindOversized, Time: at(630), Channel: "deploy", Data: "long comment", Bytes: 300, Oversized: client.Oversized{Bytes: 300, Cap: 100, Comment: true}},
 		{Kind: KindState, Time: at(700), Channel: "deploy", State: client.Retrying, Attempt: 2, NextAttempt: at(2700), Delay: 2 * time.Second,
 			Error: "HTTP 503 Service Unavailable", ErrorKind: ErrorHTTP, Status: 503, Body: "busy", Detail: "retry in 2s"},
 		{Kind: KindState, Time: at(2800), Channel: "deploy", State: client.Failed, Error: `response Content-Type is "text/html" (want text/event-stream)`,
@@ -78,6 +83,9 @@ func TestEntryJSONSchema(t *testing.T) {
 		`{"kind":"retry","time":"2025-03-01T12:00:00.003Z","channel":"deploy","retry":2500,"bytes":12}`,
 		`{"kind":"event","time":"2025-03-01T12:00:00.5Z","channel":"deploy","id":"42","type":"status_update","data":"{\"progress\":40}\nline two","bytes":61}`,
 		`{"kind":"comment","time":"2025-03-01T12:00:00.6Z","channel":"deploy","comment":"heartbeat","bytes":12}`,
+		`{"kind":"oversized","time":"2025-03-01T12:00:00.61Z","channel":"deploy","id":"42","type":"message","data":"{\"a\":\"xx","size":67108870,"cap":16777216,"ongoing":true,"text":"oversized: event over the 16 MiB cap, skipping (64 MiB so far)","bytes":67108870}`,
+		`{"kind":"oversized","time":"2025-03-01T12:00:00.62Z","channel":"deploy","id":"44","type":"message","data":"{\"a\":\"xx","size":67109894,"cap":16777216,"again":true,"text":"oversized: event of 64 MiB skipped (cap 16 MiB)","finding":{"kind":"gap","missed":1,"prev":"42","id":"44","text":"gap: 1 event missing (42 → 44)"},"bytes":1024}`,
+		`{"kind":"oversized","time":"2025-03-01T12:00:00.63Z","channel":"deploy","id":"","type":"","data":"long comment","size":300,"cap":100,"comment_line":true,"text":"oversized: comment line of 300 B skipped (cap 100 B)","bytes":300}`,
 		`{"kind":"state","time":"2025-03-01T12:00:00.7Z","channel":"deploy","state":"retrying","attempt":2,"next_attempt":"2025-03-01T12:00:02.7Z","delay_ms":2000,"error":"HTTP 503 Service Unavailable","error_kind":"http","status":503,"body":"busy","detail":"retry in 2s"}`,
 		`{"kind":"state","time":"2025-03-01T12:00:02.8Z","channel":"deploy","state":"failed","error":"response Content-Type is \"text/html\" (want text/event-stream)","error_kind":"content_type","status":200,"content_type":"text/html","body":"<html>","detail":"failed"}`,
 		`{"kind":"end","time":"2025-03-01T12:00:03Z","reason":"max-events","events":1}`,
@@ -179,6 +187,9 @@ func TestFromFrame(t *testing.T) {
 			Entry{Kind: KindComment, Time: t0, Channel: "c", Comment: "hb", Bytes: 5}},
 		{"retry", client.Frame{Kind: client.FrameRetry, Retry: time.Second, Size: 12},
 			Entry{Kind: KindRetry, Time: t0, Channel: "c", Retry: time.Second, Bytes: 12}},
+		{"oversized", client.Frame{Kind: client.FrameOversized, Event: client.Event{ID: "1", Type: "t", Data: "d"}, Size: 20,
+			Oversized: client.Oversized{Bytes: 300, Cap: 100, More: true}},
+			Entry{Kind: KindOversized, Time: t0, Channel: "c", ID: "1", Type: "t", Data: "d", Bytes: 20, Oversized: client.Oversized{Bytes: 300, Cap: 100, More: true}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -40,6 +40,10 @@ const (
 // channelColors is the constant palette of channel names.
 var channelColors = [...]string{"\x1b[36m", "\x1b[35m", "\x1b[33m", "\x1b[34m", "\x1b[32m", "\x1b[96m", "\x1b[95m", "\x1b[93m"}
 
+// oversizedPreviewRunes is how much of an oversized event's preview its
+// line shows.
+const oversizedPreviewRunes = 60
+
 // dataIndent prefixes the continuation lines of an event.
 const dataIndent = "    "
 
@@ -122,12 +126,7 @@ func (p *humanPrinter) appendEntry(dst []byte, e *record.Entry) []byte {
 			delta = formatDelta(e.Time.Sub(last))
 		}
 		p.last[e.Channel] = e.Time
-		if e.Finding.Kind != client.FindingNone {
-			// What the ids say about this event, on a line of its own.
-			dst = p.prefix(dst, e, "")
-			dst = p.paint(dst, findingColor(e.Finding.Kind), "▲ "+sanitize(e.Finding.String()))
-			dst = append(dst, '\n')
-		}
+		dst = p.appendFinding(dst, e)
 		dst = p.prefix(dst, e, delta)
 		if e.ID != "" {
 			dst = p.paint(dst, sgrYellow, "#"+sanitize(e.ID))
@@ -147,11 +146,34 @@ func (p *humanPrinter) appendEntry(dst []byte, e *record.Entry) []byte {
 		}
 		dst = p.prefix(dst, e, "")
 		dst = p.paint(dst, stateColor(e.State), "● "+sanitize(stateText(e)))
+	case record.KindOversized:
+		o := &e.Oversized
+		if o.More && o.Again {
+			return dst // the first report and the last are shown, not each one between
+		}
+		dst = p.appendFinding(dst, e)
+		dst = p.prefix(dst, e, "")
+		text := "▲ " + o.String()
+		if e.Data != "" && !o.Again {
+			text += ": " + strings.TrimSuffix(oneLine(e.Data, oversizedPreviewRunes), "…") + "…"
+		}
+		dst = p.paint(dst, sgrRed, sanitize(text))
 	case record.KindEnd:
 		return dst
 	default:
 		return dst
 	}
+	return append(dst, '\n')
+}
+
+// appendFinding writes what the ids say about an event, on a line of its
+// own, if anything.
+func (p *humanPrinter) appendFinding(dst []byte, e *record.Entry) []byte {
+	if e.Finding.Kind == client.FindingNone {
+		return dst
+	}
+	dst = p.prefix(dst, e, "")
+	dst = p.paint(dst, findingColor(e.Finding.Kind), "▲ "+sanitize(e.Finding.String()))
 	return append(dst, '\n')
 }
 

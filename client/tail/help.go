@@ -38,7 +38,9 @@ Connection:
       --connect-timeout D      give up an attempt that has no response
                                headers after D (default 30s)
       --no-reconnect           stop a stream instead of reconnecting
-      --max-event-size BYTES   largest event accepted (default 8 MiB)
+      --max-event-size BYTES   cap of an event and of a line (default 16 MiB);
+                               a larger one is skipped and shown, the stream
+                               goes on
   -N, --no-buffer              accepted for curl's habit (output is never
                                buffered)
 

@@ -55,12 +55,12 @@ type Target struct {
 	Insecure bool
 	// EventTypes, when not empty, keeps only these event types.
 	EventTypes []string
-	// MaxEventBytes caps one event (0: client.DefaultMaxEventBytes).
+	// MaxEventBytes caps one event and one line (0:
+	// client.DefaultMaxEventBytes, 16 MiB): a larger one is skipped and
+	// shown as an oversized record; the stream goes on.
 	MaxEventBytes int
-	// MaxLineBytes, MaxBackoff, ConnectTimeout and MaxRedirects come from
-	// a workspace: see client.StreamConfig (0: default).
-	MaxLineBytes int
-	// MaxBackoff: see client.StreamConfig.
+	// MaxBackoff, ConnectTimeout and MaxRedirects come from a workspace:
+	// see client.StreamConfig (0: default).
 	MaxBackoff time.Duration
 	// ConnectTimeout: see client.StreamConfig.
 	ConnectTimeout time.Duration
@@ -539,7 +539,6 @@ func workspaceTargets(path string, base Target, lookupEnv func(string) (string, 
 		setIf(&t.StallTimeout, sc.StallTimeout)
 		setIf(&t.CAFile, sc.CAFile)
 		setIf(&t.MaxEventBytes, sc.Decoder.MaxEventBytes)
-		setIf(&t.MaxLineBytes, sc.Decoder.MaxLineBytes)
 		setIf(&t.MaxBackoff, sc.MaxBackoff)
 		setIf(&t.ConnectTimeout, sc.ConnectTimeout)
 		setIf(&t.MaxRedirects, sc.MaxRedirects)

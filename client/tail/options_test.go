@@ -190,7 +190,7 @@ func TestParseErrors(t *testing.T) {
 func TestParseWorkspace(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ws.json")
 	ws := `{"version":1,"channels":[
-	  {"name":"deploy","url":"http://127.0.0.1:8080/api/stream/deploy","headers":[{"name":"Authorization","value":"Bearer ${TOKEN}"}],"eventTypes":["status_update"],"retry":"2s","connectTimeout":"5s","maxBackoff":"1m","maxRedirects":3,"maxLineBytes":4096},
+	  {"name":"deploy","url":"http://127.0.0.1:8080/api/stream/deploy","headers":[{"name":"Authorization","value":"Bearer ${TOKEN}"}],"eventTypes":["status_update"],"retry":"2s","connectTimeout":"5s","maxBackoff":"1m","maxRedirects":3,"maxLineBytes":4096,"maxEventBytes":8192},
 	  {"name":"llm","url":"http://127.0.0.1:8080/api/stream/llm","method":"POST","body":"{\"cost\":\"$${literal}\"}","stallTimeout":"off"}
 	]}`
 	if err := os.WriteFile(path, []byte(ws), 0o600); err != nil {
@@ -208,7 +208,7 @@ func TestParseWorkspace(t *testing.T) {
 	d, l := o.Targets[0], o.Targets[1]
 	if d.Name != "deploy" || d.Headers.Get("Authorization") != "Bearer s3cret" || d.Headers.Get("X-Extra") != "1" ||
 		!reflect.DeepEqual(d.EventTypes, []string{"status_update"}) || d.Retry != 2*time.Second ||
-		d.ConnectTimeout != 5*time.Second || d.MaxBackoff != time.Minute || d.MaxRedirects != 3 || d.MaxLineBytes != 4096 {
+		d.ConnectTimeout != 5*time.Second || d.MaxBackoff != time.Minute || d.MaxRedirects != 3 || d.MaxEventBytes != 8192 {
 		t.Fatalf("deploy: %+v", d)
 	}
 	if l.Method != "POST" || string(l.Body) != `{"cost":"${literal}"}` || l.StallTimeout >= 0 {

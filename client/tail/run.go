@@ -221,11 +221,17 @@ func refind(seqs map[string]*client.Sequencer, e *record.Entry) {
 	switch {
 	case e.Kind == record.KindState && e.State == client.Open:
 		sq.Reconnected()
-	case e.Kind == record.KindEvent:
+	case e.Kind == record.KindEvent || sequenced(e):
 		if f := sq.Next(e.ID, e.Type, e.Data); e.Finding.Kind == client.FindingNone {
 			e.Finding = f
 		}
 	}
+}
+
+// sequenced reports an oversized event's last report: the event was
+// received, skipped, and its id counts in the sequence.
+func sequenced(e *record.Entry) bool {
+	return e.Kind == record.KindOversized && !e.Oversized.More && !e.Oversized.Comment
 }
 
 // item is one entry on its way to the output, with the exit code it
@@ -493,7 +499,7 @@ func streamConfig(t Target, env Env) client.StreamConfig {
 		StallTimeout:   t.StallTimeout,
 		CAFile:         t.CAFile,
 		Insecure:       t.Insecure,
-		Decoder:        client.DecoderConfig{MaxEventBytes: t.MaxEventBytes, MaxLineBytes: t.MaxLineBytes},
+		Decoder:        client.DecoderConfig{MaxEventBytes: t.MaxEventBytes},
 		MaxBackoff:     t.MaxBackoff,
 		ConnectTimeout: t.ConnectTimeout,
 		MaxRedirects:   t.MaxRedirects,
@@ -535,7 +541,7 @@ type streamHandler struct {
 
 func (h *streamHandler) HandleFrame(f client.Frame, at time.Time) {
 	e := record.FromFrame(h.name, f, h.s.stamp(at))
-	if f.Kind == client.FrameEvent {
+	if f.Kind == client.FrameEvent || sequenced(&e) {
 		e.Finding = h.seq.Next(f.Event.ID, f.Event.Type, f.Event.Data)
 	}
 	h.s.send(item{e: e})

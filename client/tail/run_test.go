@@ -149,6 +149,11 @@ func sseServer(t *testing.T, body string) *httptest.Server {
 const streamBody = "retry: 1000\n: heartbeat\nid: 1\nevent: status_update\ndata: {\"progress\":40,\"stage\":\"build\"}\n\n" +
 	"data: line one\ndata: line two\n\nid: 2\nevent: log\ndata: disk failed\n\n"
 
+// oversizedBody has an event over a 100-byte cap between two others, and
+// a comment line over it.
+var oversizedBody = "id: 1\ndata: before\n\nid: 2\nevent: big\ndata: {\"a\":\"" + strings.Repeat("x", 300) + "\"}\n\n" +
+	":" + strings.Repeat("c", 200) + "\nid: 3\ndata: after\n\n"
+
 // TestRunGolden runs whole sessions against local servers and compares
 // both output formats, state lines and errors included, with goldens.
 func TestRunGolden(t *testing.T) {
@@ -180,6 +185,7 @@ func TestRunGolden(t *testing.T) {
 		{name: "filtered", server: func(t *testing.T) *httptest.Server { return sseServer(t, streamBody) }, args: []string{"--event", "log", "--grep", "fail"}, retry: true},
 		{name: "max-events", server: func(t *testing.T) *httptest.Server { return sseServer(t, streamBody) }, args: []string{"--max-events", "2", "--compact"}},
 		{name: "no-reconnect-end", server: func(t *testing.T) *httptest.Server { return sseServer(t, streamBody) }, args: []string{"--no-reconnect", "--compact"}},
+		{name: "oversized", server: func(t *testing.T) *httptest.Server { return sseServer(t, oversizedBody) }, args: []string{"--no-reconnect", "--max-event-size", "100"}},
 		{name: "404", server: func(*testing.T) *httptest.Server { return notFound }, code: ExitFailed},
 		{name: "content-type", server: func(*testing.T) *httptest.Server { return html }, code: ExitFailed},
 		{name: "refused", args: []string{"--no-reconnect"}, transport: refused, code: ExitUnreachable},

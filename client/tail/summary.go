@@ -30,6 +30,7 @@ type streamTally struct {
 	x        *client.Exchange               // the last attempt's record
 	findings [client.FindingReset + 1]int64 // events with each finding
 	missed   int64                          // events missing (gaps, lost notices)
+	over     int64                          // oversized events skipped
 }
 
 // tally follows every stream of a session, in the writer's goroutine.
@@ -74,6 +75,14 @@ func (t *tally) add(e *record.Entry, shown bool) {
 		}
 	case record.KindComment:
 		s.comments++
+	case record.KindOversized:
+		if !e.Oversized.Again {
+			s.over++
+		}
+		if k := e.Finding.Kind; k != client.FindingNone && int(k) < len(s.findings) {
+			s.findings[k]++
+			s.missed += e.Finding.Missed
+		}
 	case record.KindState:
 		if e.State == client.Connecting {
 			s.attempts++
@@ -181,12 +190,13 @@ func (t *tally) summaryLine(elapsed time.Duration) string {
 	}
 	parts = append(parts, client.FormatBytes(bytes), plural(reconnects, "reconnect"))
 	var f [client.FindingReset + 1]int64
-	var missed int64
+	var missed, over int64
 	for _, s := range t.order {
 		for k, n := range s.findings {
 			f[k] += n
 		}
 		missed += s.missed
+		over += s.over
 	}
 	gaps := plural(f[client.FindingGap], "gap")
 	if missed > 0 {
@@ -197,6 +207,9 @@ func (t *tally) summaryLine(elapsed time.Duration) string {
 		if f[k] > 0 {
 			parts = append(parts, strconv.FormatInt(f[k], 10)+" "+k.String())
 		}
+	}
+	if over > 0 {
+		parts = append(parts, strconv.FormatInt(over, 10)+" oversized skipped")
 	}
 	parts = append(parts, client.FormatDuration(elapsed))
 	if len(t.order) > 1 {
@@ -218,6 +231,7 @@ type summaryJSON struct {
 	Reconnects int64            `json:"reconnects"`
 	Findings   map[string]int64 `json:"findings"`
 	Missed     int64            `json:"missed"`
+	Oversized  int64            `json:"oversized"`
 	Expected   int64            `json:"expected,omitempty"`
 	Channels   []channelSummary `json:"channels"`
 }
@@ -232,6 +246,7 @@ type channelSummary struct {
 	Reconnects int64            `json:"reconnects"`
 	Findings   map[string]int64 `json:"findings,omitempty"`
 	Missed     int64            `json:"missed,omitempty"`
+	Oversized  int64            `json:"oversized,omitempty"`
 	State      string           `json:"state,omitempty"`
 	Status     int              `json:"status,omitempty"`
 	Error      string           `json:"error,omitempty"`
@@ -261,6 +276,8 @@ func (t *tally) appendSummaryJSON(dst []byte, at time.Time, reason string, exit 
 		}
 		cs.Missed = c.missed
 		s.Missed += c.missed
+		cs.Oversized = c.over
+		s.Oversized += c.over
 		s.Channels = append(s.Channels, cs)
 	}
 	b, err := json.Marshal(s)
