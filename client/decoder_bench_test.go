@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -143,5 +144,36 @@ func BenchmarkDecode(b *testing.B) {
 				b.ReportMetric(float64(after.Mallocs-before.Mallocs)/events, "allocs/event")
 			})
 		}
+	}
+}
+
+// BenchmarkDecodeOversized skips one-line events of 50 MiB and 200 MiB
+// under the default 16 MiB cap, each followed by a normal event: B/op
+// is what the decoder allocates for one, the same whatever the size
+// (the read buffer growing to the cap), and MB/s the skipping speed.
+func BenchmarkDecodeOversized(b *testing.B) {
+	for _, size := range []int64{50 << 20, 200 << 20} {
+		b.Run(strconv.FormatInt(size>>20, 10)+"MiB", func(b *testing.B) {
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				d := NewDecoder(io.MultiReader(strings.NewReader("id: 1\ndata: "),
+					io.LimitReader(endlessReader{'x', 0}, size), strings.NewReader("\n\ndata: next\n\n")), DecoderConfig{})
+				var last Frame
+				for {
+					f, err := d.Next()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if f.Kind == FrameEvent {
+						break
+					}
+					last = f
+				}
+				if last.Kind != FrameOversized || last.Oversized.More || last.Oversized.Bytes < size {
+					b.Fatalf("last report %+v", last.Oversized)
+				}
+			}
+		})
 	}
 }
