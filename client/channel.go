@@ -589,6 +589,9 @@ func (c *Channel) SnapshotInto(s *Snapshot) {
 	s.Status = c.status
 	s.Stats = c.stats
 	sec := now.Unix()
+	if c.offline {
+		sec++ // nothing more comes: a recording's last second is complete
+	}
 	sum := c.rate.history(sec, spark)
 	s.Stats.Sparkline = spark
 	s.Stats.PerSecond = float64(c.rate.count(sec - 1))

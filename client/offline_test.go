@@ -67,13 +67,14 @@ func TestManagerAddOffline(t *testing.T) {
 		t.Errorf("stats: %d events, started %v, retry %v", s.Stats.Events, s.Stats.Started, s.Stats.Retry)
 	}
 	// Rates and the sparkline are on the recording's clock: the events of
-	// seconds 1..4 show as 1/s (second 5 is the current, incomplete one).
+	// seconds 1..5 show as 1/s (a recording's last second is complete:
+	// nothing more comes, so its events count too).
 	sum := 0.0
 	for _, v := range s.Stats.Sparkline {
 		sum += v
 	}
-	if sum != 4 || s.Stats.PerSecond != 1 {
-		t.Errorf("sparkline sum %v, per second %v; want 4 and 1 on the recording's clock", sum, s.Stats.PerSecond)
+	if sum != 5 || s.Stats.PerSecond != 1 {
+		t.Errorf("sparkline sum %v, per second %v; want 5 and 1 on the recording's clock", sum, s.Stats.PerSecond)
 	}
 	// No stream: the commands do nothing; Update is refused.
 	ch.Pause()

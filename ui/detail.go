@@ -360,6 +360,7 @@ func (d *detailView) refresh(now time.Time, second bool) {
 	v := d.v
 	v.refresh(second)
 	s := &v.snap
+	now = v.clock(now) // a recording is shown as of its own time
 	d.badge.Set(s.Status.State, client.StatusLabel(s.Status, now))
 	if s.Progress.Known {
 		eta := time.Duration(0)
@@ -388,9 +389,6 @@ func (d *detailView) refresh(now time.Time, second bool) {
 	}
 	setText(d.reason, reason)
 	hist, end := s.History, now
-	if s.Offline {
-		end = s.At // a recording's transitions end at its last record
-	}
 	d.timeline.Set(hist, end)
 	d.applyTimelineMarks(hist)
 	d.setAnomalyCount(anomalyTotal(&s.Stats))

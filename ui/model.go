@@ -93,9 +93,21 @@ func (v *chanView) refresh(force bool) {
 	}
 }
 
-// tileData turns the view into what a Tile shows, as of now.
+// clock is the time the view is shown as of: now, or for a recording
+// (an offline channel) the time of its newest record, so that its ages,
+// sparkline and chart are those of the recording, not of the wall clock.
+func (v *chanView) clock(now time.Time) time.Time {
+	if v.snap.Offline && !v.snap.At.IsZero() {
+		return v.snap.At
+	}
+	return now
+}
+
+// tileData turns the view into what a Tile shows, as of now (a
+// recording's tile as of its own time, see clock).
 func (v *chanView) tileData(now time.Time) TileData {
 	s := &v.snap
+	now = v.clock(now)
 	d := TileData{
 		Name:        s.Name,
 		Group:       s.Config.Group,

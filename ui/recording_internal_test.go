@@ -134,3 +134,68 @@ func TestApp_OpenRecordingInTheBackground(t *testing.T) {
 		t.Fatalf("%d channels, want 2", len(x.mgr.Channels()))
 	}
 }
+
+// TestApp_RecordingShownOnItsOwnClock: an hour after a recording was
+// opened, its tile still tells the ages of the recording (its last event
+// came just before its end), its sparkline holds its events, and the
+// detail view's state ages count to the recording's end.
+func TestApp_RecordingShownOnItsOwnClock(t *testing.T) {
+	x, clk := newTestApp(t, Options{NoWorkspace: true})
+	if _, err := x.loadRecording(context.Background(), writeRecording(t)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour)
+	x.bridge.Tick()
+	deploy, _ := x.mgr.Get("deploy")
+	v := x.dash.views[deploy]
+	v.refresh(true)
+	d := v.tileData(clk.Now())
+	if d.LastEvent != "last event just now" {
+		t.Fatalf("recording's tile says %q an hour later, want the recording's own age", d.LastEvent)
+	}
+	var events float64
+	for _, n := range d.History {
+		events += n
+	}
+	if events != 2 {
+		t.Fatalf("recording's sparkline counts %v events, want its 2", events)
+	}
+	if got := x.dash.summary.Text; got != "2 channels · 1 open · 1 retrying" {
+		t.Fatalf("summary %q", got)
+	}
+	x.openDetail(v)
+	if h := x.detail.history.Text; !strings.HasPrefix(h, "just now · open") {
+		t.Fatalf("detail history %q, want ages on the recording's clock", h)
+	}
+}
+
+// TestApp_OneChannelRecordingSaysChannel: the summary of a one-channel
+// recording says "1 channel".
+func TestApp_OneChannelRecordingSaysChannel(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	path := filepath.Join(t.TempDir(), "one.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := record.NewWriter(f, "ssemon-tail", testEpoch)
+	for _, e := range []record.Entry{
+		{Kind: record.KindChannel, Time: testEpoch, Channel: "solo", URL: "http://127.0.0.1:8080/api/stream/solo"},
+		{Kind: record.KindState, Time: testEpoch, Channel: "solo", State: client.Open, Status: 200},
+	} {
+		if err := w.Write(&e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := x.loadRecording(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	x.bridge.Tick()
+	if got := x.dash.summary.Text; got != "1 channel · 1 open" {
+		t.Fatalf("summary %q, want 1 channel", got)
+	}
+}

@@ -67,7 +67,7 @@ func newWatchPanels(x *App, ch *client.Channel) *watchPanels {
 	p.windowSl = newGuardedSelect(p.x.windowKey, opts, func(s string) {
 		if w, ok := series.ParseWindow(s); ok && w != p.window {
 			p.window = w
-			p.drawCharts(p.x.now(), true)
+			p.drawCharts(p.now(), true)
 		}
 	})
 	p.windowSl.Selected = p.window.String()
@@ -97,8 +97,21 @@ func newWatchPanels(x *App, ch *client.Channel) *watchPanels {
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.addRule, p.rule), p.ruleErr, p.rulesBox,
 		widget.NewLabelWithStyle("History", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	p.alertsTab = container.NewTabItem("Alerts", container.NewBorder(top, nil, nil, nil, p.history))
-	p.rebuild(x.now())
+	p.rebuild(p.now())
 	return p
+}
+
+// now is the time the tabs are drawn as of: the app's clock, or a
+// recording's own (see at).
+func (p *watchPanels) now() time.Time { return p.at(p.x.now()) }
+
+// at is now, or for a recording the time of its newest record (see
+// chanView.clock).
+func (p *watchPanels) at(now time.Time) time.Time {
+	if v := p.x.dash.view(p.ch); v != nil {
+		return v.clock(now)
+	}
+	return now
 }
 
 // shown tells whether the tab is the one on screen.
@@ -177,6 +190,7 @@ func (p *watchPanels) scanRecent() {
 
 // apply brings the shown tab up to date.
 func (p *watchPanels) apply(now time.Time, second bool) {
+	now = p.at(now)
 	if second {
 		p.rebuild(now)
 	}
@@ -247,13 +261,13 @@ func (p *watchPanels) onAddChart() {
 	}
 	p.chartErr.Hide()
 	p.field.SetText("")
-	p.rebuild(p.x.now())
+	p.rebuild(p.now())
 }
 
 func (p *watchPanels) removeChart(path string) {
 	cur := slices.DeleteFunc(p.ch.Config().Charts, func(s string) bool { return s == path })
 	if err := p.x.setCharts(p.ch, cur); err == nil {
-		p.rebuild(p.x.now())
+		p.rebuild(p.now())
 	}
 }
 
@@ -274,7 +288,7 @@ func (p *watchPanels) onAddRule() {
 	}
 	p.ruleErr.Hide()
 	p.rule.SetText("")
-	p.rebuild(p.x.now())
+	p.rebuild(p.now())
 }
 
 func (p *watchPanels) showRuleErr(msg string) {
@@ -289,6 +303,6 @@ func (p *watchPanels) removeRule(i int) {
 	}
 	if err := p.x.setAlerts(p.ch, slices.Delete(slices.Clone(cur), i, i+1)); err == nil {
 		p.ruleErr.Hide()
-		p.rebuild(p.x.now())
+		p.rebuild(p.now())
 	}
 }
