@@ -64,7 +64,9 @@ func (x *App) openRecording(path string) {
 				x.banner.Notify(oneLine(err.Error(), 300), PillError)
 				return
 			}
-			x.banner.Notify(fmt.Sprintf("Opened %s: %d channels (offline)", filepath.Base(path), n), PillInfo)
+			// Good news passes, as a recovery does.
+			x.banner.NotifyUntil(fmt.Sprintf("Opened %s: %d%s (offline)", filepath.Base(path), n, plural(uint64(n), " channel", " channels")),
+				PillInfo, x.now().Add(recoveredFor))
 		})
 	}()
 }

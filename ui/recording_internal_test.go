@@ -122,7 +122,7 @@ func TestApp_OpenRecordingErrors(t *testing.T) {
 }
 
 func TestApp_OpenRecordingInTheBackground(t *testing.T) {
-	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	x, clk := newTestApp(t, Options{NoWorkspace: true})
 	x.openRecording(writeRecording(t))
 	// The loader reports through fyne.Do, which this driver runs inline on
 	// the loader's goroutine: wait for it before looking.
@@ -132,6 +132,11 @@ func TestApp_OpenRecordingInTheBackground(t *testing.T) {
 	}
 	if len(x.mgr.Channels()) != 2 {
 		t.Fatalf("%d channels, want 2", len(x.mgr.Channels()))
+	}
+	// Good news passes: the notice closes by itself.
+	clk.Advance(recoveredFor)
+	if !x.banner.Expire(clk.Now()) || x.banner.Text() != "" {
+		t.Fatalf("the notice stays: %q", x.banner.Text())
 	}
 }
 
@@ -169,8 +174,8 @@ func TestApp_RecordingShownOnItsOwnClock(t *testing.T) {
 	}
 }
 
-// TestApp_OneChannelRecordingSaysChannel: the summary of a one-channel
-// recording says "1 channel".
+// TestApp_OneChannelRecordingSaysChannel: the notice and the summary of a
+// one-channel recording say "1 channel".
 func TestApp_OneChannelRecordingSaysChannel(t *testing.T) {
 	x, _ := newTestApp(t, Options{NoWorkspace: true})
 	path := filepath.Join(t.TempDir(), "one.jsonl")
@@ -191,8 +196,10 @@ func TestApp_OneChannelRecordingSaysChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if _, err := x.loadRecording(context.Background(), path); err != nil {
-		t.Fatal(err)
+	x.openRecording(path)
+	x.recs.wg.Wait()
+	if got := x.banner.Text(); got != "Opened one.jsonl: 1 channel (offline)" {
+		t.Fatalf("banner = %q", got)
 	}
 	x.bridge.Tick()
 	if got := x.dash.summary.Text; got != "1 channel · 1 open" {
