@@ -32,6 +32,9 @@ type DemoServer interface {
 	Name() string
 	// Channels lists its channels in the server's order.
 	Channels() []DemoChannel
+	// Models lists its model endpoints (requests whose responses stream
+	// a model's answer); none when it serves none.
+	Models() []DemoModel
 	// Heartbeat is the interval of its heartbeat comments; 0 when
 	// unknown. The app chooses its stall timeout for demo channels from
 	// it, so that a quiet channel is not taken for a stalled one.
@@ -53,6 +56,28 @@ type DemoChannel struct {
 	Scenario string
 	// URL is its stream URL.
 	URL string
+}
+
+// DemoModel is one model endpoint of a DemoServer: a POST request whose
+// response streams a canned answer (reasoning, text, a tool call, usage)
+// in one model API's shape.
+type DemoModel struct {
+	// Name is the name of the channel sending it, e.g. "openai-chat".
+	Name string
+	// Title names the API in the Demo menu, e.g. "OpenAI chat
+	// completions".
+	Title string
+	// URL is the endpoint; the request is a POST.
+	URL string
+	// Headers are sent with it (Content-Type, an API version).
+	Headers []client.Header
+	// Body is the request body (JSON).
+	Body string
+	// FaultChannel is the server's channel name that addresses the model
+	// endpoints in DemoFault.Channel. Their faults act on every model
+	// endpoint at once: drop and stall on the answers being streamed,
+	// fail and malformed on the next request.
+	FaultChannel string
 }
 
 // FaultKind is a kind of fault a demo server can inject.
@@ -135,19 +160,22 @@ type demoAction struct {
 	// label names it in a menu; short in the detail view's button row.
 	label, short string
 	fault        DemoFault
+	// send is when the fault sends the channel's request (model
+	// channels); sendNone for the SSE channels.
+	send sendMode
 }
 
 // demoActions are the faults offered for a demo server, in menu order.
 // The stall's length is worked out per target when it is injected.
 func demoActions() []demoAction {
 	return []demoAction{
-		{"Drop connections", "Drop", DemoFault{Kind: FaultDrop}},
-		{"Stall past the stall timeout", "Stall", DemoFault{Kind: FaultStall}},
-		{"Burst 500 events", "Burst 500", DemoFault{Kind: FaultBurst, N: 500}},
-		{"Send a malformed frame", "Malformed frame", DemoFault{Kind: FaultMalformed}},
-		{"Retry 1 s", "Retry 1 s", DemoFault{Kind: FaultRetry, Duration: time.Second}},
-		{"Retry 10 s", "Retry 10 s", DemoFault{Kind: FaultRetry, Duration: 10 * time.Second}},
-		{"Fail next connect (503)", "Fail next (503)", DemoFault{Kind: FaultFailNext, Status: 503}},
+		{"Drop connections", "Drop", DemoFault{Kind: FaultDrop}, sendNone},
+		{"Stall past the stall timeout", "Stall", DemoFault{Kind: FaultStall}, sendNone},
+		{"Burst 500 events", "Burst 500", DemoFault{Kind: FaultBurst, N: 500}, sendNone},
+		{"Send a malformed frame", "Malformed frame", DemoFault{Kind: FaultMalformed}, sendNone},
+		{"Retry 1 s", "Retry 1 s", DemoFault{Kind: FaultRetry, Duration: time.Second}, sendNone},
+		{"Retry 10 s", "Retry 10 s", DemoFault{Kind: FaultRetry, Duration: 10 * time.Second}, sendNone},
+		{"Fail next connect (503)", "Fail next (503)", DemoFault{Kind: FaultFailNext, Status: 503}, sendNone},
 	}
 }
 
@@ -218,14 +246,15 @@ func stallFor(chans []*client.Channel) (time.Duration, string) {
 
 // inject applies a fault of the demo menu to the server channel target
 // ("" = every demo channel) in the background; errors and caveats show in
-// the banner.
-func (x *App) inject(a demoAction, target string) {
-	if x.demo == nil {
+// the banner. A fault on a model channel also sends ch's request (see
+// sendMode).
+func (x *App) inject(a demoAction, target string, ch *client.Channel) {
+	if x.demo == nil || (a.send != sendNone && ch == nil) {
 		return
 	}
 	f := a.fault
 	f.Channel = target
-	if f.Kind == FaultStall {
+	if f.Kind == FaultStall && f.Duration == 0 {
 		d, why := stallFor(x.demoTargets(target))
 		f.Duration = d
 		scope := target
@@ -240,10 +269,27 @@ func (x *App) inject(a demoAction, target string) {
 	bg.wg.Add(1)
 	go func() {
 		defer bg.wg.Done()
+		if a.send == sendBefore {
+			ctx, cancel := context.WithTimeout(bg.ctx, answerDeadline)
+			ok, why := awaitAnswer(ctx, ch)
+			cancel()
+			if !ok {
+				if bg.ctx.Err() == nil {
+					fyne.Do(func() { x.banner.Notify("Demo fault "+f.Kind.String()+" not injected: "+why, PillWarning) })
+				}
+				return
+			}
+		}
 		ctx, cancel := context.WithTimeout(bg.ctx, 10*time.Second)
 		defer cancel()
 		err := srv.Inject(ctx, f)
-		if err == nil || bg.ctx.Err() != nil {
+		if err == nil {
+			if a.send == sendAfter {
+				ch.Reconnect() // the request the fault waits for
+			}
+			return
+		}
+		if bg.ctx.Err() != nil {
 			return
 		}
 		fyne.Do(func() { x.banner.Notify("Demo fault "+f.Kind.String()+": "+err.Error(), PillError) })
@@ -257,31 +303,36 @@ func (x *App) demoFaults(cfg client.ChannelConfig) fyne.CanvasObject {
 	if !ok {
 		return nil
 	}
+	ch, _ := x.mgr.Get(cfg.Name)
 	row := container.NewHBox(widget.NewLabelWithStyle("Demo faults:", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	for _, a := range demoActions() {
-		b := newGuardedButton(x.windowKey, a.short, nil, func() { x.inject(a, dc.Name) })
+	for _, a := range demoActionsFor(dc) {
+		b := newGuardedButton(x.windowKey, a.short, nil, func() { x.inject(a, dc.Name, ch) })
 		b.Importance = widget.LowImportance
 		row.Add(b)
 	}
 	return row
 }
 
-// demoMenuItems returns the fault items for the server channel target
-// ("" = every demo channel), labelled with their scope.
-func (x *App) demoMenuItems(target string) []*fyne.MenuItem {
-	scope := target
-	if scope == "" {
-		scope = "all demo channels"
+// demoMenuItems returns the fault items for the channel ch of the demo
+// channel dc, or for every demo channel when ch is nil, labelled with
+// their scope.
+func (x *App) demoMenuItems(dc DemoChannel, ch *client.Channel) []*fyne.MenuItem {
+	scope := "all demo channels"
+	if ch != nil {
+		scope = ch.Name()
+	} else {
+		dc = DemoChannel{}
 	}
 	var items []*fyne.MenuItem
-	for _, a := range demoActions() {
-		items = append(items, fyne.NewMenuItem(a.label+" ("+scope+")", func() { x.inject(a, target) }))
+	for _, a := range demoActionsFor(dc) {
+		items = append(items, fyne.NewMenuItem(a.label+" ("+scope+")", func() { x.inject(a, dc.Name, ch) }))
 	}
 	return items
 }
 
-// startDemo starts the demo server and subscribes to all its channels
-// (group "demo").
+// startDemo starts the demo server, subscribes to all its channels (group
+// "demo") and adds a request channel per model endpoint (group "models"):
+// a presenter finds every stream the server can show on the dashboard.
 func (x *App) startDemo() error {
 	if x.demo != nil {
 		return nil
@@ -310,6 +361,7 @@ func (x *App) startDemo() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, x.addDemoModels(stall)...)
 	if x.demoBtn != nil {
 		x.demoBtn.Disable()
 	}
@@ -365,12 +417,16 @@ func (x *App) tileMenu(v *chanView) *fyne.Menu {
 		fyne.NewMenuItem("Open", func() { x.openDetail(v) }),
 	}
 	if !ch.Offline() {
-		items = append(items, fyne.NewMenuItem("Reconnect", ch.Reconnect))
+		again := "Reconnect"
+		if cfg := ch.Config(); cfg.IsRequest() {
+			again = "Run again"
+		}
+		items = append(items, fyne.NewMenuItem(again, ch.Reconnect))
 	}
 	if dc, ok := x.demoChannel(ch.Config()); ok {
 		items = append(items, fyne.NewMenuItemSeparator())
-		for _, a := range demoActions() {
-			items = append(items, fyne.NewMenuItem(a.label, func() { x.inject(a, dc.Name) }))
+		for _, a := range demoActionsFor(dc) {
+			items = append(items, fyne.NewMenuItem(a.label, func() { x.inject(a, dc.Name, ch) }))
 		}
 	}
 	return fyne.NewMenu(ch.Name(), items...)

@@ -20,8 +20,8 @@ func TestApp_DemoModeSubscribesToEveryDemoChannel(t *testing.T) {
 	start, _ := newFakeDemo(t, demoNames...)
 	x, _ := newTestApp(t, Options{Demo: true, DemoServer: start})
 	chans := x.mgr.Channels()
-	if len(chans) != len(x.demo.srv.Channels()) || len(chans) < 5 {
-		t.Fatalf("%d channels for %d demo channels", len(chans), len(x.demo.srv.Channels()))
+	if len(chans) != len(x.demo.srv.Channels())+len(x.demo.srv.Models()) || len(chans) < 6 {
+		t.Fatalf("%d channels for %d demo channels and %d model endpoints", len(chans), len(x.demo.srv.Channels()), len(x.demo.srv.Models()))
 	}
 	// The demo channels reach the open state over loopback.
 	deploy, ok := x.mgr.Get("deploy")
@@ -232,7 +232,7 @@ func TestApp_DemoStallFaultOutlastsTheDemoStallTimeout(t *testing.T) {
 			stall = a
 		}
 	}
-	x.inject(stall, "flaky")
+	x.inject(stall, "flaky", ch)
 	x.recs.wg.Wait()
 	got := fake.injected()
 	if len(got) != 1 || got[0].Kind != FaultStall || got[0].Channel != "flaky" || got[0].Duration <= ch.Config().StallTimeout {

@@ -52,3 +52,14 @@ func (d *detailView) applyTranscript() {
 	}
 	t.panel.Set(h.Runs())
 }
+
+// showTranscript shows and selects the Transcript tab, before the stream
+// is recognised too (a channel known to send a model request).
+func (d *detailView) showTranscript() {
+	t := d.tt
+	if !t.shown {
+		t.shown = true
+		t.tabs.Append(t.item)
+	}
+	t.tabs.Select(t.item)
+}

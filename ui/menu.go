@@ -81,13 +81,14 @@ func (x *App) refreshMenu() {
 // the channel in the detail view or, from the dashboard, on every demo
 // channel.
 func (x *App) faultMenu() *fyne.Menu {
-	target := ""
+	var dc DemoChannel
+	var ch *client.Channel // nil: every demo channel
 	if x.detail != nil {
-		if dc, ok := x.demoChannel(x.detail.v.ch.Config()); ok {
-			target = dc.Name
+		if c, ok := x.demoChannel(x.detail.v.ch.Config()); ok {
+			dc, ch = c, x.detail.v.ch
 		}
 	}
-	items := x.demoMenuItems(target)
+	items := x.demoMenuItems(dc, ch)
 	scenarios := fyne.NewMenuItem("Scenarios", nil)
 	var sc []*fyne.MenuItem
 	for _, dc := range x.demoScenarios() {
@@ -95,6 +96,11 @@ func (x *App) faultMenu() *fyne.Menu {
 	}
 	scenarios.ChildMenu = fyne.NewMenu("", sc...)
 	items = append(items, fyne.NewMenuItemSeparator(), scenarios)
+	if ms := x.demoModelItems(); len(ms) > 0 {
+		models := fyne.NewMenuItem("Model streams", nil)
+		models.ChildMenu = fyne.NewMenu("", ms...)
+		items = append(items, models)
+	}
 	return fyne.NewMenu("Demo", items...)
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/ssemon/ssemon/server"
@@ -65,7 +66,8 @@ func Embedded(cfg server.Config) ui.DemoStarter {
 		if hb == 0 {
 			hb = server.DefaultHeartbeat
 		}
-		e := &embedded{srv: srv, base: "http://" + ln.Addr().String(), hb: max(hb, 0), cancel: cancel, done: make(chan error, 1)}
+		e := &embedded{srv: srv, base: "http://" + ln.Addr().String(), hb: max(hb, 0), cancel: cancel, done: make(chan error, 1),
+			admin: &http.Client{Timeout: 10 * time.Second}}
 		go func() { e.done <- srv.Serve(ctx, ln) }()
 		return e, nil
 	}
@@ -78,6 +80,9 @@ type embedded struct {
 	hb     time.Duration
 	cancel context.CancelFunc
 	done   chan error
+	// admin posts the faults of the model endpoints, which the server
+	// takes through its admin endpoint only.
+	admin *http.Client
 }
 
 func (e *embedded) Name() string { return "built-in" }
@@ -92,7 +97,12 @@ func (e *embedded) Channels() []ui.DemoChannel {
 	return out
 }
 
-func (e *embedded) Inject(_ context.Context, f ui.DemoFault) error {
+func (e *embedded) Models() []ui.DemoModel { return models(e.base) }
+
+func (e *embedded) Inject(ctx context.Context, f ui.DemoFault) error {
+	if f.Channel == server.ModelsChannel {
+		return postFault(ctx, e.admin, e.base, f)
+	}
 	switch f.Kind {
 	case ui.FaultDrop:
 		e.srv.Drop(f.Channel)

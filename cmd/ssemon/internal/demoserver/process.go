@@ -2,7 +2,6 @@ package demoserver
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -144,33 +143,11 @@ func (p *process) Channels() []ui.DemoChannel { return p.channels }
 
 func (p *process) Heartbeat() time.Duration { return processHeartbeat }
 
+func (p *process) Models() []ui.DemoModel { return models(p.base) }
+
 // Inject posts the fault to the child's admin endpoint.
 func (p *process) Inject(ctx context.Context, f ui.DemoFault) error {
-	body := map[string]any{"action": f.Kind.String(), "channel": f.Channel}
-	switch f.Kind {
-	case ui.FaultStall, ui.FaultRetry:
-		body["duration"] = f.Duration.String()
-	case ui.FaultBurst:
-		body["n"] = f.N
-	case ui.FaultFailNext:
-		body["status"] = f.Status
-	}
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+"/admin/fault", bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(msg)))
-	}
-	return nil
+	return postFault(ctx, p.client, p.base, f)
 }
 
 // Close stops the child (SIGTERM, then SIGKILL after 5 s) and waits.
