@@ -245,7 +245,7 @@ func stallFor(chans []*client.Channel) (time.Duration, string) {
 }
 
 // inject applies a fault of the demo menu to the server channel target
-// ("" = every demo channel) in the background; errors and caveats show in
+// ("" = every scenario channel) in the background; errors and caveats show in
 // the banner. A fault on a model channel also sends ch's request (see
 // sendMode).
 func (x *App) inject(a demoAction, target string, ch *client.Channel) {
@@ -259,7 +259,7 @@ func (x *App) inject(a demoAction, target string, ch *client.Channel) {
 		f.Duration = d
 		scope := target
 		if scope == "" {
-			scope = "every demo channel"
+			scope = "every scenario channel"
 		}
 		if why != "" {
 			x.banner.Notify("Stall of "+scope+" for "+client.FormatDuration(d)+": "+why, PillWarning)
@@ -314,10 +314,10 @@ func (x *App) demoFaults(cfg client.ChannelConfig) fyne.CanvasObject {
 }
 
 // demoMenuItems returns the fault items for the channel ch of the demo
-// channel dc, or for every demo channel when ch is nil, labelled with
+// channel dc, or for every scenario channel when ch is nil, labelled with
 // their scope.
 func (x *App) demoMenuItems(dc DemoChannel, ch *client.Channel) []*fyne.MenuItem {
-	scope := "all demo channels"
+	scope := "all scenario channels" // the model endpoints have their own faults
 	if ch != nil {
 		scope = ch.Name()
 	} else {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -19,11 +20,12 @@ const DemoModelsGroup = "models"
 const demoModelScenario = "model"
 
 // Waiting for a model answer to stream before a fault that acts on the
-// answers in flight: how often the transcript is looked at, how many events
-// make an answer "streaming", and how long it may take to start.
+// answers in flight: how often the transcript is looked at, how many words
+// of the answer's text make it "streaming" (the audience sees the text
+// begin, then break), and how long it may take to get there.
 const (
 	answerPoll     = 20 * time.Millisecond
-	answerStarted  = 3
+	answerWords    = 3
 	answerDeadline = 15 * time.Second
 )
 
@@ -151,7 +153,7 @@ func (x *App) demoModelItems() []*fyne.MenuItem {
 }
 
 // awaitAnswer sends ch's request (unless it is on its way) and waits until
-// its answer streams: a run with a few events that has not ended. It
+// its answer streams: a run with a few words of text that has not ended. It
 // reports false with the reason when the answer did not start (or ended
 // first) before ctx.
 func awaitAnswer(ctx context.Context, ch *client.Channel) (bool, string) {
@@ -172,7 +174,7 @@ func awaitAnswer(ctx context.Context, ch *client.Channel) (bool, string) {
 			switch {
 			case t.Ended:
 				return false, "the answer ended before the fault (" + t.ShortOutcome() + ")"
-			case t.Events >= answerStarted:
+			case len(strings.Fields(t.Text)) >= answerWords:
 				return true, ""
 			}
 		}

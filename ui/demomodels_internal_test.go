@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,6 +96,10 @@ func TestApp_DemoModelStreamFromTheMenu(t *testing.T) {
 	if shown, ok := x.detail.tt.panel.Selected(); !ok || shown.Run != 2 || shown.Text != tr.Text {
 		t.Fatalf("the Transcript tab shows %+v, want run 2", shown)
 	}
+	// The tile quotes the answer, not the last chunk ("[DONE]").
+	if v := x.dash.views[ch]; v == nil || v.message != "Sunny in Paris. → get_weather · tool_calls" {
+		t.Fatalf("the tile says %q", v.message)
+	}
 	if got := fake.modelBodies(); len(got) != 2 || got[0] != dm.Body || got[1] != dm.Body {
 		t.Fatalf("model requests %q, want the endpoint's body twice", got)
 	}
@@ -157,6 +162,10 @@ func TestApp_DemoModelFaultsComeWithTheirRequest(t *testing.T) {
 	x.recs.wg.Wait()
 	if tr := waitRun(t, ch, 3); tr.HTTPStatus != http.StatusTooManyRequests {
 		t.Fatalf("run 3 %+v, want HTTP 429", tr)
+	}
+	x.bridge.Tick()
+	if !strings.HasPrefix(v.message, "error 429: ") {
+		t.Fatalf("after a 429 the channel's message is %q", v.message)
 	}
 	if got := fake.injected(); len(got) != 3 || got[2] != (DemoFault{Kind: FaultFailNext, Channel: fakeModels, Status: http.StatusTooManyRequests}) {
 		t.Fatalf("injected %+v, want a 429 of the model endpoints last", got)

@@ -82,7 +82,7 @@ func (x *App) refreshMenu() {
 // channel.
 func (x *App) faultMenu() *fyne.Menu {
 	var dc DemoChannel
-	var ch *client.Channel // nil: every demo channel
+	var ch *client.Channel // nil: every scenario channel
 	if x.detail != nil {
 		if c, ok := x.demoChannel(x.detail.v.ch.Config()); ok {
 			dc, ch = c, x.detail.v.ch

@@ -61,6 +61,10 @@ type chanView struct {
 	recBuf []client.Record
 	// watch is the channel's charts and alert rules (see watch.go).
 	watch *chanWatch
+	// answer is the tile's line for a model stream, worked out from the
+	// transcripts at version answerVer (tileanswer.go).
+	answer    string
+	answerVer uint64
 }
 
 // refresh takes a new snapshot when the channel changed (or force) and
@@ -72,6 +76,9 @@ func (v *chanView) refresh(force bool) {
 	}
 	v.ch.SnapshotInto(&v.snap)
 	v.stale, v.taken = false, true
+	if v.answerMessage() { // a model stream: its answer (tileanswer.go)
+		return
+	}
 	if v.snap.Progress.Message != "" {
 		v.message = v.snap.Progress.Message
 		return
