@@ -43,12 +43,19 @@ func TestAlertSilentFiresOnTick(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(silent.Close)
-	r := start(t, []string{"--color", "never", "--alert", "silent 30s", "--alert", "no events 20s", silent.URL + "/quiet"}, Env{})
-	r.stdout.waitFor(t, "open")
+	r := start(t, []string{"--color", "never", "--comments", "--alert", "silent 30s", "--alert", "no events 20s", silent.URL + "/quiet"}, Env{})
+	// The comment is the last sign of life: the silence is counted from
+	// its time, so the clock moves only once it was read.
+	r.stdout.waitFor(t, ": hello")
 	r.fake.BlockUntil(2) // the stall watchdog and the alert tick
-	for range 31 {
-		r.fake.Advance(time.Second)
-	}
+	// One step to each moment a rule is due, and the next step only once
+	// its alert is out: the ticker keeps one tick, which its reader
+	// evaluates at the clock's time, so each step is evaluated exactly at
+	// its end (stepping a second at a time would drop ticks the reader has
+	// not taken yet).
+	r.fake.Advance(20 * time.Second)
+	r.stdout.waitFor(t, "ALERT no events 20s firing")
+	r.fake.Advance(10 * time.Second)
 	r.stdout.waitFor(t, "ALERT silent 30s firing")
 	out := r.stdout.String()
 	if !strings.Contains(out, "12:00:20.000            ALERT no events 20s firing") ||

@@ -367,9 +367,13 @@ func run(ctx context.Context, opts *Options, env Env) int {
 		p = tp
 	}
 	w := &writer{s: s, out: out, rec: rec, p: p, alerts: newAlerter(opts, s.start), tally: newTally(s.names)}
+	// The alert ticker sends to the queue: it stops before the queue closes.
+	tickCtx, stopTicks := context.WithCancel(rctx)
+	ticksDone := make(chan struct{})
 	if w.alerts != nil {
 		t := env.Clock.NewTicker(AlertTick)
 		go func() {
+			defer close(ticksDone)
 			defer t.Stop()
 			for {
 				select {
@@ -377,11 +381,13 @@ func run(ctx context.Context, opts *Options, env Env) int {
 					// The time now, not the tick's: a late tick
 					// evaluates the rules as of now.
 					s.send(item{tick: s.stamp(env.Clock.Now())})
-				case <-rctx.Done():
+				case <-tickCtx.Done():
 					return
 				}
 			}
 		}()
+	} else {
+		close(ticksDone)
 	}
 	writerDone := make(chan struct{})
 	go func() {
@@ -414,6 +420,8 @@ func run(ctx context.Context, opts *Options, env Env) int {
 	if interrupted {
 		s.stop("interrupted")
 	}
+	stopTicks()
+	<-ticksDone
 	close(s.queue)
 	<-writerDone
 	tp.finish(env.Clock.Now())
