@@ -35,8 +35,10 @@ func quick(url string) doctor.Config {
 	return doctor.Config{
 		// the wait for headers is a hang guard, not part of the test
 		Stream:       client.StreamConfig{URL: url, ConnectTimeout: hangGuard / 4},
-		Watch:        600 * time.Millisecond,
-		ResumeWindow: 600 * time.Millisecond,
+		// Watch and ResumeWindow leave a loaded machine time to deliver
+		// a few events (the resume watch ends after three).
+		Watch:        1500 * time.Millisecond,
+		ResumeWindow: 1500 * time.Millisecond,
 		SideWait:     300 * time.Millisecond,
 		Concurrent:   3,
 		Abandon:      5,
@@ -178,6 +180,10 @@ func TestFindings(t *testing.T) {
 			nil, map[string]want{doctor.CheckFraming: {doctor.Warning, "longer than"}}},
 		{"ends after one event", spec{endAfter: 1},
 			nil, map[string]want{doctor.CheckStreamEnd: {doctor.Warning, "at most one event"}}},
+		{"ends inside an event", spec{endAfter: 2, cut: "data: half an event\n"},
+			nil, map[string]want{doctor.CheckFraming: {doctor.Warning, "ended inside an event"}}},
+		{"watch ends inside an event", spec{endAfter: 2, cut: "data: half an event\n", keepOpen: true},
+			nil, map[string]want{doctor.CheckFraming: {doctor.OK, "well-formed"}}},
 		{"204", spec{status: http.StatusNoContent},
 			nil, map[string]want{doctor.CheckStatus: {doctor.Warning, "204"}, doctor.CheckBuffering: {doctor.Info, "not checked"}}},
 		{"404", spec{status: http.StatusNotFound},
@@ -380,7 +386,7 @@ func TestReportJSONAndText(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Worst != doctor.Error || len(back.Findings) != len(doctor.Checks) || back.WatchMS != 600 {
+	if back.Worst != doctor.Error || len(back.Findings) != len(doctor.Checks) || back.WatchMS != 1500 {
 		t.Fatalf("JSON round trip: %s", b)
 	}
 	text := dump(rep)

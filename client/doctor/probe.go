@@ -337,7 +337,7 @@ func (d *doctor) probe(ctx context.Context, c *conn, until int) {
 // the server.
 func (d *doctor) ended(ctx context.Context, c *conn, err error) {
 	c.end = d.clk.Now()
-	c.sc.finish(c.end)
+	c.sc.finish(c.end, ctx.Err() == nil)
 	if ctx.Err() != nil {
 		return
 	}

@@ -141,8 +141,11 @@ func (s *scanner) feed(b []byte, at time.Time) {
 }
 
 // finish ends the stream: a pending CR ends its line; an unfinished event
-// is discarded, as clients do.
-func (s *scanner) finish(at time.Time) {
+// is discarded, as clients do. byServer tells whether the server ended
+// it: an event cut by the end of the doctor's own watch is no fault of the
+// stream's. A line cut there that already passed the long-line bound
+// counts as long.
+func (s *scanner) finish(at time.Time, byServer bool) {
 	if !s.started && len(s.bomCheck) > 0 {
 		s.started = true
 		b := s.bomCheck
@@ -154,7 +157,11 @@ func (s *scanner) finish(at time.Time) {
 		s.frame.CR++
 		s.endLine(at)
 	}
-	if s.lineLen > 0 || s.hasData {
+	if s.lineLen > s.longLine {
+		s.frame.LongLines++
+		s.frame.MaxLine = max(s.frame.MaxLine, s.lineLen)
+	}
+	if byServer && (s.lineLen > 0 || s.hasData) {
 		s.frame.Unfinished = true
 	}
 }

@@ -48,6 +48,12 @@ type spec struct {
 	holdHeaders time.Duration
 	// endAfter ends the response after n events (0: never).
 	endAfter int
+	// cut is written after the last event when endAfter ends the
+	// response (e.g. the start of an event).
+	cut string
+	// keepOpen keeps the response open after endAfter events and cut,
+	// sending nothing more, until the client leaves.
+	keepOpen bool
 	// status answers this status with a short body instead of a stream.
 	status int
 	// serial serves one stream at a time (a blocking server loop).
@@ -202,7 +208,11 @@ func (s spec) handler() http.Handler {
 			}
 			n++
 			if s.endAfter > 0 && sent+1 >= s.endAfter {
+				io.WriteString(out, s.cut)
 				flush()
+				if s.keepOpen {
+					<-r.Context().Done()
+				}
 				return
 			}
 		}
