@@ -2,6 +2,10 @@
 // SSE Monitor's real binaries as child processes: it builds each binary
 // once per package run into a temporary folder, runs the tests, removes
 // the folder and fails the run if a goroutine outlives the tests.
+//
+// When the environment variable BinDirEnv names a folder, the binaries
+// are taken from it instead (make test builds them once, in bin/, for
+// every package and the GUI tests); a binary missing there is built.
 package testbin
 
 import (
@@ -14,6 +18,10 @@ import (
 
 	"go.uber.org/goleak"
 )
+
+// BinDirEnv names the environment variable of a folder of prebuilt
+// binaries (each named as the last element of its package path).
+const BinDirEnv = "SSEMON_TEST_BIN"
 
 // Binary is one binary to build: the import path of its main package, and
 // where to store the path of the built file.
@@ -35,7 +43,15 @@ func run(m *testing.M, bins []Binary) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	prebuilt := os.Getenv(BinDirEnv)
 	for _, b := range bins {
+		if prebuilt != "" {
+			p, err := filepath.Abs(filepath.Join(prebuilt, path.Base(b.Package)))
+			if fi, serr := os.Stat(p); err == nil && serr == nil && fi.Mode().IsRegular() {
+				*b.Path = p
+				continue
+			}
+		}
 		*b.Path = filepath.Join(dir, path.Base(b.Package))
 		build := exec.Command("go", "build", "-o", *b.Path, b.Package)
 		build.Stderr = os.Stderr
