@@ -466,7 +466,8 @@ func TestNewErrors(t *testing.T) {
 
 func TestServeShutdown(t *testing.T) {
 	path := writeRecording(t, basic())
-	s, err := New(Config{File: path})
+	fake := clock.NewFake(t0)
+	s, err := New(Config{File: path, Clock: fake})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -480,6 +481,12 @@ func TestServeShutdown(t *testing.T) {
 	g := connect(t, "http://"+ln.Addr().String()+"/api/stream/deploy", "")
 	if g.resp.StatusCode != 200 {
 		t.Fatalf("status %d", g.resp.StatusCode)
+	}
+	// Everything due is received (the retry at 2 ms); the clock then
+	// stands still, so whatever comes after the shutdown was sent by it.
+	advance(t, fake, 2*time.Millisecond)
+	if f := g.next(t); f.Kind != client.FrameRetry {
+		t.Fatalf("first frame %+v, want the retry", f)
 	}
 	cancel()
 	select {
