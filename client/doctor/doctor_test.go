@@ -34,7 +34,7 @@ const hangGuard = 60 * time.Second
 func quick(url string) doctor.Config {
 	return doctor.Config{
 		// the wait for headers is a hang guard, not part of the test
-		Stream:       client.StreamConfig{URL: url, ConnectTimeout: hangGuard / 4},
+		Stream: client.StreamConfig{URL: url, ConnectTimeout: hangGuard / 4},
 		// Watch and ResumeWindow leave a loaded machine time to deliver
 		// a few events (the resume watch ends after three).
 		Watch:        1500 * time.Millisecond,
