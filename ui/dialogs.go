@@ -73,15 +73,18 @@ func (x *App) newDialog(title string, icon fyne.Resource, content fyne.CanvasObj
 }
 
 // textContent is a dialog's message, centred and wrapped.
-func textContent(message string) fyne.CanvasObject {
+func textContent(message string) *widget.Label {
 	return &widget.Label{Text: message, Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
 }
 
 // fitText sizes a message dialog as the toolkit's own: as wide as the
-// message on one line, at most 600 and 90 % of the window.
-func (x *App) fitText(d *dialog.CustomDialog, message string) {
-	w := widget.NewLabel(message).MinSize().Width + 32 + 2*theme.Padding()
+// message on one line, at most 600 and 90 % of the window, and as high as
+// the message wrapped to that width.
+func (x *App) fitText(d *dialog.CustomDialog, l *widget.Label) {
+	pad := 32 + 2*theme.Padding() // the dialog's own margins
+	w := widget.NewLabel(l.Text).MinSize().Width + pad
 	w = min(w, 600, x.win.Canvas().Size().Width*0.9)
+	l.Resize(fyne.NewSize(w-pad, l.MinSize().Height)) // wraps it at that width
 	d.Resize(fyne.NewSize(w, d.MinSize().Height))
 }
 
@@ -89,8 +92,9 @@ func (x *App) fitText(d *dialog.CustomDialog, message string) {
 func (x *App) showMessage(title string, icon fyne.Resource, message string) {
 	var d *dialog.CustomDialog
 	ok := newGuardedButton(x.windowKey, "OK", nil, func() { d.Hide() })
-	d = x.newDialog(title, icon, textContent(message), ok)
-	x.fitText(d, message)
+	l := textContent(message)
+	d = x.newDialog(title, icon, l, ok)
+	x.fitText(d, l)
 	x.showDialog(d, d.Hide, nil)
 }
 
@@ -123,8 +127,9 @@ func (x *App) showConfirm(title, message string, onConfirm func()) {
 	no := newGuardedButton(x.windowKey, "No", theme.CancelIcon(), func() { d.Hide() })
 	ok := newGuardedButton(x.windowKey, "Yes", theme.ConfirmIcon(), yes)
 	ok.Importance = widget.HighImportance
-	d = x.newDialog(title, theme.QuestionIcon(), textContent(message), no, ok)
-	x.fitText(d, message)
+	l := textContent(message)
+	d = x.newDialog(title, theme.QuestionIcon(), l, no, ok)
+	x.fitText(d, l)
 	x.showDialog(d, yes, nil)
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -218,5 +219,70 @@ func TestApp_WindowShortcutsWorkFromTextFields(t *testing.T) {
 	sc.TypedShortcut(&fyne.ShortcutCopy{Clipboard: x.app.Clipboard()})
 	if got := x.app.Clipboard().Content(); got != "http://127.0.0.1:9/x" {
 		t.Fatalf("Ctrl+A, Ctrl+C in the URL field copied %q", got)
+	}
+}
+
+// TestApp_CtrlTabSwitchesTheDetailTabs: tab bars take no focus, so
+// Ctrl+Tab and Ctrl+Shift+Tab go through the detail view's tabs, from any
+// control (a text field hands them on), the Transcript tab included once
+// the stream has one.
+func TestApp_CtrlTabSwitchesTheDetailTabs(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	populate(t, x)
+	ch, _ := x.mgr.Get("deploy")
+	x.openDetail(x.dash.views[ch])
+	d := x.detail
+	d.tt.tabs.Append(d.tt.item) // as when a model stream is recognised
+	d.tt.tabs.SelectIndex(0)
+	next := &desktop.CustomShortcut{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl}
+	prev := &desktop.CustomShortcut{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift}
+	x.win.Canvas().Focus(d.search)
+	var seen []string
+	for range 7 {
+		d.search.TypedShortcut(next)
+		seen = append(seen, d.selectedTab())
+	}
+	if got, want := strings.Join(seen, ","), "Raw frame,Charts,Alerts,Connection,Transcript,Data,Raw frame"; got != want {
+		t.Fatalf("Ctrl+Tab went through %s, want %s", got, want)
+	}
+	if d.tt.tabs.SelectedIndex() != 0 || !d.conn.tabs.Visible() {
+		t.Fatal("an inspector tab is selected but the events and inspector are not shown")
+	}
+	x.win.Canvas().(fyne.Shortcutable).TypedShortcut(prev)
+	x.win.Canvas().(fyne.Shortcutable).TypedShortcut(prev)
+	if got := d.selectedTab(); got != "Transcript" || d.tt.tabs.Selected() != d.tt.item {
+		t.Fatalf("Ctrl+Shift+Tab twice from Raw frame: %s", got)
+	}
+	// Behind a dialog the tabs stay.
+	x.confirmRemove(ch)
+	x.win.Canvas().(fyne.Shortcutable).TypedShortcut(next)
+	if got := d.selectedTab(); got != "Transcript" {
+		t.Fatalf("Ctrl+Tab behind a dialog switched to %s", got)
+	}
+}
+
+// TestApp_MessageDialogsFitTheirText: a message dialog is as wide as its
+// text on one line (up to 600) and no higher than the text wrapped to that
+// width needs.
+func TestApp_MessageDialogsFitTheirText(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	x.win.Resize(fyne.NewSize(1200, 800))
+	short := textContent("Wrote 327 rows to /tmp/exports.jsonl")
+	for _, tc := range []struct {
+		name string
+		open func()
+		maxH float32
+	}{
+		{"short", func() { x.showInfo("Exported", "Wrote 327 rows to /tmp/exports.jsonl") }, 2.2*short.MinSize().Height + 100},
+		{"long", func() { x.showError(errors.New(strings.Repeat("a long reason ", 30))) }, 6*short.MinSize().Height + 100},
+		{"confirm", func() { x.showConfirm("Remove", "Remove the channel deploy?", func() {}) }, 2.2*short.MinSize().Height + 100},
+	} {
+		tc.open()
+		top := x.win.Canvas().Overlays().Top().(*widget.PopUp)
+		sz := top.Content.Size()
+		if sz.Width > 600 || sz.Height > tc.maxH {
+			t.Errorf("%s: dialog %v, want at most 600 wide and %v high", tc.name, sz, tc.maxH)
+		}
+		x.topDialog().d.Hide()
 	}
 }

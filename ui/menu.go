@@ -105,7 +105,8 @@ func (x *App) faultMenu() *fyne.Menu {
 }
 
 // installShortcuts binds the keyboard: Ctrl+N add, Ctrl+F search, Space
-// pause, Ctrl+R reconnect, F11 presentation, Escape back, Ctrl+Q quit.
+// pause, Ctrl+R reconnect, Ctrl+Tab and Ctrl+Shift+Tab the detail view's
+// tabs, F11 presentation, Escape back, Ctrl+Q quit.
 func (x *App) installShortcuts() {
 	c := x.win.Canvas()
 	mod := fyne.KeyModifierShortcutDefault
@@ -116,6 +117,9 @@ func (x *App) installShortcuts() {
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: mod}, on(x.showAdd))
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}, on(x.focusSearch))
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: mod}, on(x.reconnect))
+	// Ctrl+Tab is Ctrl on every desktop, macOS included.
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl}, on(func() { x.cycleTab(1) }))
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyTab, Modifier: fyne.KeyModifierControl | fyne.KeyModifierShift}, on(func() { x.cycleTab(-1) }))
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: mod}, func(fyne.Shortcut) { x.Quit() })
 	c.SetOnTypedKey(x.typedKey)
 }
@@ -202,6 +206,13 @@ func (x *App) typedKey(ev *fyne.KeyEvent) {
 				x.dash.grid.TypedKey(ev)
 			}
 		}
+	}
+}
+
+// cycleTab shows the detail view's next (1) or previous (-1) tab.
+func (x *App) cycleTab(step int) {
+	if x.detail != nil && !x.presentOn {
+		x.detail.cycleTab(step)
 	}
 }
 
