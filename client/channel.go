@@ -63,6 +63,9 @@ type Stats struct {
 	// Skipping is the size so far of an oversized event still being
 	// skipped (it keeps growing while its input goes on), 0 when none.
 	Skipping int64
+	// Framing counts the wire format's anomalies (lone CR line ends,
+	// unknown fields...) of the current stream.
+	Framing FramingCounts
 	// Started is when the counters started.
 	Started time.Time
 }
@@ -614,6 +617,7 @@ func (c *Channel) SnapshotInto(s *Snapshot) {
 
 	if st != nil {
 		hist = st.History(hist)
+		s.Stats.Framing = st.Framing()
 	}
 	s.History = hist
 	if needProgress {

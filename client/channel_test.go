@@ -205,7 +205,7 @@ func TestChannelIngestDoesNotAllocate(t *testing.T) {
 func TestChannelEndToEnd(t *testing.T) {
 	srv := newSSEServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		sseHeaders(w)
-		writeFlush(w, "id: 1\nevent: job\ndata: {\"progress\":40,\"message\":\"copying\"}\n\n")
+		writeFlush(w, "trace: 7\nid: 1\nevent: job\ndata: {\"progress\":40,\"message\":\"copying\"}\n\n")
 		hold(r)
 	})
 	m := NewManager(ManagerConfig{Clock: newFakeClock()})
@@ -218,6 +218,9 @@ func TestChannelEndToEnd(t *testing.T) {
 	s := c.Snapshot()
 	if s.Status.State != Open || s.Progress.Percent != 40 || s.Progress.Message != "copying" || s.Stats.Connects != 1 {
 		t.Errorf("snapshot = %+v", s)
+	}
+	if s.Stats.Framing != (FramingCounts{Unknown: 1}) {
+		t.Errorf("framing = %+v, want the unknown field counted", s.Stats.Framing)
 	}
 	if s.Progress.Summary != "message copying" {
 		t.Errorf("summary = %q", s.Progress.Summary)

@@ -235,6 +235,9 @@ type Decoder struct {
 	longSent          bool
 	longBytes         int64
 	longHead          []byte
+
+	// framing counts the wire format's anomalies (framing_counts.go).
+	framing framingCounters
 }
 
 // NewDecoder returns a Decoder that reads the event stream from r.
@@ -394,6 +397,7 @@ func (d *Decoder) next(f *Frame) error {
 			return nil
 		}
 		var name, value []byte
+		hasColon := true
 		if i := colon(line); i >= 0 {
 			name, value = line[:i], line[i+1:]
 			if len(value) > 0 && value[0] == ' ' {
@@ -401,6 +405,8 @@ func (d *Decoder) next(f *Frame) error {
 			}
 		} else {
 			name = line
+			hasColon = false
+			d.framing.noColon.Add(1)
 		}
 		switch string(name) {
 		case "data":
@@ -436,6 +442,7 @@ func (d *Decoder) next(f *Frame) error {
 			d.typ = append(d.typ[:0], value...)
 		case "id":
 			if bytes.IndexByte(value, 0) >= 0 {
+				d.framing.nulInID.Add(1)
 				break
 			}
 			if !d.over && !d.fits(len(value)) {
@@ -451,6 +458,11 @@ func (d *Decoder) next(f *Frame) error {
 			if ms, ok := parseRetry(value); ok {
 				*f = Frame{Kind: FrameRetry, Retry: ms, Size: d.takeSize()}
 				return nil
+			}
+			d.framing.badRetry.Add(1)
+		default:
+			if hasColon { // a line without one is counted above
+				d.framing.unknown.Add(1)
 			}
 		}
 	}
@@ -714,6 +726,8 @@ func (d *Decoder) readLine() ([]byte, error) {
 				d.skipLF = false
 				if d.buf[d.start] == '\n' {
 					d.advance(d.start + 1)
+				} else {
+					d.framing.loneCR.Add(1)
 				}
 			}
 			if d.bom && !d.stripBOM() {

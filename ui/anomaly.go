@@ -81,7 +81,9 @@ func recordAnomalyText(rec *client.Record) string {
 	return strings.Join(parts, " · ")
 }
 
-// anomalyTotal counts a channel's anomalies since its counters started.
+// anomalyTotal counts a channel's anomalies since its counters started:
+// those of its events (which the log marks) and those of its wire format
+// (framing, oversized events), which leave no record.
 func anomalyTotal(st *client.Stats) uint64 {
-	return st.Gaps + st.Duplicates + st.InvalidIDs
+	return st.Gaps + st.Duplicates + st.InvalidIDs + st.Framing.Total() + st.Oversized
 }

@@ -447,7 +447,7 @@ func statsText(s *client.Snapshot, now time.Time) string {
 		fmt.Sprintf("events %-9s bytes %-10s rate %s (1 min avg %s)", formatCount(st.Events), formatBytes(st.Bytes), formatRate(st.PerSecond), formatRate(st.PerMinute)),
 		fmt.Sprintf("last   %-9s id %-13s retry %s", shortAge(st.LastEventAt, now), oneLine(orDash(st.LastEventID), 12), client.FormatDuration(st.Retry)),
 		fmt.Sprintf("reconnects %-5s stalls %-5s gaps %s (missed %s) dups %s bad ids %s", formatCount(st.Reconnects), formatCount(st.Stalls), formatCount(st.Gaps), formatCount(st.Missed), formatCount(st.Duplicates), formatCount(st.InvalidIDs)),
-		fmt.Sprintf("log %s records (%s evicted, %s filtered out)", formatCount(uint64(s.Len)), formatCount(st.Evicted), formatCount(st.Filtered)),
+		fmt.Sprintf("log %s records (%s evicted, %s filtered out) framing %s oversized %s", formatCount(uint64(s.Len)), formatCount(st.Evicted), formatCount(st.Filtered), formatCount(st.Framing.Total()), formatCount(st.Oversized)),
 	}
 	return strings.Join(lines, "\n")
 }

@@ -151,3 +151,11 @@ func TestDetail_TimelineShowsAttemptsStallsGapsDuplicates(t *testing.T) {
 		t.Fatalf("tapping the gap's mark selected %q (filter %q, search %q)", d.selRec.ID, d.types.Selected, d.search.Text)
 	}
 }
+
+func TestAnomalyTotal_CountsWireFormatToo(t *testing.T) {
+	st := client.Stats{Gaps: 2, Duplicates: 1, InvalidIDs: 1, Oversized: 3,
+		Framing: client.FramingCounts{LoneCR: 4, Unknown: 1}}
+	if got := anomalyTotal(&st); got != 12 {
+		t.Fatalf("anomalyTotal = %d, want 12", got)
+	}
+}
