@@ -13,10 +13,16 @@ import (
 // the detail timeline, and counted by the detail view's anomalies button,
 // which filters the log to them.
 
-// isAnomaly reports whether rec is an anomalous event.
+// isAnomaly reports whether rec is an anomalous event, or the report of
+// an oversized one (skipped).
 func isAnomaly(rec *client.Record) bool {
-	return rec.Kind == client.RecordEvent &&
-		(rec.Finding.Kind != client.FindingNone || rec.InvalidID || rec.Gap > 0 || rec.Duplicate)
+	switch rec.Kind {
+	case client.RecordOversized:
+		return true
+	case client.RecordEvent:
+		return rec.Finding.Kind != client.FindingNone || rec.InvalidID || rec.Gap > 0 || rec.Duplicate
+	}
+	return false
 }
 
 // markTone is how a row's marker is coloured.
@@ -31,9 +37,12 @@ const (
 
 // recordMark is the marker column of a log row: the event's finding
 // ("gap 5", "lost 12", "reset", "restart", "dup", "backwards"), "bad id",
-// or for an opened connection that resumed, "resumed".
+// "oversized" for an event skipped, or for an opened connection that
+// resumed, "resumed".
 func recordMark(rec *client.Record) (string, markTone) {
 	switch rec.Kind {
+	case client.RecordOversized:
+		return "oversized", toneError
 	case client.RecordEvent:
 	case client.RecordState:
 		if rec.Type == client.Open.String() && rec.ID != "" {
@@ -68,6 +77,9 @@ func recordMark(rec *client.Record) (string, markTone) {
 // nothing): the finding's words and, for an unusable id, why.
 func recordAnomalyText(rec *client.Record) string {
 	var parts []string
+	if o := rec.Oversized; o != nil {
+		parts = append(parts, o.String())
+	}
 	if s := rec.Finding.String(); s != "" {
 		parts = append(parts, s)
 	} else if rec.Gap > 0 {

@@ -164,6 +164,10 @@ func markOf(r *client.Record) (TimelineMark, bool) {
 		return TimelineMark{}, false
 	}
 	m := TimelineMark{At: r.At, Seq: r.Seq, Text: recordAnomalyText(r)}
+	if r.Kind == client.RecordOversized {
+		m.Kind = MarkOversized
+		return m, true
+	}
 	switch r.Finding.Kind {
 	case client.FindingGap, client.FindingLost, client.FindingReset, client.FindingRestart:
 		m.Kind = MarkGap

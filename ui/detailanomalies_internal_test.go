@@ -35,13 +35,15 @@ func troubledChannel(t *testing.T, x *App) *client.Channel {
 		for i, id := range []string{"5", "6", "9", "NaN"} {
 			h.HandleFrame(ev(id), at(52_000+1000*i))
 		}
+		h.HandleFrame(client.Frame{Kind: client.FrameOversized, Event: client.Event{ID: "NaN", Type: "tick", Data: "[1,2,"},
+			Oversized: client.Oversized{Bytes: 20 << 20, Cap: 16 << 20}, Size: 20 << 20}, at(57_000))
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.After(10 * time.Second)
-	for ch.Len() < 13 { // 3 states, 9 events, 1 stall (connecting is not logged)
+	for ch.Len() < 14 { // 3 states, 9 events, 1 stall (connecting is not logged), 1 oversized
 		select {
 		case <-ch.Changed():
 		case <-deadline:
@@ -57,25 +59,29 @@ func TestDetail_AnomaliesCounterFiltersAndJumps(t *testing.T) {
 	x.bridge.Tick()
 	x.openDetail(x.dash.views[ch])
 	d := x.detail
-	if got := d.anom.counter.Text; got != "3 anomalies" {
-		t.Fatalf("counter says %q, want 3 anomalies (a duplicate, a gap, an invalid id)", got)
+	if got := d.anom.counter.Text; got != "4 anomalies" {
+		t.Fatalf("counter says %q, want 4 anomalies (a duplicate, a gap, an invalid id, an oversized event)", got)
 	}
 	all := d.list.Length()
 
 	// The counter shows only the anomalies and selects the newest.
 	test.Tap(d.anom.counter)
-	if d.types.Selected != anomaliesFilter || d.list.Length() != 3 {
-		t.Fatalf("after tapping the counter: filter %q, %d rows; want the 3 anomalies", d.types.Selected, d.list.Length())
+	if d.types.Selected != anomaliesFilter || d.list.Length() != 4 {
+		t.Fatalf("after tapping the counter: filter %q, %d rows; want the 4 anomalies", d.types.Selected, d.list.Length())
 	}
-	want := []string{"5", "9", "NaN"} // duplicate, gap, invalid id
+	want := []string{"5", "9", "NaN", "NaN"} // duplicate, gap, invalid id, oversized
 	for i, id := range want {
 		if r := d.log.At(i); r.ID != id || !isAnomaly(&r) {
 			t.Errorf("row %d: id %q (anomaly %v), want %q", i, r.ID, isAnomaly(&r), id)
 		}
 	}
-	if d.selRec.ID != "NaN" || d.autoscroll {
-		t.Fatalf("selected %q (autoscroll %v), want the newest anomaly and no autoscroll", d.selRec.ID, d.autoscroll)
+	if d.selRec.Kind != client.RecordOversized || d.autoscroll {
+		t.Fatalf("selected %+v (autoscroll %v), want the newest anomaly and no autoscroll", d.selRec, d.autoscroll)
 	}
+	if !strings.Contains(d.kindLb.Text, "oversized: event of 20 MiB skipped (cap 16 MiB)") {
+		t.Errorf("inspector title %q does not say what is wrong", d.kindLb.Text)
+	}
+	test.Tap(d.anom.prev)
 	if !strings.Contains(d.kindLb.Text, `invalid id "NaN": looks like a JavaScript bug`) {
 		t.Errorf("inspector title %q does not say what is wrong", d.kindLb.Text)
 	}
@@ -94,7 +100,7 @@ func TestDetail_AnomaliesCounterFiltersAndJumps(t *testing.T) {
 	test.Tap(d.anom.next)
 	walked = append(walked, d.selRec.ID)
 	if got := strings.Join(walked, ","); got != "9,5,5,9" {
-		t.Errorf("from NaN, previous ×3 and next: %s, want 9,5,5,9", got)
+		t.Errorf("from the invalid id, previous ×3 and next: %s, want 9,5,5,9", got)
 	}
 	if !strings.Contains(d.kindLb.Text, "gap: 2 events missing (6 → 9)") {
 		t.Errorf("inspector title %q", d.kindLb.Text)
@@ -120,7 +126,7 @@ func TestDetail_TimelineShowsAttemptsStallsGapsDuplicates(t *testing.T) {
 	for _, m := range tl.allMarks() {
 		kinds[m.Kind] = m
 	}
-	for _, k := range []TimelineMarkKind{MarkStall, MarkGap, MarkDuplicate, MarkInvalidID} {
+	for _, k := range []TimelineMarkKind{MarkStall, MarkGap, MarkDuplicate, MarkInvalidID, MarkOversized} {
 		if _, ok := kinds[k]; !ok {
 			t.Errorf("no %s mark on the timeline (marks %+v)", k, tl.allMarks())
 		}

@@ -122,6 +122,12 @@ func TestPrettyDataAndRawFrame(t *testing.T) {
 	if want := ": heartbeat\nid: 7\nevent: progress\ndata: a\ndata: b\n\n"; got != want {
 		t.Errorf("rawFrame = %q, want %q", got, want)
 	}
+	if got := rawFrame(nil, client.Record{Kind: client.RecordRetry, Data: "1.5s"}); got != "retry: 1500\n" {
+		t.Errorf("retry in wire form: %q", got)
+	}
+	if got := rawFrame(nil, client.Record{Kind: client.RecordOversized, ID: "7", Data: "abc", Oversized: &client.Oversized{Bytes: 20 << 20, Cap: 16 << 20}}); !strings.HasPrefix(got, "(oversized: event of 20 MiB skipped (cap 16 MiB); its first bytes:)\nid: 7\ndata: abc\n") {
+		t.Errorf("oversized raw frame: %q", got)
+	}
 	if got := rawFrame(nil, client.Record{Kind: client.RecordEvent, Type: "message", Data: "x"}); got != "data: x\n\n" {
 		t.Errorf("rawFrame(message) = %q", got)
 	}

@@ -3,7 +3,9 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ssemon/ssemon/client"
 )
@@ -56,7 +58,22 @@ func rawFrame(comments []client.Record, r client.Record) string {
 	case client.RecordComment:
 		writeField(&b, "", r.Data)
 	case client.RecordRetry:
-		writeField(&b, "retry", r.Data)
+		ms := r.Data
+		if d, err := time.ParseDuration(r.Data); err == nil {
+			ms = strconv.FormatInt(d.Milliseconds(), 10) // as on the wire
+		}
+		writeField(&b, "retry", ms)
+	case client.RecordOversized:
+		if r.Oversized != nil {
+			b.WriteString("(" + r.Oversized.String() + "; its first bytes:)\n")
+		}
+		if r.ID != "" {
+			writeField(&b, "id", r.ID)
+		}
+		if r.Type != "" && r.Type != "message" {
+			writeField(&b, "event", r.Type)
+		}
+		writeField(&b, "data", r.Data)
 	case client.RecordState:
 		b.WriteString("(connection " + r.Type + ": " + r.Data + ")\n")
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -159,6 +160,10 @@ func (lr *logRowRenderer) fit() {
 		if d, err := time.ParseDuration(data); err == nil {
 			data = client.FormatDuration(d)
 		}
+	case client.RecordOversized:
+		if o := r.rec.Oversized; o != nil {
+			data = strings.TrimPrefix(o.String(), "oversized: ") + " · " + previewOf(data)
+		}
 	case client.RecordState:
 		// An open state's id is the Last-Event-ID its connection sent.
 		id = ""
@@ -178,6 +183,11 @@ func recordType(rec client.Record) string {
 		return rec.Type
 	case client.RecordState:
 		return rec.Type
+	case client.RecordOversized:
+		if rec.Type != "" && (rec.Oversized == nil || !rec.Oversized.Comment) {
+			return rec.Type
+		}
+		return rec.Kind.String()
 	case 0:
 		return ""
 	default:

@@ -33,6 +33,8 @@ func TestLogRow_Markup(t *testing.T) {
 		{"bad_id", client.Record{Seq: 18, At: at, Kind: client.RecordEvent, ID: "NaN", Type: "tick", Data: "x", InvalidID: true}, 0},
 		{"connected", client.Record{Seq: 19, At: at, Kind: client.RecordState, Type: "open", Data: "HTTP/1.1 200 OK"}, 0},
 		{"reconnected", client.Record{Seq: 20, At: at, Kind: client.RecordState, Type: "open", ID: "1049", Data: "HTTP/1.1 200 OK"}, 2 * time.Minute},
+		{"oversized", client.Record{Seq: 21, At: at, Kind: client.RecordOversized, ID: "77", Type: "export", Data: `{"rows":[[1,2,3],[4,5,6]`,
+			Size: 52 << 20, Oversized: &client.Oversized{Bytes: 52 << 20, Cap: 16 << 20}}, 0},
 		{"long", client.Record{Seq: 14, At: at, Kind: client.RecordEvent, ID: "a-very-long-event-identifier", Type: "an-unusually-long-type", Data: "x " + string(make([]byte, 0)) + "lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -58,13 +58,15 @@ const (
 	MarkInvalidID
 	// MarkStall: the stall watchdog dropped the connection.
 	MarkStall
+	// MarkOversized: an event over the size cap was skipped.
+	MarkOversized
 )
 
 // markNames is a constant table indexed by TimelineMarkKind: the legend's
 // words.
-var markNames = [...]string{MarkGap: "gap", MarkDuplicate: "duplicate", MarkInvalidID: "invalid id", MarkStall: "stall"}
+var markNames = [...]string{MarkGap: "gap", MarkDuplicate: "duplicate", MarkInvalidID: "invalid id", MarkStall: "stall", MarkOversized: "oversized"}
 
-// String returns "gap", "duplicate", "invalid id" or "stall".
+// String returns "gap", "duplicate", "invalid id", "stall" or "oversized".
 func (k TimelineMarkKind) String() string {
 	if int(k) < len(markNames) && markNames[k] != "" {
 		return markNames[k]
@@ -491,14 +493,14 @@ func (r *timelineRenderer) Layout(size fyne.Size) {
 
 // kindsShown are the kinds of mark shown, in legend order.
 func (r *timelineRenderer) kindsShown() []TimelineMarkKind {
-	var seen [MarkStall + 1]bool
+	var seen [MarkOversized + 1]bool
 	for _, m := range r.shownMarks {
 		if int(m.Kind) < len(seen) {
 			seen[m.Kind] = true
 		}
 	}
 	var out []TimelineMarkKind
-	for k := MarkGap; k <= MarkStall; k++ {
+	for k := MarkGap; k <= MarkOversized; k++ {
 		if seen[k] {
 			out = append(out, k)
 		}
@@ -513,17 +515,18 @@ func (r *timelineRenderer) markColor(k TimelineMarkKind) color.Color {
 		return theme.ColorForWidget(theme.ColorNameWarning, r.t)
 	case MarkDuplicate:
 		return theme.ColorForWidget(theme.ColorNamePrimary, r.t)
-	case MarkInvalidID:
+	case MarkInvalidID, MarkOversized:
 		return theme.ColorForWidget(theme.ColorNameError, r.t)
 	}
 	return stateTextColor(r.t, client.Stalled)
 }
 
 // markShape is a fresh shape for a kind of mark: a square for gaps and
-// invalid ids, a circle for duplicates, a bar for stalls.
+// invalid ids, a circle for duplicates and oversized events, a bar for
+// stalls.
 func (r *timelineRenderer) markShape(k TimelineMarkKind) fyne.CanvasObject {
 	c := r.markColor(k)
-	if k == MarkDuplicate {
+	if k == MarkDuplicate || k == MarkOversized {
 		return canvas.NewCircle(c)
 	}
 	return canvas.NewRectangle(c)

@@ -62,6 +62,7 @@ func flappingChannel() ([]client.Transition, []ui.TimelineAttempt, []ui.Timeline
 		{At: at(33), Kind: ui.MarkDuplicate, Text: "duplicate: id 40 again after reconnecting", Seq: 50},
 		{At: at(66), Kind: ui.MarkGap, Text: "gap: 5 events missing (75 → 81)", Seq: 90},
 		{At: at(80), Kind: ui.MarkInvalidID, Text: `invalid id "NaN": looks like a JavaScript bug`, Seq: 99},
+		{At: at(90), Kind: ui.MarkOversized, Text: "oversized: event of 20 MiB skipped (cap 16 MiB)", Seq: 120},
 	}
 	return trs, attempts, marks
 }
@@ -125,6 +126,7 @@ func TestTimeline_HoverAndTap(t *testing.T) {
 		{133, 40, "12:00:33.000 · duplicate: id 40 again after reconnecting"},
 		{262, 40, "12:01:06.000 · gap: 5 events missing (75 → 81)"},
 		{320, 40, `12:01:20.000 · invalid id "NaN": looks like a JavaScript bug`},
+		{361, 40, "12:01:30.000 · oversized: event of 20 MiB skipped (cap 16 MiB)"},
 		{200, 40, ""}, // no mark near
 	} {
 		if got := move(tc.x, tc.y); got != tc.want {
