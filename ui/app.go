@@ -67,10 +67,19 @@ type Options struct {
 	// in the app's preferences and wins over the zero value.
 	Theme ThemeMode
 	// TickInterval is the bridge's refresh interval; 0 means
-	// DefaultAppTick (250 ms: the window redraws at most 4 times a second,
+	// DefaultAppTick (250 ms: a new state shows within it, the dashboard's
+	// values redraw once a second; the window redraws at most 4 times a second,
 	// as fast as people read; scrolling is drawn by Fyne at frame rate
 	// regardless).
 	TickInterval time.Duration
+	// Visible reports whether the window can be seen at all: false while
+	// it is minimised (iconified) or unmapped. While it cannot, no widget
+	// is updated and nothing is drawn; the engine, the charts' series,
+	// alert rules and notifications carry on, and everything on screen is
+	// brought up to date at the first tick after the window shows again.
+	// It is called on the UI goroutine once a tick that has something to
+	// show. nil: the window always counts as visible.
+	Visible func(fyne.Window) bool
 	// Show opens the detail view of the channel of that name at start
 	// ("" for the dashboard).
 	Show string
@@ -132,6 +141,9 @@ type App struct {
 	// dialogs are the dialogs open, the top one last.
 	dialogs []*openDialog
 	menu    *fyne.MainMenu
+
+	// hidden tells that the window could not be seen at the last tick.
+	hidden bool
 
 	closeOnce sync.Once
 	doctor    doctorOptions // the Diagnose dialog's tuning (tests)
@@ -270,13 +282,30 @@ func (x *App) Run(ctx context.Context) {
 
 func (x *App) now() time.Time { return x.clk.Now() }
 
-// apply runs a tick's change on the UI goroutine.
+// apply runs a tick's change on the UI goroutine. While the window cannot
+// be seen it keeps the watches (charts' series, alert rules) and the
+// notifications going and leaves every widget alone; the first tick after
+// the window shows again redraws all that is on screen.
 func (x *App) apply(c *change) {
 	x.saveRunsOnEnd(c) // workspaceruns.go
+	hidden := x.opts.Visible != nil && !x.opts.Visible(x.win)
 	alerted := x.watches.apply(c, x.dash)
+	if !hidden && x.hidden {
+		// Shown again: redraw everything, as what changed while hidden
+		// is not in c.dirty.
+		all := *c
+		all.second, all.dirty = true, x.mgr.Channels()
+		c = &all
+	}
+	x.hidden = hidden
+	x.dash.paused = hidden
 	active := x.dash.apply(c) || alerted
 	if c.channels != nil {
 		x.watches.link(x.dash)
+	}
+	if hidden {
+		x.notifier.check(c, x.dash)
+		return
 	}
 	if x.presentOn && x.wall.apply(c) {
 		active = true

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,5 +261,50 @@ func TestApp_KeyboardShortcuts(t *testing.T) {
 		case <-deadline:
 			t.Fatal("Space did not resume the paused stream")
 		}
+	}
+}
+
+func TestApp_HiddenWindowUpdatesNoWidget(t *testing.T) {
+	var hidden atomic.Bool
+	x, clk := newTestApp(t, Options{Visible: func(fyne.Window) bool { return !hidden.Load() }})
+	ch := pausedChannel(t, x, "alpha")
+	ch.HandleStatus(client.Status{State: client.Open, Since: clk.Now(), Attempt: 1})
+	ch.HandleFrame(event(1, "", "before"), clk.Now())
+	x.bridge.Tick()
+	tile := func() *Tile {
+		for t, v := range x.dash.bound {
+			if v.ch == ch {
+				return t
+			}
+		}
+		t.Fatal("no tile for alpha")
+		return nil
+	}
+	if d := tile().Data(); d.Message != "before" || d.State != client.Open {
+		t.Fatalf("shown window: tile %q / %v", d.Message, d.State)
+	}
+
+	hidden.Store(true)
+	clk.Advance(time.Second)
+	ch.HandleFrame(event(2, "", "while hidden"), clk.Now())
+	ch.HandleStatus(client.Status{State: client.Retrying, Since: clk.Now(), Attempt: 2, NextAttempt: clk.Now().Add(5 * time.Second)})
+	for range 3 {
+		clk.Advance(time.Second)
+		x.bridge.Tick()
+	}
+	if d := tile().Data(); d.Message != "before" || d.State != client.Open {
+		t.Fatalf("hidden window: tile changed to %q / %v", d.Message, d.State)
+	}
+	if got := ch.Snapshot().Stats.Events; got != 2 {
+		t.Fatalf("the engine recorded %d events while hidden, want 2", got)
+	}
+
+	// Shown again: the next tick brings everything on screen up to date,
+	// although nothing changed since the last hidden tick.
+	hidden.Store(false)
+	clk.Advance(time.Second)
+	x.bridge.Tick()
+	if d := tile().Data(); d.Message != "while hidden" || d.State != client.Retrying {
+		t.Fatalf("shown again: tile %q / %v", d.Message, d.State)
 	}
 }

@@ -45,6 +45,8 @@ type dashboard struct {
 	lastSumm string
 	// hidden skips the tiles while the wall screen shows instead.
 	hidden bool
+	// paused skips every tile while the window cannot be seen.
+	paused bool
 }
 
 func newDashboard(now func() time.Time, onOpen func(*chanView), emptyHint fyne.CanvasObject) *dashboard {
@@ -204,23 +206,42 @@ func (d *dashboard) apply(c *change) bool {
 			v.stale = true
 		}
 	}
+	if d.paused {
+		return active
+	}
+	all := c.second
 	for t, v := range d.bound {
 		if d.hidden {
 			break
 		}
-		if v.stale || c.second {
-			v.refresh(c.second)
-			if t.Update(v.tileData(c.now)) {
-				active = true
-			}
+		if showView(t, v, c.now, all) {
+			active = true
 		}
 	}
-	if c.second || c.channels != nil {
+	if all || c.channels != nil {
 		if d.updateSummary() {
 			active = true
 		}
 	}
 	return active
+}
+
+// showView brings tile t up to date with view v for a tick. When all is
+// set (the tick of a new second) the tile shows the channel as it is now;
+// between seconds only an urgent change (Tile.Urgent: a new state, an alert
+// firing or recovering) redraws it. So a busy dashboard redraws its values
+// once a second, every tile in the same frame, and a state change shows
+// within a tick. It reports whether anything on the tile changed.
+func showView(t *Tile, v *chanView, now time.Time, all bool) bool {
+	if !all && !v.stale {
+		return false
+	}
+	v.refresh(all)
+	d := v.tileData(now)
+	if !all && !t.Urgent(d) {
+		return false
+	}
+	return t.Update(d)
 }
 
 // updateSummary counts the channels shown by state for the toolbar: "7

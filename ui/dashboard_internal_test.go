@@ -249,3 +249,42 @@ func TestDashboard_TilesStretchToFillTheWidth(t *testing.T) {
 		}
 	}
 }
+
+func TestDashboard_ValuesRedrawOnceASecondStatesAtOnce(t *testing.T) {
+	h := newHarness(t)
+	a := h.src.add(t, "alpha", "")
+	a.HandleStatus(client.Status{State: client.Open, Since: testEpoch, Attempt: 1})
+	a.HandleFrame(event(1, "", "first"), testEpoch)
+	h.bridge.Tick()
+	h.clk.Advance(2 * time.Second) // past the state's hold (stateHold)
+	h.bridge.Tick()                // 12:00:02.000, a new second: everything shows
+	if d := h.tile(t, "alpha").Data(); d.Message != "first" || d.State != client.Open {
+		t.Fatalf("first tick shows %q / %v", d.Message, d.State)
+	}
+
+	// Between seconds a new value waits: no redraw for it.
+	h.clk.Advance(250 * time.Millisecond)
+	a.HandleFrame(event(2, "", "second"), h.clk.Now())
+	h.bridge.Tick()
+	if got := h.tile(t, "alpha").Data().Message; got != "first" {
+		t.Fatalf("a value redrew between seconds: message %q", got)
+	}
+
+	// A new state shows at once, with the values of that moment.
+	h.clk.Advance(250 * time.Millisecond)
+	a.HandleStatus(client.Status{State: client.Retrying, Since: h.clk.Now(), Attempt: 2, NextAttempt: h.clk.Now().Add(3 * time.Second)})
+	h.bridge.Tick()
+	if d := h.tile(t, "alpha").Data(); d.State != client.Retrying {
+		t.Fatalf("a state change waited for the second: %v", d.State)
+	}
+
+	// The next second brings every value.
+	h.clk.Advance(250 * time.Millisecond)
+	a.HandleStatus(client.Status{State: client.Open, Since: h.clk.Now(), Attempt: 2})
+	a.HandleFrame(event(3, "", "third"), h.clk.Now())
+	h.clk.Advance(250 * time.Millisecond) // 12:00:03.000
+	h.bridge.Tick()
+	if d := h.tile(t, "alpha").Data(); d.Message != "third" {
+		t.Fatalf("the second's tick shows %q, want the newest message", d.Message)
+	}
+}

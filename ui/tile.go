@@ -184,6 +184,17 @@ func (t *Tile) Update(d TileData) bool {
 	return changed
 }
 
+// Urgent reports whether showing d must not wait for the next second: the
+// channel's state or its alerts changed, or what the tile is about (name,
+// group, progress or not), or the tile never showed anything. Values that
+// move all the time (message, progress, rate, ages, charts) are not urgent:
+// the dashboard redraws them once a second, all tiles in one frame.
+func (t *Tile) Urgent(d TileData) bool {
+	old := &t.data
+	return d.State != old.State || (d.Alerting > 0) != (old.Alerting > 0) ||
+		d.Name != old.Name || d.Group != old.Group || d.HasProgress != old.HasProgress
+}
+
 // tileFooter is the tile's bottom line: rate, last-event age, reconnects.
 func tileFooter(d TileData) string {
 	var b strings.Builder

@@ -305,12 +305,7 @@ func (w *wall) arrangePin(size fyne.Size) {
 func (w *wall) refreshTiles(now time.Time, force bool) bool {
 	changed := false
 	update := func(t *Tile, ch *client.Channel) {
-		v := w.x.dash.view(ch)
-		if v == nil || (!force && !v.stale) {
-			return
-		}
-		v.refresh(force)
-		if t.Update(v.tileData(now)) {
+		if v := w.x.dash.view(ch); v != nil && showView(t, v, now, force) {
 			changed = true
 		}
 	}
@@ -413,11 +408,13 @@ func (l *wallSplit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func (l *wallSplit) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(1, 1) }
 
-// DefaultAppTick is the window's refresh interval: at most 4 redraws a
-// second. Under software rendering every redraw repaints the whole window,
-// so the redraw rate is most of the window's CPU: measured with the demo
-// dashboard, 100 ms cost about twice the CPU of 250 ms (docs/BENCHMARKS.md).
-// Scrolling and typing are drawn by Fyne as they happen, whatever the tick.
+// DefaultAppTick is the window's refresh interval: a new state or a firing
+// alert shows within it. Values that move all the time (messages,
+// progress, rates, ages, charts) redraw once a second on the dashboard and
+// the wall screen, all tiles in one frame. Under software rendering every
+// redraw repaints the whole window, so the redraw rate is most of the
+// window's CPU (docs/BENCHMARKS.md). Scrolling and typing are drawn by Fyne
+// as they happen, whatever the tick.
 const DefaultAppTick = 250 * time.Millisecond
 
 // showAtStart opens the detail view of the channel called name.
