@@ -25,6 +25,7 @@ import (
 
 	"github.com/ssemon/ssemon/assets"
 	"github.com/ssemon/ssemon/cmd/ssemon/internal/demoserver"
+	"github.com/ssemon/ssemon/cmd/ssemon/internal/winvis"
 	"github.com/ssemon/ssemon/ui"
 )
 
@@ -39,11 +40,13 @@ func main() {
 	workspace := fs.String("workspace", "", "workspace `file` to load and save (default: workspace.json in the user config dir)")
 	open := fs.String("open", "", "open a recording `file` (JSON Lines from ssemon-tail --record) for offline browsing")
 	present := fs.Bool("present", false, "start in presentation mode: full screen, large type, no chrome (F11 toggles)")
-	refresh := fs.Duration("refresh", ui.DefaultAppTick, "how often the window may redraw, at most (17ms–500ms): slower costs less CPU")
+	refresh := fs.Duration("refresh", ui.DefaultAppTick, "how often the window may redraw, at most (17ms–500ms): a new state shows within it, the dashboard's values redraw once a second; slower costs less CPU")
 	show := fs.String("show", "", "open the detail view of the channel `name` at start")
 	wallCycle := fs.Duration("wall-cycle", ui.DefaultWallCycle, "in presentation mode, how long each page of tiles shows when they do not all fit the screen")
 	themeName := fs.String("theme", "", "`light` or dark for this run (default: the choice saved from View → Theme, else the desktop's)")
 	verbose := fs.Bool("v", false, "log connection details to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof), for measuring the app's footprint")
+	memProfile := fs.String("memprofile", "", "write a heap profile to `file` when the app quits (go tool pprof)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
@@ -77,10 +80,22 @@ func main() {
 		demoStarter = demoserver.Process(bin, *source)
 	}
 
+	stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ssemon:", err)
+		os.Exit(1)
+	}
+	defer stopProfiles()
+	memCtx, stopMemory := context.WithCancel(context.Background())
+	defer stopMemory()
+	keepMemory(memCtx)
+
 	a := app.NewWithID(ui.AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG()))
 	w := a.NewWindow(ui.Title)
 	w.SetIcon(a.Icon())
+	vis := winvis.New()
+	defer vis.Close()
 	m, err := ui.New(a, w, ui.Options{
 		URLs:         fs.Args(),
 		Demo:         *demo,
@@ -91,6 +106,7 @@ func main() {
 		WallCycle:    *wallCycle,
 		Show:         *show,
 		TickInterval: *refresh,
+		Visible:      vis.Visible,
 		Theme:        themeMode,
 		Logger:       logger,
 	})

@@ -7,6 +7,8 @@
 #   baseline  an empty Fyne window (the same Fyne version, same build flags)
 #   demo      ssemon --demo: the demo dashboard (7 channels, the busiest at
 #             1 000 events/s, the demo's charts and alert rules on)
+#   hidden    ssemon --demo with its window unmapped (xdotool windowunmap),
+#             as a minimised window: it should draw nothing
 #   detail    ssemon --demo --show firehose: the firehose's detail view
 #   load      ssemon with CHANNELS streams of RATE events/s each, every one
 #             charting a field (a workspace with "charts"), for
@@ -15,10 +17,12 @@
 #             heartbeats (the demo server's "quiet" scenario)
 #   firehose  ssemon with CHANNELS streams of RATE events/s each, no charts
 #
-# Usage: cmd/ssemon/measure.sh [baseline|demo|detail|load|idle|firehose]...
-#        (default: baseline demo detail load)
+# Usage: cmd/ssemon/measure.sh [baseline|demo|hidden|detail|load|idle|firehose]...
+#        (default: baseline demo hidden detail load)
 # Environment: CHANNELS=100 RATE=100 DURATION=60 WARMUP=10 LOAD_DURATION=600
-# Needs: Xvfb, and bin/ssemon built with exactly `go build -o bin/ssemon
+# Each line ends with the 1-minute load average when the case ended: the
+# machine's other work inflates every figure alike.
+# Needs: Xvfb, xdotool (hidden), and bin/ssemon built with exactly `go build -o bin/ssemon
 # ./cmd/ssemon` (other flags redo the multi-minute cgo build).
 set -euo pipefail
 
@@ -117,12 +121,12 @@ sample() {
 	done
 	printf '%s\n' "${cpus[@]}" | sort -g >"$WORK/cpu"
 	printf '%s\n' "${rsss[@]}" | sort -g >"$WORK/rss"
-	awk -v name="$name" -v n="${#cpus[@]}" -v last="${rsss[-1]}" -v base="${BASE_CPU:-}" '
+	awk -v name="$name" -v n="${#cpus[@]}" -v last="${rsss[-1]}" -v base="${BASE_CPU:-}" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
 		FNR==NR { c[FNR]=$1; s+=$1; next } { r[FNR]=$1 }
 		END {
 			above = (base == "") ? "" : sprintf("  above empty %+5.1f", c[int((n+1)/2)] - base)
-			printf "%-9s cpu%% median %5.1f  mean %5.1f  max %5.1f%s   rss MB median %5.0f  max %5.0f  last %5.0f   (%d samples)\n",
-				name, c[int((n+1)/2)], s/n, c[n], above, r[int((n+1)/2)]/1024, r[n]/1024, last/1024, n }' "$WORK/cpu" "$WORK/rss"
+			printf "%-9s cpu%% median %5.1f  mean %5.1f  max %5.1f%s   rss MB median %5.0f  max %5.0f  last %5.0f   (%d samples, load %s)\n",
+				name, c[int((n+1)/2)], s/n, c[n], above, r[int((n+1)/2)]/1024, r[n]/1024, last/1024, n, load }' "$WORK/cpu" "$WORK/rss"
 	if [ "$name" = baseline ]; then BASE_CPU=$(awk -v n="${#cpus[@]}" '{c[NR]=$1} END {print c[int((n+1)/2)]}' "$WORK/cpu"); fi
 }
 
@@ -132,7 +136,7 @@ run() {
 	baseline)
 		"$WORK/blank/blank" >"$WORK/app-$name.log" 2>&1 &
 		;;
-	demo)
+	demo | hidden)
 		bin/ssemon --demo >"$WORK/app-$name.log" 2>&1 &
 		;;
 	detail)
@@ -160,6 +164,15 @@ run() {
 	esac
 	pid=$!
 	PIDS+=("$pid")
+	if [ "$name" = hidden ]; then
+		local wid=""
+		for _ in $(seq 300); do
+			wid=$(xdotool search --all --onlyvisible --pid "$pid" --name 'SSE Monitor' 2>/dev/null | head -1) && [ -n "$wid" ] && break
+			sleep 0.1
+		done
+		[ -n "$wid" ] || { echo "hidden: no window" >&2; return 1; }
+		xdotool windowunmap "$wid"
+	fi
 	if [ "$name" = load ]; then
 		sample "$name" "$pid" "$LOAD_DURATION"
 	else
@@ -175,7 +188,7 @@ run() {
 
 echo "# $(lscpu | grep 'Model name' | sed 's/  */ /g'), $(nproc) cores; CHANNELS=$CHANNELS RATE=$RATE/s DURATION=${DURATION}s WARMUP=${WARMUP}s"
 cases=("$@")
-[ ${#cases[@]} -eq 0 ] && cases=(baseline demo detail load)
+[ ${#cases[@]} -eq 0 ] && cases=(baseline demo hidden detail load)
 echo "# load before the run: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min averages)"
 for c in "${cases[@]}"; do run "$c"; done
 echo "# load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
