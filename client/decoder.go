@@ -222,13 +222,14 @@ type Decoder struct {
 	types              map[string]string
 
 	// The event being built went over the cap (over): its lines are
-	// skipped until it ends; preview holds its first bytes, overBytes its
-	// input already reported, overSent whether it was reported. An
+	// skipped until it ends; preview holds its first bytes, overSent
+	// whether it was reported. evBytes counts the input of the event
+	// being built (its lines, and comments between them). An
 	// over-long line is being discarded (long): longHead holds its first
 	// bytes, longBytes its length so far, longSent whether it was
 	// reported; a non-comment one made its event oversized.
 	over, overSent    bool
-	overBytes         int64
+	evBytes           int64
 	preview           []byte
 	long, longComment bool
 	headGrows         bool // the preview is the over-long line's start
@@ -310,7 +311,7 @@ func (d *Decoder) discardEvent() {
 	d.data = d.data[:0]
 	d.typ = d.typ[:0]
 	d.extra = 0
-	d.over, d.overSent, d.overBytes = false, false, 0
+	d.over, d.overSent, d.evBytes = false, false, 0
 	d.preview = d.preview[:0]
 	if d.idSet {
 		d.idBuf = append(d.idBuf[:0], d.lastID...)
@@ -394,6 +395,7 @@ func (d *Decoder) next(f *Frame) error {
 				c = c[1:]
 			}
 			*f = Frame{Kind: FrameComment, Comment: string(c), Size: d.takeSize()}
+			d.endOfNoEvent()
 			return nil
 		}
 		var name, value []byte
@@ -570,11 +572,9 @@ func (d *Decoder) markOver(head []byte) {
 // reportOver writes the report of the oversized event being built into
 // *f: more tells whether it goes on (else it ended and is dropped).
 func (d *Decoder) reportOver(f *Frame, more bool) {
-	size := d.takeSize()
-	d.overBytes += int64(size)
-	*f = Frame{Kind: FrameOversized, Size: size,
+	*f = Frame{Kind: FrameOversized, Size: d.takeSize(),
 		Event:     Event{ID: d.lastID, Type: d.eventType(), Data: previewString(d.preview)},
-		Oversized: Oversized{Bytes: d.overBytes, Cap: d.maxEvent, More: more, Again: d.overSent}}
+		Oversized: Oversized{Bytes: d.evBytes, Cap: d.maxEvent, More: more, Again: d.overSent}}
 	if d.idSet {
 		f.Event.ID = string(d.idBuf) // the event's own id, applied at its end
 	}
@@ -587,6 +587,17 @@ func (d *Decoder) reportLong(f *Frame, more bool) {
 		Event:     Event{Data: previewString(d.longHead)},
 		Oversized: Oversized{Bytes: d.longBytes, Cap: d.maxEvent, More: more, Again: d.longSent, Comment: true}}
 	d.longSent = more
+	if !more {
+		d.endOfNoEvent()
+	}
+}
+
+// endOfNoEvent is called after a comment line: when no event is being
+// built, the next one starts after it.
+func (d *Decoder) endOfNoEvent() {
+	if !d.hasData() && !d.over && !d.idSet && len(d.typ) == 0 {
+		d.evBytes = 0
+	}
 }
 
 // previewString returns the first OversizedPreview bytes of b as valid
@@ -626,6 +637,7 @@ func (d *Decoder) dispatch(f *Frame) bool {
 	}
 	d.idSet = false
 	d.extra = 0
+	d.evBytes = 0
 	if !d.hasData() {
 		d.typ = d.typ[:0]
 		if newID {
@@ -837,6 +849,7 @@ func (d *Decoder) extendHead(b []byte) {
 // advance consumes input up to buf[i].
 func (d *Decoder) advance(i int) {
 	d.size += i - d.start
+	d.evBytes += int64(i - d.start)
 	d.start = i
 	if d.scan < i {
 		d.scan = i

@@ -79,7 +79,9 @@ func checkFrames(t *testing.T, in []byte, cfg DecoderConfig, frames []Frame, err
 	out, size, prevID := 0, 0, ""
 	var overs [2]Oversized // the last report of an oversized event, of a comment line
 	for _, f := range frames {
-		if f.Size <= 0 {
+		// An oversized event's last report at the end of the input can
+		// come right after a comment frame that took the bytes.
+		if f.Size <= 0 && (f.Kind != FrameOversized || f.Size < 0) {
 			t.Fatalf("frame %s has size %d", fmtFrames([]Frame{f}), f.Size)
 		}
 		size += f.Size
