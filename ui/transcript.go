@@ -133,7 +133,6 @@ func (r *transcriptRenderer) build() {
 	r.reasoning = widget.NewLabel("")
 	r.reasoning.Wrapping = fyne.TextWrapWord
 	r.reasoning.TextStyle = fyne.TextStyle{Italic: true}
-	r.reasoning.Importance = widget.LowImportance
 	r.text = widget.NewLabel("")
 	r.text.Wrapping = fyne.TextWrapWord
 	r.toolsHdr = widget.NewLabelWithStyle("Tool calls", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +21,12 @@ import (
 )
 
 // fastConfig is the built-in demo server's configuration with model answers
-// streamed fast, so that a test waits for states, not for tokens.
+// streamed fast, so that a test waits for states, not for tokens, and one
+// quiet scenario channel (the busy ones have nothing to do with models).
 func fastConfig() server.Config {
 	cfg := demoserver.EmbeddedConfig(slog.New(slog.DiscardHandler))
 	cfg.Models.TokenRate = 2000
+	cfg.Scenarios = slices.DeleteFunc(cfg.Scenarios, func(sc server.Scenario) bool { return sc.Kind != server.KindQuiet })
 	return cfg
 }
 
