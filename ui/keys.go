@@ -66,17 +66,22 @@ func newGuardedMultiLineEntry(keys windowKeys) *guardedEntry {
 // clears a filter field, cancels a dialog; Enter takes a dialog's default
 // action).
 func (e *guardedEntry) TypedKey(ev *fyne.KeyEvent) {
+	if !windowTakesEntryKey(e.keys, e.MultiLine, ev) {
+		e.Entry.TypedKey(ev)
+	}
+}
+
+// windowTakesEntryKey offers a text field's key to the window: F11,
+// Escape, and Enter unless the field is multi-line (there it is a new
+// line). It reports whether the window took it.
+func windowTakesEntryKey(keys windowKeys, multiLine bool, ev *fyne.KeyEvent) bool {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter:
-		if !e.MultiLine && e.keys(ev) {
-			return
-		}
+		return !multiLine && keys(ev)
 	case fyne.KeyEscape, fyne.KeyF11:
-		if e.keys(ev) {
-			return
-		}
+		return keys(ev)
 	}
-	e.Entry.TypedKey(ev)
+	return false
 }
 
 // TypedShortcut hands the window's shortcuts (Ctrl+F, Ctrl+R, …) to the
@@ -139,13 +144,9 @@ func newGuardedSelectEntry(keys windowKeys, options []string) *guardedSelectEntr
 
 // TypedKey offers F11, Escape and Enter to the window first.
 func (e *guardedSelectEntry) TypedKey(ev *fyne.KeyEvent) {
-	switch ev.Name {
-	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyEscape, fyne.KeyF11:
-		if e.keys(ev) {
-			return
-		}
+	if !windowTakesEntryKey(e.keys, false, ev) {
+		e.SelectEntry.TypedKey(ev)
 	}
-	e.SelectEntry.TypedKey(ev)
 }
 
 // TypedShortcut hands the window's shortcuts to the window.

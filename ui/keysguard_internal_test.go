@@ -176,17 +176,28 @@ func TestApp_EveryFocusableControlIsGuarded(t *testing.T) {
 	}
 }
 
+// detailOf returns a populated app showing the detail view of the channel
+// called name.
+func detailOf(t *testing.T, name string) (*App, *client.Channel) {
+	t.Helper()
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	populate(t, x)
+	ch, ok := x.mgr.Get(name)
+	if !ok {
+		t.Fatalf("no channel %q", name)
+	}
+	x.openDetail(x.dash.views[ch])
+	return x, ch
+}
+
 // TestApp_WindowShortcutsWorkFromTextFields: a text field keeps copy,
 // paste and word moves, and hands Ctrl+F and the other window shortcuts
 // to the window; with a dialog open they do nothing behind it.
 func TestApp_WindowShortcutsWorkFromTextFields(t *testing.T) {
-	x, _ := newTestApp(t, Options{NoWorkspace: true})
-	populate(t, x)
+	x, _ := detailOf(t, "metrics")
 	ctrl := func(k fyne.KeyName) fyne.Shortcut {
 		return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
 	}
-	ch, _ := x.mgr.Get("metrics")
-	x.openDetail(x.dash.views[ch])
 	for _, f := range []interface {
 		fyne.Focusable
 		fyne.Shortcutable
@@ -227,10 +238,7 @@ func TestApp_WindowShortcutsWorkFromTextFields(t *testing.T) {
 // control (a text field hands them on), the Transcript tab included once
 // the stream has one.
 func TestApp_CtrlTabSwitchesTheDetailTabs(t *testing.T) {
-	x, _ := newTestApp(t, Options{NoWorkspace: true})
-	populate(t, x)
-	ch, _ := x.mgr.Get("deploy")
-	x.openDetail(x.dash.views[ch])
+	x, ch := detailOf(t, "deploy")
 	d := x.detail
 	d.tt.tabs.Append(d.tt.item) // as when a model stream is recognised
 	d.tt.tabs.SelectIndex(0)
