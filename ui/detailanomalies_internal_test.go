@@ -53,12 +53,17 @@ func troubledChannel(t *testing.T, x *App) *client.Channel {
 	return ch
 }
 
-func TestDetail_AnomaliesCounterFiltersAndJumps(t *testing.T) {
+// troubledDetail opens the detail view of troubledChannel.
+func troubledDetail(t *testing.T) *detailView {
 	x, _ := newTestApp(t, Options{NoWorkspace: true})
 	ch := troubledChannel(t, x)
 	x.bridge.Tick()
 	x.openDetail(x.dash.views[ch])
-	d := x.detail
+	return x.detail
+}
+
+func TestDetail_AnomaliesCounterFiltersAndJumps(t *testing.T) {
+	d := troubledDetail(t)
 	if got := d.anom.counter.Text; got != "4 anomalies" {
 		t.Fatalf("counter says %q, want 4 anomalies (a duplicate, a gap, an invalid id, an oversized event)", got)
 	}
@@ -111,11 +116,7 @@ func TestDetail_AnomaliesCounterFiltersAndJumps(t *testing.T) {
 }
 
 func TestDetail_TimelineShowsAttemptsStallsGapsDuplicates(t *testing.T) {
-	x, _ := newTestApp(t, Options{NoWorkspace: true})
-	ch := troubledChannel(t, x)
-	x.bridge.Tick()
-	x.openDetail(x.dash.views[ch])
-	d := x.detail
+	d := troubledDetail(t)
 	tl := d.timeline
 
 	if len(tl.attempts) != 2 || tl.attempts[0].Number != 1 || tl.attempts[1].Number != 2 ||
