@@ -17,7 +17,7 @@
 // in-memory test driver.
 //
 // It never imports the demo server either: the command passes a
-// DemoStarter, and the app sees a DemoServer (its channels, its
-// heartbeat, fault injection), whether it runs in-process or as an
-// ssemon-demo child process.
+// DemoStarter, and the app sees a DemoServer (its channels, its model
+// endpoints with their requests, its heartbeat, fault injection), whether
+// it runs in-process or as an ssemon-demo child process.
 package ui
