@@ -131,9 +131,14 @@ staticcheck:
 
 # The packages that run ssemon-demo or ssemon-tail as children take them
 # from $(BIN) (built once, also for the GUI tests) instead of linking
-# their own.
+# their own. Most test packages wait on the network, children and clocks
+# more than they compute, so four run at once (TEST_P), and the longest
+# start first (TEST_FIRST; go test starts packages in the order given).
+TEST_P     ?= 4
+TEST_FIRST := ./ui ./server ./cmd/ssemon-chaos/internal/chaos ./cmd/ssemon-chaos/internal/soak \
+              ./client ./server/relay ./cmd/ssemon-tail ./client/series ./client/conformance ./client/doctor
 unit: binaries
-	SSEMON_TEST_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout 15m ./...
+	SSEMON_TEST_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -p $(TEST_P) -timeout 15m $(TEST_FIRST) ./...
 
 # The GUI tests (build tag smoke) run the real binary under Xvfb. The
 # screenshot goes to $(BIN)/smoke.png (ignored by git); to refresh the
