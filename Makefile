@@ -103,9 +103,12 @@ run: build deps-run
 # work of the developer's is fine: only a difference fails.
 tree_state = { git status --porcelain --untracked-files=all; git diff HEAD --binary; } 2>/dev/null | sha256sum
 
+# Two at a time: the checks beside the build of the binaries, then the GUI
+# tests beside the package tests (each target's output is printed whole,
+# when it ends).
 test: deps-test
 	@before="$$($(tree_state))"; \
-	$(MAKE) --no-print-directory check vulncheck unit smoke || exit 1; \
+	$(MAKE) --no-print-directory -j2 --output-sync=target check vulncheck unit smoke || exit 1; \
 	if [ "$$($(tree_state))" != "$$before" ]; then \
 	  echo "the test run changed files git sees:"; git status --short; exit 1; \
 	fi; \
