@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"image/color"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -25,7 +27,8 @@ const anomaliesFilter = "Anomalies"
 type anomalyPanel struct {
 	counter    *guardedButton
 	prev, next *guardedButton
-	shown      uint64 // the count the counter says
+	box        fyne.CanvasObject // the counter in a box of constant width
+	shown      uint64            // the count the counter says
 
 	// The timeline's inputs, rebuilt when what they come from changed.
 	xs        []client.Exchange
@@ -52,7 +55,13 @@ func (d *detailView) buildAnomalies() fyne.CanvasObject {
 	p.prev.Importance, p.next.Importance = widget.LowImportance, widget.LowImportance
 	p.shown = 1 // differ from the first count
 	d.setAnomalyCount(0)
-	return container.NewHBox(p.counter, p.prev, p.next)
+	// The counter keeps the width of its longest text, so that the search
+	// field beside it does not move when the count changes.
+	probe := widget.NewButtonWithIcon("9.9k anomalies", theme.WarningIcon(), nil)
+	width := canvas.NewRectangle(color.Transparent)
+	width.SetMinSize(fyne.NewSize(probe.MinSize().Width, 0))
+	p.box = container.NewStack(width, p.counter)
+	return container.NewHBox(p.box, p.prev, p.next)
 }
 
 // setAnomalyCount shows the channel's anomaly count on the counter.

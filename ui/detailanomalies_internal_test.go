@@ -68,6 +68,15 @@ func TestDetail_AnomaliesCounterFiltersAndJumps(t *testing.T) {
 		t.Fatalf("counter says %q, want 4 anomalies (a duplicate, a gap, an invalid id, an oversized event)", got)
 	}
 	all := d.list.Length()
+	// The counter's box does not change width with its count.
+	var widths []float32
+	for _, n := range []uint64{4, 0, 1234, 4} {
+		d.setAnomalyCount(n)
+		widths = append(widths, d.anom.box.MinSize().Width)
+	}
+	if widths[0] != widths[1] || widths[0] != widths[2] {
+		t.Errorf("the counter's widths for 4, 0, 1234 anomalies: %v", widths)
+	}
 
 	// The counter shows only the anomalies and selects the newest.
 	test.Tap(d.anom.counter)
