@@ -318,9 +318,10 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request, c *Conn, preamble [
 	_ = c.rc.SetWriteDeadline(time.Now().Add(h.cfg.WriteTimeout))
 }
 
-// keptBuffer is the largest frames buffer a connection keeps for its next
-// write (a few events); a larger one, filled while catching up, is dropped
-// once written.
+// keptBuffer is the largest frames buffer a connection keeps while it
+// waits for events (a few events); a larger one, grown while catching up,
+// is dropped then, so that idle subscribers hold no large buffer while
+// lagging ones reuse theirs.
 const keptBuffer = 4 << 10
 
 // errAborted is the write error after a connection was cut.
@@ -419,11 +420,10 @@ func (cw *carrier) Flush() {
 		c.cancel()
 		return
 	}
-	b, err := cw.feed.Next(c, cw.buf[:0])
+	b := cw.buf[:0]
+	cw.buf = nil // held by Next alone: Wait may drop it
+	b, err := cw.feed.Next(c, b)
 	cw.buf = b
-	if cap(b) > keptBuffer {
-		cw.buf = nil // a catch-up's batch: not held while the subscriber idles
-	}
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
 			c.cancel()
@@ -548,6 +548,9 @@ const (
 // the hub sends then (the heartbeat comment, or the final one). It holds
 // while the connection is held.
 func (c *Conn) Wait(b []byte, wake <-chan struct{}, timer <-chan time.Time) ([]byte, Woke) {
+	if len(b) == 0 && cap(b) > keptBuffer {
+		b = nil // caught up: the catch-up's buffer is not held while waiting
+	}
 	for {
 		if b, w, held := c.waitHold(b); held {
 			return b, w

@@ -138,11 +138,12 @@ func TestLogRead(t *testing.T) {
 	}
 }
 
-// capFeed sends a catch-up batch, then one event, then ends the stream,
-// recording the capacity of the buffer it is given each time.
+// capFeed sends a catch-up batch, then events one at a time while it is
+// behind, then waits (it has caught up), then sends one more and ends the
+// stream, recording the capacity of the buffer it is given each time.
 type capFeed struct{ caps []int }
 
-func (f *capFeed) Next(_ *Conn, b []byte) ([]byte, error) {
+func (f *capFeed) Next(c *Conn, b []byte) ([]byte, error) {
 	f.caps = append(f.caps, cap(b))
 	switch len(f.caps) {
 	case 1:
@@ -151,14 +152,20 @@ func (f *capFeed) Next(_ *Conn, b []byte) ([]byte, error) {
 		}
 		return b, nil
 	case 2:
+		return AppendEvent(b, &Event{ID: "behind", Data: "x"}), nil
+	case 3:
+		woken := make(chan struct{})
+		close(woken)
+		b, _ = c.Wait(b, woken, nil)
 		return AppendEvent(b, &Event{ID: "live", Data: "x"}), nil
 	}
 	return b, io.EOF
 }
 
-// TestCatchUpBufferNotHeld: a connection does not hold the buffer of a
-// catch-up's large batch once it is written, and keeps a small one.
-func TestCatchUpBufferNotHeld(t *testing.T) {
+// TestCatchUpBufferNotHeldWhileWaiting: a connection reuses the buffer a
+// catch-up grew while it has events to send, and does not hold it once it
+// waits for more.
+func TestCatchUpBufferNotHeldWhileWaiting(t *testing.T) {
 	h := New(Config{MaxSubscribers: 1, WriteTimeout: time.Minute, Clock: clock.Real(), Logger: slog.New(slog.DiscardHandler)})
 	defer h.Close("", time.Second)
 	f := &capFeed{}
@@ -174,10 +181,10 @@ func TestCatchUpBufferNotHeld(t *testing.T) {
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if err != nil || !strings.HasSuffix(string(body), "id: live\ndata: x\n\n") {
-		t.Fatalf("body ends %q, %v", body[max(0, len(body)-40):], err)
+	if err != nil || !strings.HasSuffix(string(body), "id: behind\ndata: x\n\nid: live\ndata: x\n\n") {
+		t.Fatalf("body ends %q, %v", body[max(0, len(body)-60):], err)
 	}
-	if len(f.caps) != 3 || f.caps[1] != 0 || f.caps[2] == 0 || f.caps[2] > keptBuffer {
-		t.Fatalf("buffer capacities given to the feed %v: want the catch-up's dropped, the small one kept", f.caps)
+	if len(f.caps) != 4 || f.caps[1] < 64<<10 || f.caps[2] < 64<<10 || f.caps[3] == 0 || f.caps[3] > keptBuffer {
+		t.Fatalf("buffer capacities given to the feed %v: want the catch-up's reused while behind, a small one after waiting", f.caps)
 	}
 }
