@@ -109,8 +109,8 @@ func run() error {
 		fmt.Println("| server | subscribers | events | delivered events/s | elapsed | lost | late | server CPU |")
 		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
 	} else {
-		fmt.Printf("| server | subscribers | rate | events each | p50 | p99 | max | lost | late | RSS/subscriber | RSS/subscriber at end | goroutines/subscriber | server CPU | publish p50 | publish p99 | published on schedule |\n")
-		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Printf("| server | subscribers | rate | events each | p50 | p99 | max | lost | late | RSS/subscriber | RSS/subscriber at end | goroutines/subscriber | server CPU | server CPU time | publish p50 | publish p99 | published on schedule |\n")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	}
 	for _, n := range o.subs {
 		for _, impl := range o.impls {
@@ -654,7 +654,8 @@ func measure(o options, impl string, n int) error {
 		time.Sleep(5 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	cpu := float64(c.cpuTicks()-cpu0) / 100 / elapsed.Seconds() * 100
+	cpuSec := float64(c.cpuTicks()-cpu0) / 100
+	cpu := cpuSec / elapsed.Seconds() * 100
 	time.Sleep(500 * time.Millisecond) // as before rss1
 	rss2 := c.rssKB()
 	var received, lost, dups int64
@@ -680,9 +681,9 @@ func measure(o options, impl string, n int) error {
 		onTime = cost[2] + " %"
 		perSub = fmt.Sprintf("%.1f", float64(g-goroutines0)/float64(n))
 	}
-	fmt.Printf("| %s | %d | %d/s | %d | %v | %v | %v | %d | %d | %.1f KB | %.1f KB | %s | %.0f%% | %s | %s | %s |\n", impl, n, o.rate, count,
+	fmt.Printf("| %s | %d | %d/s | %d | %v | %v | %v | %d | %d | %.1f KB | %.1f KB | %s | %.0f%% | %.1f s | %s | %s | %s |\n", impl, n, o.rate, count,
 		h.quantile(0.50), h.quantile(0.99), time.Duration(h.max.Load()).Round(time.Microsecond),
-		lost, late, float64(rss1-rss0)/float64(n), float64(rss2-rss0)/float64(n), perSub, cpu, pubP50, pubP99, onTime)
+		lost, late, float64(rss1-rss0)/float64(n), float64(rss2-rss0)/float64(n), perSub, cpu, cpuSec, pubP50, pubP99, onTime)
 	if dups > 0 {
 		fmt.Printf("|  | duplicates: %d |\n", dups)
 	}
