@@ -60,21 +60,11 @@ func AppendJSON(dst []byte, e *Entry) []byte {
 			dst = appendStringField(dst, "last_event_id", e.LastEventID)
 		}
 	case KindEvent:
-		dst = append(dst, `,"id":`...)
-		dst = appendString(dst, e.ID)
-		dst = append(dst, `,"type":`...)
-		dst = appendString(dst, e.Type)
-		dst = append(dst, `,"data":`...)
-		dst = appendString(dst, e.Data)
+		dst = appendEventFields(dst, e)
 		dst = appendFinding(dst, e.Finding)
 	case KindOversized:
 		o := &e.Oversized
-		dst = append(dst, `,"id":`...)
-		dst = appendString(dst, e.ID)
-		dst = append(dst, `,"type":`...)
-		dst = appendString(dst, e.Type)
-		dst = append(dst, `,"data":`...)
-		dst = appendString(dst, e.Data)
+		dst = appendEventFields(dst, e)
 		dst = appendIntField(dst, "size", o.Bytes)
 		dst = appendIntField(dst, "cap", int64(o.Cap))
 		if o.More {
@@ -139,6 +129,16 @@ func AppendJSON(dst []byte, e *Entry) []byte {
 		}
 	}
 	return append(dst, '}')
+}
+
+// appendEventFields appends "id", "type" and "data", always written.
+func appendEventFields(dst []byte, e *Entry) []byte {
+	dst = append(dst, `,"id":`...)
+	dst = appendString(dst, e.ID)
+	dst = append(dst, `,"type":`...)
+	dst = appendString(dst, e.Type)
+	dst = append(dst, `,"data":`...)
+	return appendString(dst, e.Data)
 }
 
 // appendFinding appends an event's "finding" object, if it has one.
