@@ -93,20 +93,7 @@ func RunDefaults(ctx context.Context, cfg DefaultsConfig) (DefaultsResult, error
 	tc := startTail(ctx, "--last-event-id", "0", url)
 	defer tc.stop()
 
-	waitFor := func(what string, cond func() bool) error {
-		wctx, cancel := context.WithTimeout(ctx, cfg.Wait)
-		defer cancel()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for !cond() {
-			select {
-			case <-wctx.Done():
-				return fmt.Errorf("chaos: waiting for %s: %w", what, wctx.Err())
-			case <-t.C:
-			}
-		}
-		return nil
-	}
+	waitFor := func(what string, cond func() bool) error { return waitUntil(ctx, cfg.Wait, what, cond) }
 	pause := func(d time.Duration) error {
 		t := time.NewTimer(d)
 		defer t.Stop()

@@ -225,20 +225,7 @@ func RunFirehose(ctx context.Context, cfg FirehoseConfig) (FirehoseResult, error
 	defer tc.stop()
 
 	engineEvents := func() int { return int(ch.Snapshot().Stats.Events) }
-	waitFor := func(what string, cond func() bool) error {
-		wctx, cancel := context.WithTimeout(ctx, cfg.Wait)
-		defer cancel()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for !cond() {
-			select {
-			case <-wctx.Done():
-				return fmt.Errorf("chaos: waiting for %s: %w", what, wctx.Err())
-			case <-t.C:
-			}
-		}
-		return nil
-	}
+	waitFor := func(what string, cond func() bool) error { return waitUntil(ctx, cfg.Wait, what, cond) }
 
 	for i := 0; i < cfg.Cuts; i++ {
 		e0, t0 := engineEvents(), tc.events()
@@ -303,4 +290,21 @@ func RunFirehose(ctx context.Context, cfg FirehoseConfig) (FirehoseResult, error
 	res.Clients = []IDCheck{ec, tcc}
 	res.Duration = time.Since(start)
 	return res, terr
+}
+
+// waitUntil polls cond every 5 ms until it holds, or fails after limit (a
+// hang guard) or when ctx ends.
+func waitUntil(ctx context.Context, limit time.Duration, what string, cond func() bool) error {
+	wctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for !cond() {
+		select {
+		case <-wctx.Done():
+			return fmt.Errorf("chaos: waiting for %s: %w", what, wctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
 }
