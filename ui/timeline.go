@@ -40,8 +40,11 @@ type Timeline struct {
 	attempts    []TimelineAttempt
 	marks       []TimelineMark
 	now         time.Time
-	// hover is what the pointer points at, said in place of the legend.
-	hover string
+	// hover is what the pointer points at, said in place of the legend;
+	// pointer is where the pointer is (pointing reports whether it is in).
+	hover    string
+	pointer  fyne.Position
+	pointing bool
 }
 
 // TimelineMarkKind tells what a timeline mark stands for.
@@ -114,7 +117,15 @@ func (t *Timeline) Set(transitions []client.Transition, now time.Time) {
 	}
 	t.transitions = append(t.transitions[:0], transitions...)
 	t.now = now
+	t.repoint()
 	t.Refresh()
+}
+
+// repoint says again what the pointer points at: the axis moved under it.
+func (t *Timeline) repoint() {
+	if t.pointing {
+		t.point(t.pointer)
+	}
 }
 
 // SetMarks shows connection attempts and marks (oldest first; the slices
@@ -125,6 +136,7 @@ func (t *Timeline) SetMarks(attempts []TimelineAttempt, marks []TimelineMark) {
 	}
 	t.attempts = append(t.attempts[:0], attempts...)
 	t.marks = append(t.marks[:0], marks...)
+	t.repoint()
 	t.Refresh()
 }
 
@@ -262,13 +274,19 @@ func (t *Timeline) local() *time.Location {
 }
 
 // MouseIn is a hook that is called if the mouse pointer enters the element.
-func (t *Timeline) MouseIn(ev *desktop.MouseEvent) { t.point(ev.Position) }
+func (t *Timeline) MouseIn(ev *desktop.MouseEvent) { t.MouseMoved(ev) }
 
 // MouseMoved is a hook that is called if the mouse pointer moved over the element.
-func (t *Timeline) MouseMoved(ev *desktop.MouseEvent) { t.point(ev.Position) }
+func (t *Timeline) MouseMoved(ev *desktop.MouseEvent) {
+	t.pointer, t.pointing = ev.Position, true
+	t.point(ev.Position)
+}
 
 // MouseOut is a hook that is called if the mouse pointer leaves the element.
-func (t *Timeline) MouseOut() { t.setHover("") }
+func (t *Timeline) MouseOut() {
+	t.pointing = false
+	t.setHover("")
+}
 
 // Tapped says what was tapped and, for a mark, calls OnMarkTapped.
 func (t *Timeline) Tapped(ev *fyne.PointEvent) {

@@ -133,6 +133,17 @@ func TestTimeline_HoverAndTap(t *testing.T) {
 			t.Errorf("pointer at %v,%v says %q, want %q", tc.x, tc.y, got, tc.want)
 		}
 	}
+	// The axis moves under a still pointer: what it says follows.
+	move(262, 40)
+	tl.Set(trs, epoch.Add(200*time.Second)) // twice the span: the gap is now at 132 px
+	if got := tl.Hover(); got != "" {
+		t.Errorf("after the axis moved, the pointer at 262 px says %q, want nothing", got)
+	}
+	tl.MouseMoved(&desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(132, 40)}})
+	if got := tl.Hover(); got != "12:01:06.000 · gap: 5 events missing (75 → 81)" {
+		t.Errorf("at the gap's new place: %q", got)
+	}
+	tl.Set(trs, epoch.Add(100*time.Second))
 	tl.MouseOut()
 	if tl.Hover() != "" {
 		t.Errorf("after the pointer left: %q", tl.Hover())
