@@ -94,8 +94,9 @@ func assertGuarded(t *testing.T, view string, o fyne.CanvasObject) int {
 
 // TestApp_EveryFocusableControlIsGuarded walks every view, tab and dialog
 // of the window: each focusable control must be a guarded one, so that
-// the window keys work whatever has the focus (Fyne's own file pickers,
-// used to open files, are the one exception); and in every dialog,
+// the window keys work whatever has the focus (the toolkit's file picker,
+// behind the Browse… button of the open dialogs, is the one exception);
+// and in every dialog,
 // whatever has the focus, F11 does not reach the view behind and Escape
 // closes the dialog.
 func TestApp_EveryFocusableControlIsGuarded(t *testing.T) {
@@ -129,6 +130,8 @@ func TestApp_EveryFocusableControlIsGuarded(t *testing.T) {
 		{"export workspace", x.exportDialog},
 		{"export log", func() { x.openDetail(x.dash.views[deploy]); x.detail.exportDialog() }},
 		{"alerts", x.showAlerts},
+		{"import workspace", x.importDialog},
+		{"open recording", x.openRecordingDialog},
 		{"diagnose", func() {
 			// A CA file that is not there: the examination ends at once
 			// (no background run to race with the keys pressed here).

@@ -2,10 +2,8 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"strconv"
@@ -286,22 +284,8 @@ func (x *App) SetTheme(m ThemeMode) {
 }
 
 func (x *App) importDialog() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			x.showError(err)
-			return
-		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		if err := x.importWorkspace(path); err != nil {
-			x.showError(err)
-		}
-	}, x.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	x.showDialog(d, nil, nil)
+	x.showOpenPath("Import workspace", "A workspace (.json) written by Export workspace: its channels are added.",
+		[]string{".json"}, x.importWorkspace)
 }
 
 func (x *App) exportDialog() {

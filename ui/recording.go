@@ -9,8 +9,6 @@ import (
 	"sync"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/record"
@@ -114,18 +112,9 @@ func (x *App) uniqueName(name string) string {
 
 // openRecordingDialog asks for a recording file (File → Open recording…).
 func (x *App) openRecordingDialog() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			x.showError(err)
-			return
-		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		x.openRecording(path)
-	}, x.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".jsonl", ".json"}))
-	x.showDialog(d, nil, nil)
+	x.showOpenPath("Open recording", "A recording (.jsonl) written by ssemon-tail --record: its channels open offline.",
+		[]string{".jsonl", ".json"}, func(path string) error {
+			x.openRecording(path) // reads in the background; says how it went in the banner
+			return nil
+		})
 }

@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/record"
 )
@@ -204,5 +208,42 @@ func TestApp_OneChannelRecordingSaysChannel(t *testing.T) {
 	x.bridge.Tick()
 	if got := x.dash.summary.Text; got != "1 channel · 1 open" {
 		t.Fatalf("summary %q, want 1 channel", got)
+	}
+}
+
+// TestApp_OpenRecordingByTypedPath: File → Open recording takes a typed
+// path, starting in the folder of the last file opened; a missing file or
+// a folder is said in the dialog, which stays open.
+func TestApp_OpenRecordingByTypedPath(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true})
+	rec := writeRecording(t)
+	dir := filepath.Dir(rec)
+	x.app.Preferences().SetString(prefOpenDir, dir)
+	x.openRecordingDialog()
+	d := x.topDialog()
+	f, ok := x.win.Canvas().Focused().(*guardedEntry)
+	if d == nil || !ok || f.Text != dir+string(filepath.Separator) {
+		t.Fatalf("the dialog does not start in the last folder: focus %T", x.win.Canvas().Focused())
+	}
+	for _, tc := range []struct{ typed, want string }{
+		{"nope.jsonl", "no such file"},
+		{"", "is a folder"},
+	} {
+		f.SetText(dir + string(filepath.Separator))
+		f.CursorColumn = len([]rune(f.Text))
+		test.Type(f, tc.typed)
+		f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		p, _ := find(x.win.Canvas().Overlays().Top(), func(l *widget.Label) bool { return strings.Contains(l.Text, tc.want) })
+		if x.topDialog() != d || p == nil {
+			t.Fatalf("typed %q: dialog open %v, no %q said", tc.typed, x.topDialog() == d, tc.want)
+		}
+	}
+	f.SetText(dir + string(filepath.Separator))
+	f.CursorColumn = len([]rune(f.Text))
+	test.Type(f, filepath.Base(rec))
+	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	x.recs.wg.Wait()
+	if x.topDialog() != nil || len(x.mgr.Channels()) != 2 {
+		t.Fatalf("typed the recording's name: dialog open %v, %d channels", x.topDialog() != nil, len(x.mgr.Channels()))
 	}
 }
