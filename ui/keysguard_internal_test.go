@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
@@ -295,5 +296,33 @@ func TestApp_MessageDialogsFitTheirText(t *testing.T) {
 			t.Errorf("%s: dialog %v, want at most 600 wide and %v high", tc.name, sz, tc.maxH)
 		}
 		x.topDialog().d.Hide()
+	}
+}
+
+// TestGuardedSelectEntry_DropDownStillOpens: the guarded field picker's
+// drop-down button (replaced by a guarded one) still lists the options,
+// and picking one fills the field.
+func TestGuardedSelectEntry_DropDownStillOpens(t *testing.T) {
+	test.NewTempApp(t)
+	e := newGuardedSelectEntry(noKeys, []string{"cpu", "memory_mb"})
+	w := test.NewTempWindow(t, e)
+	w.Resize(fyne.NewSize(300, 200))
+	b, ok := e.ActionItem.(*guardedButton)
+	if !ok {
+		t.Fatalf("drop-down button is a %T", e.ActionItem)
+	}
+	test.Tap(b)
+	menu := w.Canvas().Overlays().Top()
+	if menu == nil {
+		t.Fatal("the drop-down did not open")
+	}
+	txt, ok := find(menu, func(t *canvas.Text) bool { return t.Text == "memory_mb" })
+	if !ok {
+		t.Fatal("no memory_mb in the drop-down")
+	}
+	at := fyne.CurrentApp().Driver().AbsolutePositionForObject(txt)
+	test.TapCanvas(w.Canvas(), at.Add(fyne.NewPos(2, 2)))
+	if e.Text != "memory_mb" {
+		t.Fatalf("picked memory_mb, field says %q", e.Text)
 	}
 }
