@@ -326,3 +326,31 @@ func TestGuardedSelectEntry_DropDownStillOpens(t *testing.T) {
 		t.Fatalf("picked memory_mb, field says %q", e.Text)
 	}
 }
+
+// TestApp_WindowKeysWorkOnEveryDetailTab: on each tab of the detail view
+// (Transcript included), every control on screen hands Escape to the
+// window: with a message open over the view, Escape on any of them closes
+// the message, and the view stays as it was.
+func TestApp_WindowKeysWorkOnEveryDetailTab(t *testing.T) {
+	x, _ := detailOf(t, "metrics")
+	d := x.detail
+	d.tt.tabs.Append(d.tt.item) // as when a model stream is recognised
+	d.tt.panel.OnRunAgain = func() {}
+	stops, _ := d.tabStops()
+	for range stops {
+		d.cycleTab(1)
+		tab := d.selectedTab()
+		fs := focusables(x.win.Content())
+		if len(fs) < 4 {
+			t.Fatalf("%s tab: only %d controls on screen", tab, len(fs))
+		}
+		for _, f := range fs {
+			x.showInfo("Note", "a message over the view")
+			x.win.Canvas().Focus(f)
+			f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+			if x.topDialog() != nil || x.detail != d || d.selectedTab() != tab {
+				t.Fatalf("%s tab: Escape on a focused %T: dialog open %v, view kept %v", tab, f, x.topDialog() != nil, x.detail == d && d.selectedTab() == tab)
+			}
+		}
+	}
+}
