@@ -39,10 +39,6 @@ func expandPath(p, dir string) (string, error) {
 // prefOpenDir is the preference key of the folder of the last file opened.
 const prefOpenDir = "openDir"
 
-// exportDir is the folder an export dialog starts in: the last one used,
-// else the home folder.
-func (x *App) exportDir() string { return x.lastDir(prefExportDir) }
-
 // lastDir is the folder remembered under the preference pref, else the
 // home folder.
 func (x *App) lastDir(pref string) string {
