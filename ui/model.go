@@ -129,6 +129,7 @@ func (v *chanView) tileData(now time.Time) TileData {
 		Reconnects:  s.Stats.Reconnects,
 		Gaps:        s.Stats.Gaps,
 		Duplicates:  s.Stats.Duplicates,
+		Oversized:   s.Stats.Oversized,
 	}
 	if s.Progress.HasETA && s.Status.State != client.Paused { // a paused stream has no ETA
 		d.ETA = s.Progress.ETA

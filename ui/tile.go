@@ -45,6 +45,8 @@ type TileData struct {
 	Reconnects uint64
 	// Gaps and Duplicates count event-ID gaps and repeats seen.
 	Gaps, Duplicates uint64
+	// Oversized counts events over the size cap, skipped.
+	Oversized uint64
 	// Alerting counts the channel's alert rules firing: the tile is
 	// outlined in the error colour while it is above 0.
 	Alerting int
@@ -162,7 +164,7 @@ func (t *Tile) Update(d TileData) bool {
 		t.footer.Refresh()
 		changed = true
 	}
-	if pill := anomalyText(d.Gaps, d.Duplicates); pill != t.anomalies.Text {
+	if pill := anomalyText(d.Gaps, d.Duplicates, d.Oversized); pill != t.anomalies.Text {
 		full = full || (pill == "") != (t.anomalies.Text == "")
 		t.anomalies.SetText(pill)
 		layout, changed = true, true
@@ -211,18 +213,20 @@ func tileFooter(d TileData) string {
 	return b.String()
 }
 
-// anomalyText is the gap/duplicate badge's text, empty when there are none.
-func anomalyText(gaps, dups uint64) string {
-	switch {
-	case gaps == 0 && dups == 0:
-		return ""
-	case dups == 0:
-		return formatCount(gaps) + plural(gaps, " gap", " gaps")
-	case gaps == 0:
-		return formatCount(dups) + plural(dups, " dup", " dups")
-	default:
-		return formatCount(gaps) + plural(gaps, " gap", " gaps") + " · " + formatCount(dups) + plural(dups, " dup", " dups")
+// anomalyText is the badge of gaps, duplicates and oversized events
+// skipped ("2 gaps · 1 dup · 3 oversized"), empty when there are none.
+func anomalyText(gaps, dups, oversized uint64) string {
+	var parts []string
+	if gaps > 0 {
+		parts = append(parts, formatCount(gaps)+plural(gaps, " gap", " gaps"))
 	}
+	if dups > 0 {
+		parts = append(parts, formatCount(dups)+plural(dups, " dup", " dups"))
+	}
+	if oversized > 0 {
+		parts = append(parts, formatCount(oversized)+" oversized")
+	}
+	return strings.Join(parts, " · ")
 }
 
 func plural(n uint64, one, many string) string {

@@ -34,6 +34,10 @@ func TestTile_Markup(t *testing.T) {
 			Name: "prices", State: client.Retrying, StateText: "retrying in 4 s (attempt 3)", Message: `{"sym":"ACME","px":12.5}`,
 			History: []float64{30, 30, 29, 0, 0}, LastEvent: "last event 9 s ago", Reconnects: 3, Gaps: 2, Duplicates: 1,
 		}},
+		{"oversized", ui.TileData{
+			Name: "exports", State: client.Open, Message: "batch 7 ready", History: []float64{1, 1, 0, 1}, LastEvent: "last event 1 s ago",
+			Gaps: 1, Oversized: 3,
+		}},
 		{"stalled", ui.TileData{Name: "heartbeat", State: client.Stalled, StateText: "stalled — silent 30 s", LastEvent: "last event 31 s ago", Reconnects: 1}},
 		{"failed", ui.TileData{Name: "metrics", State: client.Failed, StateText: "failed 404", LastEvent: "never"}},
 		{"closed", ui.TileData{Name: "jobs", State: client.Closed, HasProgress: true, Percent: 100, Message: "done", LastEvent: "last event 3 min ago"}},
