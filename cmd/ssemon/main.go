@@ -30,6 +30,7 @@ import (
 )
 
 func main() {
+	withFyneCache()
 	fs := flag.NewFlagSet("ssemon", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: ssemon [flags] [URL...]\n\nWatch Server-Sent-Events streams. Flags:\n")
