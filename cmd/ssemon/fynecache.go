@@ -13,8 +13,10 @@ import (
 // Its default, 1 minute, keeps a minute of every text that changed: with
 // the firehose's log open the window held about 45 MB of dead text
 // textures in Mesa's software-rendered memory (docs/BENCHMARKS.md). Texts
-// on screen are drawn every frame and never expire.
-const fyneCache = "10s"
+// on screen are drawn every frame and never expire. Not shorter than 20 s:
+// while nothing changes, Fyne walks the whole window to keep its caches
+// alive every (FYNE_CACHE − 10 s), on every frame from 10 s down.
+const fyneCache = "20s"
 
 // withFyneCache starts ssemon again in its own process with FYNE_CACHE set
 // when the environment does not set it: the variable must be there before
