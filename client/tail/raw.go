@@ -3,6 +3,7 @@ package tail
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -26,12 +27,20 @@ func (h rawHandler) HandleRaw(b []byte, at time.Time) {
 	h.s.send(item{e: record.Entry{Channel: h.name, Time: h.s.stamp(at)}, raw: bytes.Clone(b)})
 }
 
+// bom is the UTF-8 byte order mark a body may start with.
+const bom = "\xef\xbb\xbf"
+
 // rawLines cuts one stream's body into lines, as they come.
 type rawLines struct {
 	buf   []byte // the start of a line whose end has not come
 	over  int    // bytes of the current line beyond rawHoldBytes, not held
 	start bool   // the next bytes are the first of the response
-	cr    bool   // the last chunk ended in CR: an LF may follow
+	head  []byte // the first bytes, held while they may be a BOM's start
+	// cr: the last chunk ended in CR, so an LF may follow; the line it
+	// ended (crText) is printed when the next bytes show which end it
+	// was, so that the output does not depend on where reads split.
+	cr     bool
+	crText string
 }
 
 // takeRaw prints the complete lines of a chunk of body bytes.
@@ -46,17 +55,24 @@ func (w *writer) takeRaw(it *item) {
 	}
 	b := it.raw
 	if r.start {
-		r.start = false
-		if rest, ok := bytes.CutPrefix(b, []byte("\xef\xbb\xbf")); ok {
+		b = append(r.head, b...)
+		if len(b) < len(bom) && strings.HasPrefix(bom, string(b)) {
+			r.head = b // wait for the rest, wherever the reads split
+			return
+		}
+		r.start, r.head = false, nil
+		if rest, ok := bytes.CutPrefix(b, []byte(bom)); ok {
 			w.rawLine(&it.e, "[BOM]", "")
 			b = rest
 		}
 	}
-	if r.cr {
+	if r.cr && len(b) > 0 {
 		r.cr = false
-		if len(b) > 0 && b[0] == '\n' {
-			w.rawLine(&it.e, "", "␊") // the LF of a CRLF split across reads
+		if b[0] == '\n' {
+			w.rawLine(&it.e, r.crText, "␍␊") // a CRLF split across reads
 			b = b[1:]
+		} else {
+			w.rawLine(&it.e, r.crText, "␍")
 		}
 	}
 	for len(b) > 0 {
@@ -73,8 +89,10 @@ func (w *writer) takeRaw(it *item) {
 			case i+1 < len(b) && b[i+1] == '\n':
 				end, n = "␍␊", 2
 			case i+1 == len(b):
-				r.cr = true // CR alone unless the next chunk starts with LF
-				end = "␍"
+				// CR alone unless the next chunk starts with LF: held.
+				r.cr, r.crText = true, r.take()
+				b = b[i+1:]
+				continue
 			default:
 				end = "␍"
 			}
@@ -94,6 +112,10 @@ func (w *writer) flushRaw(e *record.Entry) {
 	if r == nil {
 		return
 	}
+	if r.cr {
+		w.rawLine(e, r.crText, "␍")
+	}
+	r.hold(r.head) // a body shorter than a BOM
 	if len(r.buf) > 0 || r.over > 0 {
 		w.rawLine(e, r.take(), " (no line end)")
 	}
