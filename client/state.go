@@ -72,7 +72,8 @@ type Status struct {
 	// BodyPreview holds the first bytes (at most BodyPreviewBytes, valid
 	// UTF-8) of an error response's body, for display.
 	BodyPreview string
-	// Insecure reports that TLS certificate verification is switched off.
+	// Insecure reports that TLS certificate verification is switched off
+	// for this https stream (never set for plain HTTP).
 	Insecure bool
 	// Retry is the reconnection time in effect: the server's last retry:
 	// field, else the configured default.

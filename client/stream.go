@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +62,7 @@ type Stream struct {
 	wake     chan struct{}
 	running  atomic.Bool
 	hostDesc string
+	insecure bool         // certificate checks are off on a TLS URL
 	wire     atomic.Int64 // when bytes last came in on the own transport's connection (offset from base)
 	logURL   string       // the URL without user info, query or fragment, for logs
 	idNote   string       // why the last attempt sent no Last-Event-ID (Run goroutine only)
@@ -104,6 +106,8 @@ func NewStream(cfg StreamConfig, h Handler) (*Stream, error) {
 	}
 	u, _ := url.Parse(cfg.URL)
 	s.hostDesc = u.Host
+	// Certificates are checked only on TLS: plain HTTP is not "unverified".
+	s.insecure = cfg.Insecure && strings.EqualFold(u.Scheme, "https")
 	s.logURL = redactURL(u)
 	if err := s.buildClient(); err != nil {
 		return nil, err
@@ -111,7 +115,7 @@ func NewStream(cfg StreamConfig, h Handler) (*Stream, error) {
 	s.dec = NewDecoder(http.NoBody, cfg.Decoder)
 	s.dec.SetLastEventID(cfg.LastEventID)
 	s.base = s.clk.Now()
-	s.status = Status{State: Idle, Since: s.base, Insecure: cfg.Insecure, Retry: cfg.Retry}
+	s.status = Status{State: Idle, Since: s.base, Insecure: s.insecure, Retry: cfg.Retry}
 	s.hist.Push(Transition{At: s.base, State: Idle, Detail: "created"})
 	return s, nil
 }
@@ -370,7 +374,7 @@ func (s *Stream) transition(st Status) {
 	now := s.clk.Now()
 	s.mu.Lock()
 	st.Since = now
-	st.Insecure = s.cfg.Insecure
+	st.Insecure = s.insecure
 	st.Retry = s.retry
 	s.status = st
 	s.hist.Push(Transition{At: now, State: st.State, Detail: st.Detail})

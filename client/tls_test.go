@@ -54,6 +54,18 @@ func TestStreamTLS(t *testing.T) {
 			t.Errorf("status = %+v, want Insecure", st)
 		}
 	})
+	t.Run("insecure on plain HTTP is not reported", func(t *testing.T) {
+		plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sseHeaders(w)
+			writeFlush(w, "data: plain\n\n")
+			hold(r)
+		}))
+		t.Cleanup(plain.Close)
+		run := startStream(t, StreamConfig{URL: plain.URL, Insecure: true, Clock: newFakeClock()})
+		if st := run.rec.waitState(t, Open, 1); st.Insecure || run.s.Status().Insecure {
+			t.Errorf("status = %+v: no TLS, nothing unverified", st)
+		}
+	})
 	t.Run("CA file without certificates", func(t *testing.T) {
 		_, err := NewStream(StreamConfig{URL: srv.URL, CAFile: notPEM}, newRecorder())
 		if err == nil || !strings.Contains(err.Error(), "holds no PEM certificate") {
