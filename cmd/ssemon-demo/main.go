@@ -57,12 +57,14 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintln(stderr, "ssemon-demo:", err)
 	var ue *UsageError
 	var ce *server.ConfigError
 	if errors.As(err, &ue) || errors.As(err, &ce) {
+		// One line, as ssemon-tail's: the whole help would bury it.
+		fmt.Fprintln(stderr, "ssemon-demo:", err, "(see --help)")
 		return 2
 	}
+	fmt.Fprintln(stderr, "ssemon-demo:", err)
 	return 1
 }
 
@@ -70,18 +72,18 @@ func exitCode(err error, stderr io.Writer) int {
 func usagef(format string, args ...any) error { return &UsageError{fmt.Errorf(format, args...)} }
 
 // helpOutput returns stdout when args ask for help (-h, -help, --help):
-// help asked for is the command's output; usage after an error goes to
-// stderr.
-func helpOutput(args []string, stdout, stderr io.Writer) io.Writer {
+// help asked for is the command's output. Otherwise nothing: a usage
+// error is one line on stderr (exitCode), not the whole help.
+func helpOutput(args []string, stdout io.Writer) io.Writer {
 	for _, a := range args {
 		switch a {
 		case "--":
-			return stderr
+			return io.Discard
 		case "-h", "-help", "--h", "--help":
 			return stdout
 		}
 	}
-	return stderr
+	return io.Discard
 }
 
 const usageText = `Usage: ssemon-demo [flags]
@@ -146,7 +148,7 @@ func (f *listFlag) Set(v string) error {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ssemon-demo", flag.ContinueOnError)
-	out := helpOutput(args, stdout, stderr)
+	out := helpOutput(args, stdout)
 	fs.SetOutput(out)
 	fs.Usage = func() {
 		fmt.Fprint(out, usageText)
@@ -192,7 +194,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return &UsageError{err}
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
 		return usagef("unexpected arguments: %q", fs.Args())
 	}
 	if *firehoseRate != 0 && (*firehoseRate < 1 || *firehoseRate > server.MaxFirehoseRate) {

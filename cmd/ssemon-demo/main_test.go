@@ -83,6 +83,24 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
+// TestUsageErrorIsOneLine: a usage error is one line on stderr that
+// points at --help, not the whole help (as ssemon-tail's).
+func TestUsageErrorIsOneLine(t *testing.T) {
+	for _, args := range [][]string{{"--nope"}, {"serve"}, {"publish"}} {
+		var out, errOut strings.Builder
+		var err error
+		if args[0] == "publish" {
+			err = runPublish(context.Background(), args[1:], strings.NewReader(""), &out, &errOut)
+		} else {
+			err = run(context.Background(), args, &out, &errOut)
+		}
+		code := exitCode(err, &errOut)
+		if code != 2 || out.Len() != 0 || strings.Count(errOut.String(), "\n") != 1 || !strings.HasSuffix(errOut.String(), "(see --help)\n") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out.String(), errOut.String())
+		}
+	}
+}
+
 func TestBrowseURL(t *testing.T) {
 	for _, tc := range []struct{ addr, want string }{
 		{"127.0.0.1:8080", "http://127.0.0.1:8080/"},

@@ -62,7 +62,7 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // errors are *UsageError (flag.ErrHelp for -h).
 func runPublish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ssemon-demo publish", flag.ContinueOnError)
-	out := helpOutput(args, stdout, stderr)
+	out := helpOutput(args, stdout)
 	fs.SetOutput(out)
 	fs.Usage = func() {
 		fmt.Fprint(out, publishUsage)
@@ -91,7 +91,6 @@ func runPublish(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		rest = fs.Args()[1:]
 	}
 	if len(pos) == 0 || len(pos) > 2 {
-		fs.Usage()
 		return &UsageError{errors.New("want CHANNEL [DATA]")}
 	}
 	if *source == "" {
