@@ -28,39 +28,29 @@ func evFrame(id, typ, data string) Frame {
 	return Frame{Kind: FrameEvent, Event: Event{ID: id, Type: typ, Data: data}, Size: len(data) + 10}
 }
 
-func TestChannelGapsAndDuplicates(t *testing.T) {
-	type step struct {
-		open bool // a (re)connection opens before this event
-		id   string
-		typ  string
-		data string
-		gap  int64
-		dup  bool
-	}
-	tests := []struct {
-		name       string
-		steps      []step
-		gaps, miss uint64
-		dups       uint64
-	}{
-		{"contiguous", []step{{true, "1", "", "", 0, false}, {false, "2", "", "", 0, false}, {false, "3", "", "", 0, false}}, 0, 0, 0},
-		{"jump within connection", []step{{true, "1", "", "", 0, false}, {false, "5", "", "", 3, false}}, 1, 3, 0},
-		{"id inherited by an event without id", []step{{true, "4", "", "", 0, false}, {false, "4", "", "", 0, false}}, 0, 0, 0},
-		{"replay after reconnect", []step{{true, "4", "", "", 0, false}, {true, "4", "", "", 0, true}, {false, "5", "", "", 0, false}}, 0, 0, 1},
-		{"lower id", []step{{true, "9", "", "", 0, false}, {false, "3", "", "", 0, true}, {false, "4", "", "", 0, false}}, 0, 0, 1},
-		{"gap across reconnect", []step{{true, "10", "", "", 0, false}, {true, "13", "", "", 2, false}}, 1, 2, 0},
-		{"non numeric ids ignored", []step{{true, "a1", "", "", 0, false}, {false, "a0", "", "", 0, false}, {false, "-3", "", "", 0, false}}, 0, 0, 0},
-		{"lost notice", []step{{true, "1", "", "", 0, false}, {false, "", "lost", `{"missed":7}`, 7, false}}, 1, 7, 0},
-		{"lost notice without count", []step{{true, "", "lost", `{}`, 0, false}}, 0, 0, 0},
-		// The demo server's notice carries the id before its oldest kept
-		// event: the ids jump, the notice's count is what was missed.
-		{"lost notice with the server's id", []step{{true, "10", "", "", 0, false},
-			{true, "99", "lost", `{"missed":89,"from":"10","oldest":"100"}`, 89, false}, {false, "100", "", "", 0, false}}, 1, 89, 0},
-		// A restarted server's ids start over: history lost, not a duplicate.
-		{"history lost", []step{{true, "5210", "", "", 0, false},
-			{true, "80", "lost", `{"missed":0,"reset":true,"from":"5210","last":"80","reason":"ahead"}`, 0, false},
-			{false, "81", "", "", 0, false}}, 1, 0, 0},
-	}
+// idStep is one event of an id-tracking case and the marks its record
+// must carry.
+type idStep struct {
+	open bool // a (re)connection opens before this event
+	id   string
+	typ  string // "" for "message"
+	data string
+	gap  int64
+	dup  bool
+}
+
+// idCase is a run of events and the channel's counts after it.
+type idCase struct {
+	name       string
+	steps      []idStep
+	gaps, miss uint64
+	dups       uint64
+}
+
+// runIDCases feeds each case's events to a new channel and checks every
+// record's gap and duplicate marks, then the channel's counts.
+func runIDCases(t *testing.T, tests []idCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, at := newTestChannel(t, ChannelConfig{})
@@ -84,6 +74,28 @@ func TestChannelGapsAndDuplicates(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestChannelGapsAndDuplicates(t *testing.T) {
+	runIDCases(t, []idCase{
+		{"contiguous", []idStep{{true, "1", "", "", 0, false}, {false, "2", "", "", 0, false}, {false, "3", "", "", 0, false}}, 0, 0, 0},
+		{"jump within connection", []idStep{{true, "1", "", "", 0, false}, {false, "5", "", "", 3, false}}, 1, 3, 0},
+		{"id inherited by an event without id", []idStep{{true, "4", "", "", 0, false}, {false, "4", "", "", 0, false}}, 0, 0, 0},
+		{"replay after reconnect", []idStep{{true, "4", "", "", 0, false}, {true, "4", "", "", 0, true}, {false, "5", "", "", 0, false}}, 0, 0, 1},
+		{"lower id", []idStep{{true, "9", "", "", 0, false}, {false, "3", "", "", 0, true}, {false, "4", "", "", 0, false}}, 0, 0, 1},
+		{"gap across reconnect", []idStep{{true, "10", "", "", 0, false}, {true, "13", "", "", 2, false}}, 1, 2, 0},
+		{"non numeric ids ignored", []idStep{{true, "a1", "", "", 0, false}, {false, "a0", "", "", 0, false}, {false, "-3", "", "", 0, false}}, 0, 0, 0},
+		{"lost notice", []idStep{{true, "1", "", "", 0, false}, {false, "", "lost", `{"missed":7}`, 7, false}}, 1, 7, 0},
+		{"lost notice without count", []idStep{{true, "", "lost", `{}`, 0, false}}, 0, 0, 0},
+		// The demo server's notice carries the id before its oldest kept
+		// event: the ids jump, the notice's count is what was missed.
+		{"lost notice with the server's id", []idStep{{true, "10", "", "", 0, false},
+			{true, "99", "lost", `{"missed":89,"from":"10","oldest":"100"}`, 89, false}, {false, "100", "", "", 0, false}}, 1, 89, 0},
+		// A restarted server's ids start over: history lost, not a duplicate.
+		{"history lost", []idStep{{true, "5210", "", "", 0, false},
+			{true, "80", "lost", `{"missed":0,"reset":true,"from":"5210","last":"80","reason":"ahead"}`, 0, false},
+			{false, "81", "", "", 0, false}}, 1, 0, 0},
+	})
 }
 
 func TestChannelFilterCountsAndLog(t *testing.T) {

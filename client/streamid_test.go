@@ -1,9 +1,6 @@
 package client
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 func TestParseStreamID(t *testing.T) {
 	tests := []struct {
@@ -34,54 +31,18 @@ func TestParseStreamID(t *testing.T) {
 // order is known and duplicates are detected, but a jump in ids is not a
 // gap: only the relay's lost notice says events were missed.
 func TestChannelStreamIDs(t *testing.T) {
-	type step struct {
-		open bool // a (re)connection opens before this event
-		id   string
-		typ  string
-		data string
-		gap  int64
-		dup  bool
-	}
-	tests := []struct {
-		name       string
-		steps      []step
-		gaps, miss uint64
-		dups       uint64
-	}{
-		{"ascending, with jumps", []step{{true, "1700000000000-0", "", "", 0, false}, {false, "1700000000000-1", "", "", 0, false},
+	runIDCases(t, []idCase{
+		{"ascending, with jumps", []idStep{{true, "1700000000000-0", "", "", 0, false}, {false, "1700000000000-1", "", "", 0, false},
 			{false, "1700000009000-0", "", "", 0, false}}, 0, 0, 0},
-		{"replay after reconnect", []step{{true, "1700000000000-4", "", "", 0, false}, {true, "1700000000000-4", "", "", 0, true},
+		{"replay after reconnect", []idStep{{true, "1700000000000-4", "", "", 0, false}, {true, "1700000000000-4", "", "", 0, true},
 			{false, "1700000000000-5", "", "", 0, false}}, 0, 0, 1},
-		{"lower id", []step{{true, "1700000000009-0", "", "", 0, false}, {false, "1700000000003-7", "", "", 0, true}}, 0, 0, 1},
-		{"id inherited by an event without id", []step{{true, "1700000000000-4", "", "", 0, false}, {false, "1700000000000-4", "", "", 0, false}}, 0, 0, 0},
-		{"trimmed history: the relay's lost notice", []step{{true, "1700000000000-0", "", "", 0, false},
+		{"lower id", []idStep{{true, "1700000000009-0", "", "", 0, false}, {false, "1700000000003-7", "", "", 0, true}}, 0, 0, 1},
+		{"id inherited by an event without id", []idStep{{true, "1700000000000-4", "", "", 0, false}, {false, "1700000000000-4", "", "", 0, false}}, 0, 0, 0},
+		{"trimmed history: the relay's lost notice", []idStep{{true, "1700000000000-0", "", "", 0, false},
 			{true, "1700000050000-3", "lost", `{"missed":1,"from":"1700000000000-0","oldest":"1700000050000-4","through":"1700000050000-3","exact":false}`, 1, false},
 			{false, "1700000050000-4", "", "", 0, false}}, 1, 1, 0},
-		{"recreated stream: reset notice", []step{{true, "1700000090000-0", "", "", 0, false},
+		{"recreated stream: reset notice", []idStep{{true, "1700000090000-0", "", "", 0, false},
 			{true, "1700000001000-0", "lost", `{"missed":0,"reset":true,"from":"1700000090000-0","last":"1700000001000-0","reason":"ahead"}`, 0, false},
 			{false, "1700000001000-1", "", "", 0, false}}, 1, 0, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, at := newTestChannel(t, ChannelConfig{})
-			for i, s := range tt.steps {
-				if s.open {
-					c.HandleStatus(Status{State: Open, Since: at.next(time.Millisecond)})
-				}
-				typ := s.typ
-				if typ == "" {
-					typ = "message"
-				}
-				c.HandleFrame(evFrame(s.id, typ, s.data), at.next(time.Millisecond))
-				r, _ := c.ring.last()
-				if r.Gap != s.gap || r.Duplicate != s.dup {
-					t.Errorf("step %d (id %q): gap %d dup %v, want %d %v", i, s.id, r.Gap, r.Duplicate, s.gap, s.dup)
-				}
-			}
-			st := c.Snapshot().Stats
-			if st.Gaps != tt.gaps || st.Missed != tt.miss || st.Duplicates != tt.dups {
-				t.Errorf("stats gaps %d missed %d dups %d, want %d %d %d", st.Gaps, st.Missed, st.Duplicates, tt.gaps, tt.miss, tt.dups)
-			}
-		})
-	}
+	})
 }
