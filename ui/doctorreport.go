@@ -58,28 +58,11 @@ func (r *DoctorReport) SetRunning() {
 // CreateRenderer is a private method to Fyne which links this widget to its renderer.
 func (r *DoctorReport) CreateRenderer() fyne.WidgetRenderer {
 	r.ExtendBaseWidget(r)
-	box := container.NewVBox()
-	rr := &doctorReportRenderer{r: r, box: box}
-	rr.Refresh()
-	return rr
+	return newBoxRenderer(r.objects)
 }
 
-type doctorReportRenderer struct {
-	r   *DoctorReport
-	box *fyne.Container
-}
-
-func (rr *doctorReportRenderer) Layout(size fyne.Size) { rr.box.Resize(size) }
-
-func (rr *doctorReportRenderer) MinSize() fyne.Size { return rr.box.MinSize() }
-
-func (rr *doctorReportRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{rr.box} }
-
-func (rr *doctorReportRenderer) Destroy() {}
-
-// Refresh rebuilds the view: a report changes as a whole, rarely.
-func (rr *doctorReportRenderer) Refresh() {
-	r := rr.r
+// objects lays out the view anew: a report changes as a whole, rarely.
+func (r *DoctorReport) objects() []fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	title := widget.NewLabelWithStyle(r.Target, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Truncation = fyne.TextTruncateEllipsis
@@ -110,8 +93,7 @@ func (rr *doctorReportRenderer) Refresh() {
 			}
 		}
 	}
-	rr.box.Objects = objs
-	rr.box.Refresh()
+	return objs
 }
 
 // severityPill shows a severity in the colours of its weight.

@@ -75,36 +75,19 @@ func (v *ExchangeView) Set(xs []client.Exchange) {
 // CreateRenderer is a private method to Fyne which links this widget to its renderer.
 func (v *ExchangeView) CreateRenderer() fyne.WidgetRenderer {
 	v.ExtendBaseWidget(v)
-	r := &exchangeViewRenderer{v: v, box: container.NewVBox()}
-	r.Refresh()
-	return r
+	return newBoxRenderer(v.objects)
 }
 
-type exchangeViewRenderer struct {
-	v   *ExchangeView
-	box *fyne.Container
-}
-
-func (r *exchangeViewRenderer) Layout(size fyne.Size) { r.box.Resize(size) }
-
-func (r *exchangeViewRenderer) MinSize() fyne.Size { return r.box.MinSize() }
-
-func (r *exchangeViewRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.box} }
-
-func (r *exchangeViewRenderer) Destroy() {}
-
-// Refresh rebuilds the list: attempts change a few times a connection,
-// and the view redraws only while its tab is shown.
-func (r *exchangeViewRenderer) Refresh() {
-	xs := r.v.Exchanges
+// objects lays out the list anew: attempts change a few times a
+// connection, and the view redraws only while its tab is shown.
+func (v *ExchangeView) objects() []fyne.CanvasObject {
+	xs := v.Exchanges
 	if len(xs) == 0 {
 		l := widget.NewLabel("No connection attempt yet.")
 		l.Importance = widget.LowImportance
-		r.box.Objects = []fyne.CanvasObject{l}
-		r.box.Refresh()
-		return
+		return []fyne.CanvasObject{l}
 	}
-	loc := r.v.location()
+	loc := v.location()
 	objs := make([]fyne.CanvasObject, 0, 3*len(xs))
 	for i := len(xs) - 1; i >= 0; i-- {
 		x := &xs[i]
@@ -119,8 +102,7 @@ func (r *exchangeViewRenderer) Refresh() {
 		body.Wrapping = fyne.TextWrapBreak
 		objs = append(objs, body)
 	}
-	r.box.Objects = objs
-	r.box.Refresh()
+	return objs
 }
 
 // exchangePill names an attempt's outcome in the colour of its weight.
