@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/ssemon/ssemon/cmd/ssemon-chaos/internal/faultproxy"
@@ -115,12 +114,9 @@ func RunDefaults(ctx context.Context, cfg DefaultsConfig) (DefaultsResult, error
 		n := i / 3
 		switch i % 3 {
 		case 0:
-			plan := cutPlan[n%len(cutPlan)]
-			cctx, cancel := context.WithTimeout(ctx, cfg.Wait)
-			conns, err := p.Cut(cctx, plan.at, plan.mode)
-			cancel()
+			conns, err := cutNext(ctx, p, cfg.Wait, res.Cuts)
 			if err != nil {
-				return res, fmt.Errorf("chaos: cut %d (%v, %v): %w", res.Cuts+1, plan.at, plan.mode, err)
+				return res, err
 			}
 			if conns == 0 { // the connection ended before the cut landed: again
 				i--
@@ -154,22 +150,10 @@ func RunDefaults(ctx context.Context, cfg DefaultsConfig) (DefaultsResult, error
 	if err != nil {
 		return res, err
 	}
-	if err := waitFor(fmt.Sprintf("ssemon-tail to reach id %d", last), func() bool {
-		tc.mu.Lock()
-		defer tc.mu.Unlock()
-		if len(tc.ids) == 0 {
-			return false
-		}
-		n, _ := strconv.ParseUint(tc.ids[len(tc.ids)-1], 10, 64)
-		return n >= last
-	}); err != nil {
+	if err := waitFor(fmt.Sprintf("ssemon-tail to reach id %d", last), func() bool { return tc.lastID() >= last }); err != nil {
 		return res, err
 	}
-	tc.mu.Lock()
-	res.Tail = checkIDs("ssemon-tail --json", tc.ids, last)
-	res.Tail.LostNotices, res.Tail.Opens = tc.lost, tc.opens
-	terr := tc.err
-	tc.mu.Unlock()
+	res.Tail, err = tc.check(last)
 	res.Duration = time.Since(start)
-	return res, terr
+	return res, err
 }

@@ -150,6 +150,27 @@ func (tc *tailClient) events() int {
 	return len(tc.ids)
 }
 
+// lastID is the numeric id of the last event received (0 for none).
+func (tc *tailClient) lastID() uint64 {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if len(tc.ids) == 0 {
+		return 0
+	}
+	n, _ := strconv.ParseUint(tc.ids[len(tc.ids)-1], 10, 64)
+	return n
+}
+
+// check is the id-by-id check of what ssemon-tail received up to id upTo,
+// and the error it met, if any.
+func (tc *tailClient) check(upTo uint64) (IDCheck, error) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	c := checkIDs("ssemon-tail --json", tc.ids, upTo)
+	c.LostNotices, c.Opens = tc.lost, tc.opens
+	return c, tc.err
+}
+
 func (tc *tailClient) stop() {
 	tc.cancel()
 	<-tc.done
@@ -234,12 +255,9 @@ func RunFirehose(ctx context.Context, cfg FirehoseConfig) (FirehoseResult, error
 		}); err != nil {
 			return res, err
 		}
-		plan := cutPlan[i%len(cutPlan)]
-		cctx, cancel := context.WithTimeout(ctx, cfg.Wait)
-		n, err := p.Cut(cctx, plan.at, plan.mode)
-		cancel()
+		n, err := cutNext(ctx, p, cfg.Wait, res.Cuts)
 		if err != nil {
-			return res, fmt.Errorf("chaos: cut %d (%v, %v): %w", i+1, plan.at, plan.mode, err)
+			return res, err
 		}
 		if n == 0 { // every connection ended before the cut landed: cut again
 			i--
@@ -253,15 +271,9 @@ func RunFirehose(ctx context.Context, cfg FirehoseConfig) (FirehoseResult, error
 	if err != nil {
 		return res, err
 	}
-	lastOf := func(id string) uint64 { n, _ := strconv.ParseUint(id, 10, 64); return n }
 	if err := waitFor(fmt.Sprintf("both clients to reach id %d", last), func() bool {
-		tc.mu.Lock()
-		var tl string
-		if len(tc.ids) > 0 {
-			tl = tc.ids[len(tc.ids)-1]
-		}
-		tc.mu.Unlock()
-		return lastOf(ch.Snapshot().Stats.LastEventID) >= last && lastOf(tl) >= last
+		n, _ := strconv.ParseUint(ch.Snapshot().Stats.LastEventID, 10, 64)
+		return n >= last && tc.lastID() >= last
 	}); err != nil {
 		return res, err
 	}
@@ -282,14 +294,24 @@ func RunFirehose(ctx context.Context, cfg FirehoseConfig) (FirehoseResult, error
 	if snap.Stats.Evicted > 0 {
 		return res, fmt.Errorf("chaos: the engine's log evicted %d records; the check needs them all", snap.Stats.Evicted)
 	}
-	tc.mu.Lock()
-	tcc := checkIDs("ssemon-tail --json", tc.ids, last)
-	tcc.LostNotices, tcc.Opens = tc.lost, tc.opens
-	terr := tc.err
-	tc.mu.Unlock()
+	tcc, terr := tc.check(last)
 	res.Clients = []IDCheck{ec, tcc}
 	res.Duration = time.Since(start)
 	return res, terr
+}
+
+// cutNext makes cut number done+1 through p, the next of the rotation,
+// waiting at most wait for its point to come. It returns the number of
+// connections cut: 0 when every one ended before the cut landed.
+func cutNext(ctx context.Context, p *faultproxy.Proxy, wait time.Duration, done int) (int, error) {
+	plan := cutPlan[done%len(cutPlan)]
+	cctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	n, err := p.Cut(cctx, plan.at, plan.mode)
+	if err != nil {
+		return 0, fmt.Errorf("chaos: cut %d (%v, %v): %w", done+1, plan.at, plan.mode, err)
+	}
+	return n, nil
 }
 
 // waitUntil polls cond every 5 ms until it holds, or fails after limit (a
