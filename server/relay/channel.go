@@ -51,8 +51,9 @@ type channel struct {
 	k       hub.Counters
 	failing atomic.Bool
 	cache   *hub.Log
-	seen    *idIndex    // the ids read, for exact lost counts
-	ready   atomic.Bool // the reader has found its starting position
+	seen    *idIndex      // the ids read, for exact lost counts
+	ready   atomic.Bool   // the reader has found its starting position
+	readyC  chan struct{} // closed when ready is set
 }
 
 func newChannel(r *Relay, name string) *channel {
@@ -65,8 +66,9 @@ func newChannel(r *Relay, name string) *channel {
 			Scenario:    "redis",
 			Path:        "/api/stream/" + url.PathEscape(name),
 		},
-		seen:  newIDIndex(r.cfg.IndexSize),
-		cache: hub.NewLog(hub.LogConfig{Keep: r.cfg.CacheSize, MaxEvents: r.cfg.CacheSize, MaxBytes: r.cfg.CacheBytes, Clock: r.cfg.Clock, Waker: r.hub.Waker()}, hub.Key{}),
+		seen:   newIDIndex(r.cfg.IndexSize),
+		readyC: make(chan struct{}),
+		cache:  hub.NewLog(hub.LogConfig{Keep: r.cfg.CacheSize, MaxEvents: r.cfg.CacheSize, MaxBytes: r.cfg.CacheBytes, Clock: r.cfg.Clock, Waker: r.hub.Waker()}, hub.Key{}),
 	}
 }
 
@@ -78,6 +80,22 @@ func fromKey(k hub.Key) ID { return ID{Ms: k.Hi, Seq: k.Lo} }
 func (c *channel) position() (last, base ID, ready bool) {
 	b, _, l, _, _ := c.cache.Bounds()
 	return fromKey(l), fromKey(b), c.ready.Load()
+}
+
+// waitReady waits until the reader has found its starting position, at
+// most d; it reports whether it has.
+func (c *channel) waitReady(ctx context.Context, d time.Duration) bool {
+	if c.ready.Load() {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	select {
+	case <-c.readyC:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // cached returns the ids of the cache's oldest and newest entries and
@@ -109,9 +127,11 @@ func (c *channel) run(ctx context.Context) {
 				}
 				return
 			}
-			c.ready.Store(true)
 			c.seen.reset(info.lastGenerated)
 			c.cache.Reset(key(info.lastGenerated))
+			if !c.ready.Swap(true) {
+				close(c.readyC)
+			}
 			continue
 		}
 		res, err := c.r.readers.XRead(ctx, &redis.XReadArgs{

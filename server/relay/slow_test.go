@@ -41,6 +41,16 @@ func TestSlowSubscriberCatchesUpFromRedis(t *testing.T) {
 	}
 	defer conn.Close()
 	fmt.Fprintf(conn, "GET /api/stream/slow HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", addr)
+	// The response headers, then no more reading: the connection has its
+	// position once they are out, so it gets every entry published next.
+	conn.SetReadDeadline(time.Now().Add(wait))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/stream/slow: %s", resp.Status)
+	}
 	waitFor(t, "subscriber", func() bool { return tr.subscribers("slow") == 1 })
 
 	// 300 entries of 32 KiB: far more than the socket buffers and the cache.
@@ -51,10 +61,6 @@ func TestSlowSubscriberCatchesUpFromRedis(t *testing.T) {
 	}
 
 	conn.SetReadDeadline(time.Now().Add(wait))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := ssetest.NewReader(resp.Body)
 	c.Resp = resp
 	defer func() { conn.Close(); <-c.End }()

@@ -64,7 +64,19 @@ func (r *Relay) handleStream(w http.ResponseWriter, req *http.Request) {
 	r.log.Debug("subscriber connected", "channel", name, "remote", req.RemoteAddr, "last_event_id", rs.Raw, "history", rs.History)
 	st := &streamState{r: r, ch: ch, c: c, ctx: c.Context(), rs: rs, bo: r.newBackoff()}
 	defer st.stopRetry()
-	r.hub.Stream(w, req, c, append(hub.AppendRetry(nil, r.cfg.Retry.Milliseconds()), '\n'), st)
+	pre := append(hub.AppendRetry(nil, r.cfg.Retry.Milliseconds()), '\n')
+	// The connection takes its position before its response headers go
+	// out: a client that has its 200 gets every entry added after it (a
+	// live one is not skipped past entries added while its first read was
+	// still to come). When the reader is not ready in time, or Redis
+	// fails, the feed takes the position later, as it can.
+	if ch.waitReady(st.ctx, r.cfg.RedisTimeout) {
+		if ok, err := st.position(); ok && err == nil {
+			pre = append(pre, st.buf...) // a reset notice for an invalid id
+		}
+		st.buf = nil
+	}
+	r.hub.Stream(w, req, c, pre, st)
 	r.log.Debug("subscriber gone", "channel", name, "remote", req.RemoteAddr)
 }
 
