@@ -15,12 +15,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ssemon/ssemon/cmd/internal/testbin"
 
+	"github.com/ssemon/ssemon/client/clock"
 	"github.com/ssemon/ssemon/client/record"
 	"github.com/ssemon/ssemon/server"
 	"github.com/ssemon/ssemon/server/replay"
@@ -237,14 +239,12 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// Round-trip timing tolerance: each gap between two events of a channel
-// replayed at speed 1 is within gapTolerance of the recorded gap.
-const gapTolerance = 150 * time.Millisecond
-
 // TestRecordReplayRoundTrip records two demo channels with the binary,
 // replays the recording with server/replay, tails the replay with the
 // binary, and checks that the same events (ids, types, data, order) come
-// back with the recorded timing.
+// back with the recorded timing. The replay runs on a fake clock that the
+// test moves from one recorded frame to the next: each event must come
+// once the clock reaches its recorded time, and not before.
 func TestRecordReplayRoundTrip(t *testing.T) {
 	hs := demo(t)
 	path := filepath.Join(t.TempDir(), "session.jsonl")
@@ -254,12 +254,14 @@ func TestRecordReplayRoundTrip(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("record: exit %d: %s", res.code, res.stderr)
 	}
-	recorded := readRecording(t, path)
-	if len(events(recorded)) != n {
-		t.Fatalf("recording has %d events, want %d", len(events(recorded)), n)
+	entries := readRecording(t, path)
+	recorded := events(entries)
+	if len(recorded) != n {
+		t.Fatalf("recording has %d events, want %d", len(recorded), n)
 	}
 
-	rs, err := replay.New(replay.Config{File: path})
+	fake := clock.NewFake(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+	rs, err := replay.New(replay.Config{File: path, Clock: fake, Heartbeat: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,16 +270,115 @@ func TestRecordReplayRoundTrip(t *testing.T) {
 		_ = rs.Close()
 		rhs.Close()
 	})
-	res = run(t, "--json", "--max-events", fmt.Sprint(n),
+	sch := replaySchedule(entries)
+	idle := fake.Waiters()
+
+	// --no-reconnect: a channel whose replay ended stays ended, so that
+	// every armed timer of the replay clock is a connection's next frame.
+	ctx, cancel := context.WithTimeout(context.Background(), runLimit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--json", "--no-reconnect", "--max-events", fmt.Sprint(n),
 		rhs.URL+"/api/stream/deploy", rhs.URL+"/api/stream/metrics")
-	if res.code != 0 {
-		t.Fatalf("tail replay: exit %d: %s", res.code, res.stderr)
+	cmd.Env = append(os.Environ(), "NO_COLOR=")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	replayed := events(jsonLines(t, res.stdout))
-	var worst time.Duration
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan []byte)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		for sc.Scan() {
+			lines <- bytes.Clone(sc.Bytes())
+		}
+	}()
+	var replayed []record.Entry
+	var now time.Duration // the replay clock, since the start of the recording
+	// read takes one line of the tail's output (false: it ended); no
+	// event may come before the replay clock reached its recorded time.
+	read := func(line []byte, ok bool) {
+		t.Helper()
+		if !ok {
+			t.Fatalf("ssemon-tail ended after %d events, %d due by %v of the recording; stderr:\n%s", len(replayed), sch.eventsDue(now), now, errb.String())
+		}
+		var e record.Entry
+		err := json.Unmarshal(line, &e)
+		if errors.Is(err, record.ErrUnknownKind) {
+			return // the summary line
+		}
+		if err != nil {
+			t.Fatalf("bad JSON line %q: %v", line, err)
+		}
+		if e.Kind != record.KindEvent {
+			return
+		}
+		replayed = append(replayed, e)
+		if len(replayed) > sch.eventsDue(now) {
+			t.Fatalf("%s event %s came before the replay clock reached its recorded time (at %v of the recording, %d events due)", e.Channel, e.ID, now, sch.eventsDue(now))
+		}
+	}
+	// take reads the output until the events due by now are all there.
+	take := func() {
+		t.Helper()
+		for len(replayed) < sch.eventsDue(now) {
+			select {
+			case line, ok := <-lines:
+				read(line, ok)
+			case <-ctx.Done():
+				t.Fatalf("%d events by %v of the recording, want %d", len(replayed), now, sch.eventsDue(now))
+			}
+		}
+	}
+	// armed waits until every channel with a frame to come has its
+	// connection waiting on the replay clock (a timer armed after the
+	// clock moved would fire late), reading the output meanwhile.
+	armed := func() {
+		t.Helper()
+		want := idle
+		for _, last := range sch.last {
+			if last > now {
+				want++
+			}
+		}
+		for {
+			changed := fake.Changed()
+			if fake.Waiters() >= want {
+				return
+			}
+			select {
+			case <-changed:
+			case line, ok := <-lines:
+				read(line, ok)
+			case <-ctx.Done():
+				t.Fatalf("the replay has %d timers armed at %v of the recording, want %d", fake.Waiters(), now, want)
+			}
+		}
+	}
+	for _, at := range sch.times {
+		take()
+		armed()
+		fake.Advance(at - now)
+		now = at
+	}
+	take()
+	for range lines { // the end summary
+	}
+	err = cmd.Wait()
+	if ctx.Err() != nil {
+		t.Fatalf("ssemon-tail did not end within %v; stderr:\n%s", runLimit, errb.String())
+	}
+	if err != nil {
+		t.Fatalf("tail replay: %v: %s", err, errb.String())
+	}
 
 	for _, ch := range []string{"deploy", "metrics"} {
-		want, got := byChannel(events(recorded), ch), byChannel(replayed, ch)
+		want, got := byChannel(recorded, ch), byChannel(replayed, ch)
 		if len(want) == 0 || len(got) != len(want) {
 			t.Fatalf("%s: replayed %d events, recorded %d", ch, len(got), len(want))
 		}
@@ -285,19 +386,44 @@ func TestRecordReplayRoundTrip(t *testing.T) {
 			if got[i].ID != want[i].ID || got[i].Type != want[i].Type || got[i].Data != want[i].Data {
 				t.Fatalf("%s event %d: replayed %+v, recorded %+v", ch, i, got[i], want[i])
 			}
-			if i == 0 {
-				continue
-			}
-			wg := want[i].Time.Sub(want[i-1].Time)
-			gg := got[i].Time.Sub(got[i-1].Time)
-			d := gg - wg
-			worst = max(worst, d, -d)
-			if d > gapTolerance || d < -gapTolerance {
-				t.Errorf("%s gap %d: replayed %v, recorded %v (tolerance ±%v)", ch, i, gg, wg, gapTolerance)
-			}
 		}
 	}
-	t.Logf("largest gap difference between recording and replay: %v", worst)
+}
+
+// schedule is when a replay sends a recording's frames: times since the
+// recording's first entry.
+type schedule struct {
+	times  []time.Duration          // every frame's, ascending, once each
+	events []time.Duration          // every event's, ascending
+	last   map[string]time.Duration // per channel, its last frame's
+}
+
+// replaySchedule is the schedule of server/replay at speed 1: events,
+// comments and retry fields, at their time since the first entry.
+func replaySchedule(es []record.Entry) schedule {
+	s := schedule{last: map[string]time.Duration{}}
+	for _, e := range es {
+		at := max(e.Time.Sub(es[0].Time), 0)
+		switch e.Kind {
+		case record.KindEvent:
+			s.events = append(s.events, at)
+		case record.KindComment, record.KindRetry:
+		default:
+			continue
+		}
+		s.times = append(s.times, at)
+		s.last[e.Channel] = max(s.last[e.Channel], at)
+	}
+	slices.Sort(s.times)
+	s.times = slices.Compact(s.times)
+	slices.Sort(s.events)
+	return s
+}
+
+// eventsDue counts the events due by at.
+func (s schedule) eventsDue(at time.Duration) int {
+	n, _ := slices.BinarySearch(s.events, at+1)
+	return n
 }
 
 func readRecording(t *testing.T, path string) []record.Entry {
