@@ -38,18 +38,17 @@ func (s *Stream) frames(ct string, body io.Reader) func(*Frame) error {
 }
 
 // finishRequest ends a request (StreamConfig.Once) whose response ended:
-// Closed after a clean end, Failed with the reason otherwise. It reports
-// false when a Reconnect arrived meanwhile: Run then goes on.
+// Closed after a clean end, Failed with the reason otherwise. The run is
+// over either way; it reports false when a Run again (Reconnect) is
+// pending: Run then goes on with the next run.
 func (s *Stream) finishRequest(out outcome) (error, bool) {
-	if !s.stopAccepting() {
-		return nil, false
-	}
+	end := s.stopAccepting()
 	if errors.Is(out.err, ErrStreamEnded) {
-		s.transition(Status{State: Closed, Err: out.err, Detail: "request complete: the response ended (Reconnect sends it again)"})
-		return nil, true
+		s.transition(Status{State: Closed, Err: out.err, Detail: "request complete: the response ended (Run again repeats it)"})
+		return nil, end
 	}
 	s.log.Warn("request failed", "url", s.logURL, "err", out.err)
 	s.transition(Status{State: Failed, Err: out.err, HTTPStatus: out.httpStatus, BodyPreview: out.body,
-		Detail: out.err.Error() + " (a request: not retried; Reconnect sends it again)"})
-	return out.err, true
+		Detail: out.err.Error() + " (a request: not retried; Run again repeats it)"})
+	return out.err, end
 }

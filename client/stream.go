@@ -135,10 +135,12 @@ func (s *Stream) History(dst []Transition) []Transition {
 }
 
 // Pause closes the connection (or cancels the wait for the next one) and
-// holds the stream in the Paused state until Resume or Reconnect.
+// holds the stream in the Paused state until Resume or Reconnect. A
+// request's pending Run again (see Reconnect) is dropped: Pause stops.
 func (s *Stream) Pause() {
 	s.mu.Lock()
 	s.paused = true
+	s.reconnectReq = false
 	s.mu.Unlock()
 	s.signal()
 }
@@ -159,12 +161,22 @@ func (s *Stream) Resume() bool {
 // or drops the current connection and opens a new one; it also ends a
 // pause and resets the backoff. It reports false when no Run is active or
 // about to start: the caller may call Run again.
+//
+// A request (StreamConfig.Once) is "Run again" instead: the run on its way
+// is never cut; it ends as it would have, then exactly one more run
+// follows. That holds whenever Reconnect is called — before the first
+// attempt, while connecting or streaming, between runs; several calls
+// before the further run starts ask for that one run (they coalesce).
+// Ending a pause, Reconnect starts the one run itself.
 func (s *Stream) Reconnect() bool {
 	s.mu.Lock()
 	ok := s.accepting
 	if ok {
-		s.paused = false
-		s.reconnectReq = true
+		if s.paused {
+			s.paused = false // the run that resumes is the one asked for
+		} else {
+			s.reconnectReq = true
+		}
 	}
 	s.mu.Unlock()
 	s.signal()
@@ -210,7 +222,9 @@ func (s *Stream) Run(ctx context.Context) error {
 		}
 		s.mu.Lock()
 		paused := s.paused
-		s.reconnectReq = false
+		if !s.cfg.Once { // a new connection is what Reconnect asked for
+			s.reconnectReq = false
+		} // a request's Run again waits for the run about to start to end
 		s.mu.Unlock()
 		if paused {
 			s.transition(Status{State: Paused, Detail: "paused"})
@@ -278,37 +292,40 @@ func (s *Stream) Run(ctx context.Context) error {
 func (s *Stream) stopped(ctx context.Context) error {
 	s.mu.Lock()
 	s.accepting = false
+	s.reconnectReq = false
 	s.mu.Unlock()
 	s.transition(Status{State: Closed, Detail: "stopped"})
 	return ctx.Err()
 }
 
-// stopAccepting marks the stream as ending (Resume and Reconnect then
-// report false), unless a Reconnect arrived meanwhile: then it reports
-// false and Run goes on.
+// stopAccepting is called when a run has ended in a terminal state,
+// before that state is announced (so that whoever sees it and calls
+// Reconnect is not lost: Reconnect then reports false and the caller runs
+// the stream again). When a Reconnect is pending it takes it and reports
+// false: Run goes on with one more run. Otherwise it marks the stream as
+// ending (Resume and Reconnect report false) and reports true.
 func (s *Stream) stopAccepting() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.reconnectReq {
+		s.reconnectReq = false
 		return false
 	}
 	s.accepting = false
 	return true
 }
 
-// terminate enters a terminal state unless a Reconnect arrived meanwhile
-// (then it reports false and Run goes on).
+// terminate enters a terminal state; it reports false when a Reconnect
+// was pending (the state is announced, then Run goes on).
 func (s *Stream) terminate(out outcome) (error, bool) {
-	if !s.stopAccepting() {
-		return nil, false
-	}
+	end := s.stopAccepting()
 	if out.act == actClose {
 		s.transition(Status{State: Closed, HTTPStatus: out.httpStatus, Detail: "closed by server (HTTP 204 No Content)"})
-		return nil, true
+		return nil, end
 	}
 	s.log.Warn("stream failed", "url", s.logURL, "err", out.err)
 	s.transition(Status{State: Failed, Err: out.err, HTTPStatus: out.httpStatus, BodyPreview: out.body, Detail: out.err.Error()})
-	return out.err, true
+	return out.err, end
 }
 
 // delay returns the wait before the next attempt after failures

@@ -105,7 +105,8 @@ type StreamConfig struct {
 	// Once makes the stream a request, not a subscription: when its
 	// response ends, cleanly or not, the stream stops (Closed after a
 	// clean end, Failed otherwise) instead of reconnecting; Reconnect runs
-	// the request again. For model APIs and other POST streams, where
+	// the request again, once, after the run on its way (never cutting it:
+	// see Stream.Reconnect). For model APIs and other POST streams, where
 	// reconnecting would send the request again. false reconnects.
 	Once bool
 

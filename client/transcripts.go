@@ -34,9 +34,12 @@ func (t *TranscriptFeed) HandleFrame(f Frame, at time.Time) {
 // HandleStatus starts a run on Connecting, records the response on Open,
 // and ends the run on any other state: with the error body of an HTTP
 // error (a 429, a 529), with a connection failure's message, or cleanly.
+// A run still going when the next one starts (a subscription's connection
+// dropped by Reconnect) ends there.
 func (t *TranscriptFeed) HandleStatus(s Status) {
 	switch s.State {
 	case Connecting:
+		t.History.End(s.Since)
 		t.History.Begin(s.Since)
 		t.opened = false
 	case Open:

@@ -27,9 +27,14 @@ func TestTranscriptFeed(t *testing.T) {
 	// Run 3: the network fails before any response.
 	f.HandleStatus(Status{State: Connecting, Since: at(2000)})
 	f.HandleStatus(Status{State: Retrying, Since: at(2010), Err: &ConnectError{Op: "connect", Err: errors.New("connection refused")}})
+	// Run 4: dropped by Reconnect mid-answer; run 5 begins at once.
+	f.HandleStatus(Status{State: Connecting, Since: at(3000)})
+	f.HandleStatus(Status{State: Open, Since: at(3010), HTTPStatus: 200})
+	f.HandleFrame(Frame{Kind: FrameEvent, Event: Event{Type: "message", Data: `{"model":"m","response":"Hel","done":false}`}}, at(3020))
+	f.HandleStatus(Status{State: Connecting, Since: at(3500)})
 
 	runs := h.Runs()
-	if len(runs) != 3 {
+	if len(runs) != 5 {
 		t.Fatalf("%d runs", len(runs))
 	}
 	if r := runs[0]; r.Error != "HTTP 529 overloaded_error: Overloaded" || r.HTTPStatus != 529 || r.Numbers.Total != 40*time.Millisecond {
@@ -41,5 +46,11 @@ func TestTranscriptFeed(t *testing.T) {
 	}
 	if r := runs[2]; r.Error == "" || r.HTTPStatus != 0 || !r.Ended {
 		t.Errorf("run 3: %+v", r)
+	}
+	if r := runs[3]; r.Text != "Hel" || !r.Ended || r.Done || r.Numbers.Total != 500*time.Millisecond {
+		t.Errorf("run 4 (dropped by the next connection): %+v", r)
+	}
+	if r := runs[4]; r.Run != 5 || r.Ended {
+		t.Errorf("run 5: %+v", r)
 	}
 }

@@ -119,7 +119,7 @@ func (s *Stream) watch(actx context.Context, cancel context.CancelCauseFunc, hea
 				cancel(causePause)
 				return
 			}
-			if r {
+			if r && !s.cfg.Once { // a request's Run again waits for this run to end
 				cancel(causeReconnect)
 				return
 			}

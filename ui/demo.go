@@ -417,10 +417,7 @@ func (x *App) tileMenu(v *chanView) *fyne.Menu {
 		fyne.NewMenuItem("Open", func() { x.openDetail(v) }),
 	}
 	if !ch.Offline() {
-		again := "Reconnect"
-		if cfg := ch.Config(); cfg.IsRequest() {
-			again = "Run again"
-		}
+		again, _ := againAction(ch.Config())
 		items = append(items, fyne.NewMenuItem(again, ch.Reconnect))
 	}
 	if dc, ok := x.demoChannel(ch.Config()); ok {

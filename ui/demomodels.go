@@ -133,11 +133,13 @@ func (x *App) runDemoModel(dm DemoModel) {
 	}
 }
 
-// requestFinished reports whether ch's request has ended (or is paused):
-// a Reconnect sends it again.
+// requestFinished reports whether ch's request has ended (or is paused),
+// so that Run again (Reconnect) sends it now. Otherwise it is on its way
+// (Idle: the channel sends it as it starts) and Run again would queue one
+// more run after it: the demo actions show the answer on its way instead.
 func requestFinished(ch *client.Channel) bool {
 	switch ch.Status().State {
-	case client.Closed, client.Failed, client.Paused, client.Idle:
+	case client.Closed, client.Failed, client.Paused:
 		return true
 	}
 	return false

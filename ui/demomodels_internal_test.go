@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/transcript"
@@ -170,4 +171,42 @@ func TestApp_DemoModelFaultsComeWithTheirRequest(t *testing.T) {
 	if got := fake.injected(); len(got) != 3 || got[2] != (DemoFault{Kind: FaultFailNext, Channel: fakeModels, Status: http.StatusTooManyRequests}) {
 		t.Fatalf("injected %+v, want a 429 of the model endpoints last", got)
 	}
+}
+
+// The detail header's action of a request is Run again (Reconnect for a
+// subscription), like the tile menu's; tapped while the first request may
+// still be on its way, it runs the request once more after it.
+func TestApp_DetailRunAgainForRequests(t *testing.T) {
+	start, _ := newFakeDemo(t, demoNames...)
+	x, _ := newTestApp(t, Options{Demo: true, DemoServer: start})
+	ch, ok := x.mgr.Get("openai-chat")
+	if !ok {
+		t.Fatal("no model channel")
+	}
+	sub, ok := x.mgr.Get("deploy")
+	if !ok {
+		t.Fatal("no deploy channel")
+	}
+	x.bridge.Tick()
+
+	x.openDetail(x.dash.views[sub])
+	if _, ok := find(x.detail.content, button("Reconnect")); !ok {
+		t.Fatal("a subscription's detail has no Reconnect button")
+	}
+	x.closeDetail()
+
+	x.openDetail(x.dash.views[ch])
+	root := x.detail.content
+	if _, ok := find(root, button("Reconnect")); ok {
+		t.Fatal("a request's detail offers Reconnect")
+	}
+	again := x.detail.againBtn
+	if _, shown := find(root, func(b *guardedButton) bool { return b == again }); !shown || again.Text != "Run again" {
+		t.Fatalf("a request's detail header shows %q (in the view: %v), want Run again", again.Text, shown)
+	}
+	test.Tap(again)
+	if tr := waitRun(t, ch, 2); !tr.Done || tr.Text != "Sunny in Paris." {
+		t.Fatalf("run 2 %+v, want the whole answer", tr)
+	}
+	menuItem(t, x.tileMenu(x.dash.views[ch]).Items, "Run again")
 }

@@ -49,6 +49,7 @@ type detailView struct {
 	progress *Progress
 	message  *widget.Label
 	pauseBtn *guardedButton
+	againBtn *guardedButton // Reconnect, or Run again for a request (an edit reopens the view)
 
 	types     *guardedSelect
 	search    *guardedEntry
@@ -114,14 +115,15 @@ func (d *detailView) build() {
 	d.message.Truncation = fyne.TextTruncateEllipsis
 
 	back := newGuardedButton(d.x.windowKey, "Dashboard", theme.NavigateBackIcon(), d.x.closeDetail)
-	reconnect := newGuardedButton(d.x.windowKey, "Reconnect", theme.ViewRefreshIcon(), func() { d.v.ch.Reconnect() })
+	label, icon := againAction(d.v.ch.Config())
+	d.againBtn = newGuardedButton(d.x.windowKey, label, icon, func() { d.v.ch.Reconnect() })
 	d.pauseBtn = newGuardedButton(d.x.windowKey, "Pause stream", theme.MediaPauseIcon(), d.toggleStream)
 	edit := newGuardedButton(d.x.windowKey, "Edit", theme.DocumentCreateIcon(), func() { d.x.showEdit(d.v.ch) })
 	remove := newGuardedButton(d.x.windowKey, "Remove", theme.DeleteIcon(), func() { d.x.confirmRemove(d.v.ch) })
 	remove.Importance = widget.DangerImportance
 	export := newGuardedButton(d.x.windowKey, "Export log", theme.DocumentSaveIcon(), d.exportDialog)
 
-	actions := container.NewHBox(reconnect, d.pauseBtn, edit, d.x.diagnoseButton(d.diagnoseConfig), export, remove)
+	actions := container.NewHBox(d.againBtn, d.pauseBtn, edit, d.x.diagnoseButton(d.diagnoseConfig), export, remove)
 	if d.offline {
 		actions = container.NewHBox(widget.NewLabel("recording (offline)"), export, remove)
 	}
@@ -401,6 +403,15 @@ func (d *detailView) refresh(now time.Time, second bool) {
 		d.pauseBtn.SetText("Pause stream")
 		d.pauseBtn.SetIcon(theme.MediaPauseIcon())
 	}
+}
+
+// againAction returns the label and icon of a channel's Reconnect action:
+// a request (a model API's POST) runs again, a subscription reconnects.
+func againAction(cfg client.ChannelConfig) (string, fyne.Resource) {
+	if cfg.IsRequest() {
+		return "Run again", theme.MediaReplayIcon()
+	}
+	return "Reconnect", theme.ViewRefreshIcon()
 }
 
 // setText changes a label's text only when it differs (SetText always
