@@ -1,10 +1,14 @@
 package tail
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fixture reads a model-stream fixture of package transcript.
@@ -45,6 +49,31 @@ func TestTranscript(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The summary's longest stall counts the silence between the last chunk
+// and the cut, as the window's Transcript tab does (one Assembler).
+func TestTranscriptStallBeforeACut(t *testing.T) {
+	events := strings.SplitAfter(fixture(t, "openai-chat.sse"), "\n\n")[:5] // up to "check.", no finish
+	cut := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, strings.Join(events, ""))
+		w.(http.Flusher).Flush()
+		select { // then silence, then the connection ends
+		case <-cut:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hs.Close)
+	r := start(t, []string{"--transcript", "--no-reconnect", "--color", "never", "openai=" + hs.URL}, Env{})
+	r.stdout.waitFor(t, "Let me check.")
+	r.fake.Advance(7 * time.Second) // below the stall timeout
+	close(cut)
+	res := r.wait(t)
+	if !strings.Contains(res.stderr, "longest stall 7 s") {
+		t.Fatalf("exit %d, stderr lacks the 7 s silence before the cut:\n%s", res.code, res.stderr)
 	}
 }
 

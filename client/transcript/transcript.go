@@ -178,7 +178,11 @@ type Numbers struct {
 	GapP50 time.Duration `json:"gapP50Ns"`
 	// GapP99: see GapP50.
 	GapP99 time.Duration `json:"gapP99Ns"`
-	// LongestStall is the longest gap between consecutive output chunks.
+	// LongestStall is the longest silence of the answer once it began: a
+	// gap between consecutive output chunks, or the wait from the last
+	// output chunk to the answer's end — its finish reason or end marker,
+	// else the end of the response (so the silence before a cut or a stall
+	// timeout counts).
 	LongestStall time.Duration `json:"longestStallNs"`
 }
 
@@ -294,6 +298,7 @@ type Assembler struct {
 	given           bool // detection gave up
 
 	firstOut, lastOut time.Time
+	answerEnd         time.Time // when the finish reason or end marker came
 	gaps              []time.Duration
 	lastAt            time.Time
 	version           uint64
@@ -348,6 +353,13 @@ func (a *Assembler) End(at time.Time) {
 }
 
 func (a *Assembler) end(at time.Time) {
+	if !a.t.Ended && !a.lastOut.IsZero() { // the silence after the last output
+		last := at
+		if !a.answerEnd.IsZero() {
+			last = a.answerEnd // what came after the answer's end is no stall
+		}
+		a.t.Numbers.LongestStall = max(a.t.Numbers.LongestStall, since(a.lastOut, last))
+	}
 	a.t.Ended = true
 	a.touch(at)
 }
@@ -362,6 +374,13 @@ func (a *Assembler) touch(at time.Time) {
 // Event feeds one event: its type (the SSE event field, "message" or ""
 // for NDJSON) and data, with its arrival time.
 func (a *Assembler) Event(typ, data string, at time.Time) {
+	a.event(typ, data, at)
+	if a.answerEnd.IsZero() && (a.t.Done || a.t.Finish != "") {
+		a.answerEnd = at
+	}
+}
+
+func (a *Assembler) event(typ, data string, at time.Time) {
 	a.version++
 	a.t.Events++
 	a.touch(at)

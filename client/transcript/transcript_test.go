@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -192,6 +193,56 @@ func TestNumbers(t *testing.T) {
 	if n.RateTokens || n.Chunks != 5 || n.Rate != 5/0.8 || n.LongestStall != 730*time.Millisecond ||
 		n.GapP50 != 10*time.Millisecond || n.GapP99 != 730*time.Millisecond || n.TTFT != 100*time.Millisecond || n.TTFB != 0 {
 		t.Errorf("chunk numbers: %+v", n)
+	}
+}
+
+// The longest stall counts the silence from the last output chunk to the
+// answer's end: its finish reason or end marker, else the response's end
+// (a cut, a stall timeout), events without output (pings) or not.
+func TestLongestStallUntilTheEnd(t *testing.T) {
+	const (
+		out   = `{"model":"m","response":"x","done":false}`
+		ping  = `{"model":"m","response":"","done":false}`
+		final = `{"model":"m","response":"","done":true,"done_reason":"stop"}`
+	)
+	type ev struct {
+		ms   int
+		data string
+	}
+	answer := []ev{{100, out}, {150, out}, {200, out}}
+	tests := []struct {
+		name   string
+		events []ev
+		endMs  int
+		fail   bool // the response ends with a connection failure
+		want   time.Duration
+	}{
+		{"cut after a silence", answer, 5200, false, 5 * time.Second},
+		{"stall timeout", answer, 3200, true, 3 * time.Second},
+		{"pings during the silence", append(slices.Clone(answer), ev{1200, ping}, ev{2200, ping}), 3200, false, 3 * time.Second},
+		{"end marker, then the connection lingers", append(slices.Clone(answer), ev{210, final}), 30000, false, 50 * time.Millisecond},
+		{"end marker after a silence", append(slices.Clone(answer), ev{2200, final}), 2300, false, 2 * time.Second},
+		{"clean end right after the output", answer, 220, false, 50 * time.Millisecond},
+		{"no output at all", []ev{{100, ping}}, 9000, true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := transcript.New(transcript.Config{}, t0)
+			a.Response(t0.Add(10*time.Millisecond), 200)
+			for _, e := range tt.events {
+				a.Event("", e.data, t0.Add(time.Duration(e.ms)*time.Millisecond))
+			}
+			end := t0.Add(time.Duration(tt.endMs) * time.Millisecond)
+			if tt.fail {
+				a.Fail(end, 0, "stream stalled")
+			} else {
+				a.End(end)
+			}
+			a.End(end.Add(time.Hour)) // a second end changes nothing
+			if got := a.Transcript().Numbers.LongestStall; got != tt.want {
+				t.Errorf("longest stall %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 
