@@ -40,15 +40,11 @@ func (s *Stream) buildClient() error {
 		tr.Proxy = http.ProxyFromEnvironment
 		tr.ResponseHeaderTimeout = 0 // the stream's own connect timeout applies
 		tr.MaxResponseHeaderBytes = MaxResponseHeaderBytes
-		if s.cfg.CAFile != "" || s.cfg.Insecure {
-			tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.cfg.Insecure} //nolint:gosec // explicit, reported opt-in
-			if s.cfg.CAFile != "" {
-				pool, err := loadCAFile(s.cfg.CAFile)
-				if err != nil {
-					return err
-				}
-				tc.RootCAs = pool
-			}
+		tc, err := s.cfg.TLSConfig()
+		if err != nil {
+			return err
+		}
+		if tc != nil {
 			tr.TLSClientConfig = tc
 		}
 		s.own = tr
@@ -56,6 +52,24 @@ func (s *Stream) buildClient() error {
 	}
 	s.client = &http.Client{Transport: rt, CheckRedirect: s.checkRedirect}
 	return nil
+}
+
+// TLSConfig returns the TLS options c asks for (CAFile, Insecure), or nil
+// when it asks for none. A CAFile that cannot be read or holds no PEM
+// certificate is a *ConfigError.
+func (c StreamConfig) TLSConfig() (*tls.Config, error) {
+	if c.CAFile == "" && !c.Insecure {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.Insecure} //nolint:gosec // explicit, reported opt-in
+	if c.CAFile != "" {
+		pool, err := loadCAFile(c.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
 }
 
 func loadCAFile(path string) (*x509.CertPool, error) {

@@ -365,6 +365,11 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%q: %v, want a *ConfigError", url, err)
 		}
 	}
+	_, err := doctor.Run(context.Background(), doctor.Config{Stream: client.StreamConfig{URL: "https://127.0.0.1:1/", CAFile: "/nonexistent/ca.pem"}})
+	var ce *doctor.ConfigError
+	if !errors.As(err, &ce) || ce.Field != "CAFile" || !strings.Contains(err.Error(), "CAFile cannot be read") {
+		t.Errorf("missing CA file: %v, want a *ConfigError for CAFile", err)
+	}
 }
 
 func TestReportJSONAndText(t *testing.T) {

@@ -6,14 +6,12 @@ import (
 	"compress/zlib"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/http/httptrace"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -131,22 +129,15 @@ func transport(cfg Config) (*http.Transport, error) {
 	tr.MaxIdleConnsPerHost = -1 // a stream connection is never reused
 	tr.ResponseHeaderTimeout = 0
 	tr.ForceAttemptHTTP2 = true
-	if cfg.Stream.CAFile != "" || cfg.Stream.Insecure {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.Stream.Insecure} //nolint:gosec // explicit opt-in of the user
-		if cfg.Stream.CAFile != "" {
-			pem, err := os.ReadFile(cfg.Stream.CAFile)
-			if err != nil {
-				return nil, &ConfigError{Field: "CAFile", Msg: "cannot be read", Err: err}
-			}
-			pool, err := x509.SystemCertPool()
-			if err != nil || pool == nil {
-				pool = x509.NewCertPool()
-			}
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, &ConfigError{Field: "CAFile", Msg: cfg.Stream.CAFile + " holds no PEM certificate"}
-			}
-			tc.RootCAs = pool
+	tc, err := cfg.Stream.TLSConfig()
+	if err != nil {
+		var ce *client.ConfigError
+		if errors.As(err, &ce) {
+			return nil, &ConfigError{Field: ce.Field, Msg: ce.Msg, Err: ce.Err}
 		}
+		return nil, err
+	}
+	if tc != nil {
 		tr.TLSClientConfig = tc
 	}
 	return tr, nil
