@@ -2,13 +2,10 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"syscall"
 	"testing"
 	"time"
 
@@ -57,13 +54,7 @@ func newTestServer(t *testing.T, cfg Config) *testServer {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ts := httptest.NewServer(s.Handler())
-	tr := &http.Transport{}
-	t.Cleanup(func() {
-		tr.CloseIdleConnections()
-		ts.Close()
-	})
-	t.Cleanup(func() { _ = s.Close() }) // runs first: ends streams so ts.Close does not wait
+	ts, tr := ssetest.Serve(t, s.Handler(), s.Close)
 	return &testServer{Server: s, clk: clk, ts: ts, tr: tr}
 }
 
@@ -78,30 +69,14 @@ func (ts *testServer) tryDial(t *testing.T, path string, hdr map[string]string) 
 
 func (ts *testServer) dial(t *testing.T, path string, hdr map[string]string) *sseConn {
 	t.Helper()
-	c, resp := ts.tryDial(t, path, hdr)
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		t.Fatalf("GET %s: %s %s", path, resp.Status, body)
-	}
-	return c
+	return ssetest.DialOK(t, ts.tr, ts.ts.URL+path, hdr)
 }
 
 // waitFor polls cond (it must be cheap) until it holds or the deadline
 // passes; used for server-side state that has no event to wait on.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	ssetest.WaitFor(t, wait, time.Millisecond, what, cond)
 }
 
 // tickUntilFrame moves the fake clock by d until c receives a frame and
@@ -135,29 +110,11 @@ func isCleanEnd(err error) bool { return errors.Is(err, io.EOF) }
 type stuckClient struct{ conn *net.TCPConn }
 
 func newStuckClient(rawURL string) (*stuckClient, error) {
-	u, err := url.Parse(rawURL)
+	conn, err := ssetest.DialStuck(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
-	conn, err := d.Dial("tcp", u.Host)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", u.RequestURI(), u.Host); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return &stuckClient{conn: conn.(*net.TCPConn)}, nil
+	return &stuckClient{conn: conn}, nil
 }
 
 func (s *stuckClient) close() { s.conn.Close() }

@@ -127,13 +127,7 @@ func newTestRelay(t testing.TB, cfg Config) *testRelay {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	ts := httptest.NewServer(r.Handler())
-	tr := &http.Transport{}
-	t.Cleanup(func() {
-		tr.CloseIdleConnections()
-		ts.Close()
-	})
-	t.Cleanup(func() { _ = r.Close() }) // runs first: ends streams so ts.Close does not wait
+	ts, tr := ssetest.Serve(t, r.Handler(), r.Close)
 	return &testRelay{Relay: r, ts: ts, tr: tr}
 }
 
@@ -163,13 +157,7 @@ func tryDial(t testing.TB, rt http.RoundTripper, url string, hdr map[string]stri
 
 func (tr *testRelay) dial(t testing.TB, path string, hdr map[string]string) *sseConn {
 	t.Helper()
-	c, resp := tryDial(t, tr.tr, tr.ts.URL+path, hdr)
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		t.Fatalf("GET %s: %s %s", path, resp.Status, body)
-	}
-	return c
+	return ssetest.DialOK(t, tr.tr, tr.ts.URL+path, hdr)
 }
 
 // expectIDs reads the next events and checks their ids, in order.
@@ -187,17 +175,7 @@ func expectIDs(t testing.TB, c *sseConn, ids ...ID) {
 // passes; used for state that has no event to wait on.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	ssetest.WaitFor(t, wait, 2*time.Millisecond, what, cond)
 }
 
 func isCleanEnd(err error) bool { return errors.Is(err, io.EOF) }

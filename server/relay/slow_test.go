@@ -3,10 +3,8 @@ package relay
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,23 +22,11 @@ func TestSlowSubscriberCatchesUpFromRedis(t *testing.T) {
 	tr := newTestRelay(t, cfg)
 	tr.publish(t, "slow", "", "start")
 
-	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
-	addr := strings.TrimPrefix(tr.ts.URL, "http://")
-	conn, err := d.Dial("tcp", addr)
+	conn, err := ssetest.DialStuck(tr.ts.URL + "/api/stream/slow")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "GET /api/stream/slow HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", addr)
 	// The response headers, then no more reading: the connection has its
 	// position once they are out, so it gets every entry published next.
 	conn.SetReadDeadline(time.Now().Add(wait))
