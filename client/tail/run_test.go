@@ -50,22 +50,7 @@ func (b *syncBuffer) String() string {
 // waitFor blocks until the output contains s.
 func (b *syncBuffer) waitFor(t *testing.T, s string) {
 	t.Helper()
-	deadline := time.NewTimer(waitLimit)
-	defer deadline.Stop()
-	for {
-		b.mu.Lock()
-		ok := strings.Contains(b.buf.String(), s)
-		ch := b.changed
-		b.mu.Unlock()
-		if ok {
-			return
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			t.Fatalf("output never contained %q; got:\n%s", s, b.String())
-		}
-	}
+	b.waitCount(t, s, 1)
 }
 
 // result is a finished run.
