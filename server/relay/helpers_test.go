@@ -34,21 +34,30 @@ func TestMain(m *testing.M) {
 const wait = 20 * time.Second
 
 // redisServer is a real redis-server child on a loopback port, with its
-// files in a temporary directory. It keeps an append-only file, so a
-// restart keeps the streams.
+// files in a temporary directory. With aof it keeps an append-only file,
+// written through at every command, so a restart keeps the streams.
 type redisServer struct {
 	t      testing.TB
 	bin    string
 	dir    string
 	port   int
+	aof    bool
 	URL    string
 	cmd    *exec.Cmd
 	exited chan error
 }
 
+// startRedis starts a redis-server that keeps an append-only file.
 func startRedis(t testing.TB) *redisServer {
 	t.Helper()
-	rs := &redisServer{t: t, bin: ssetest.RequireBinary(t, "redis-server", "redis-server"), dir: t.TempDir(), port: ssetest.FreePort(t)}
+	return launchRedis(t, true)
+}
+
+// launchRedis starts a redis-server, stopped when the test ends; without
+// aof it keeps nothing on disk (for measurements).
+func launchRedis(t testing.TB, aof bool) *redisServer {
+	t.Helper()
+	rs := &redisServer{t: t, bin: ssetest.RequireBinary(t, "redis-server", "redis-server"), dir: t.TempDir(), port: ssetest.FreePort(t), aof: aof}
 	rs.URL = fmt.Sprintf("redis://127.0.0.1:%d/0", rs.port)
 	rs.start()
 	t.Cleanup(rs.stop)
@@ -58,9 +67,13 @@ func startRedis(t testing.TB) *redisServer {
 func (rs *redisServer) start() {
 	t := rs.t
 	t.Helper()
+	aof := "no"
+	if rs.aof {
+		aof = "yes"
+	}
 	cmd := exec.Command(rs.bin,
 		"--port", fmt.Sprint(rs.port), "--bind", "127.0.0.1", "--dir", rs.dir,
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always",
+		"--save", "", "--appendonly", aof, "--appendfsync", "always",
 		"--daemonize", "no", "--logfile", filepath.Join(rs.dir, "redis.log"), "--databases", "4")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,21 +1,17 @@
-package relay_test
+package relay
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +19,6 @@ import (
 
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/server"
-	"github.com/ssemon/ssemon/server/relay"
 )
 
 // TestLoad measures delivery to many subscribers: through one relay,
@@ -56,7 +51,7 @@ func TestLoad(t *testing.T) {
 	}
 
 	newRelay := func() *httptest.Server {
-		r, err := relay.New(relay.Config{Source: url, MaxSubscribers: subs + 10, Heartbeat: -1, CacheSize: 2*burst + 1000})
+		r, err := New(Config{Source: url, MaxSubscribers: subs + 10, Heartbeat: -1, CacheSize: 2*burst + 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,35 +254,10 @@ func runLoad(t *testing.T, urls []string, subs, rate int, d time.Duration, burst
 	return res
 }
 
-// loadRedis starts a redis-server for the measurement.
+// loadRedis starts a redis-server for the measurement: nothing kept on
+// disk.
 func loadRedis(t *testing.T) (url, addr string) {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no",
-		"--logfile", filepath.Join(dir, "redis.log"))
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	addr = fmt.Sprintf("127.0.0.1:%d", port)
-	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true})
-	defer c.Close()
-	for i := 0; c.Ping(context.Background()).Err() != nil; i++ {
-		if i > 500 {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return "redis://" + addr + "/0", addr
+	rs := launchRedis(t, false)
+	return rs.URL, fmt.Sprintf("127.0.0.1:%d", rs.port)
 }
