@@ -29,10 +29,20 @@ type detailView struct {
 	log *logView
 	// paused holds the log display (ingestion goes on).
 	paused bool
-	// autoscroll keeps the newest record in view.
+	// autoscroll keeps the newest record in view: the log follows the
+	// stream; without it the log holds still (logfollow.go).
 	autoscroll bool
-	selected   uint64
-	selRec     client.Record
+	// logStale tells that the channel logged records the log has not
+	// pulled; lastPull is when it last pulled.
+	logStale bool
+	lastPull time.Time
+	// ownOffset and ownHeight are where the view itself left the list
+	// (noteOffset): another offset is the user's scrolling.
+	ownOffset, ownHeight float32
+	selected             uint64
+	selRec               client.Record
+	// selRow is the list's selected row, -1 for none.
+	selRow int
 	// offline marks a channel opened from a recording: no stream actions.
 	offline bool
 	// shownState and shownSince are the status the slow parts show.
@@ -83,12 +93,13 @@ func newDetailView(x *App, v *chanView) *detailView {
 	if offline {
 		capacity = max(v.ch.Len(), 1) // a recording does not grow
 	}
-	d := &detailView{x: x, v: v, log: newLogView(capacity), shownState: 255, offline: offline}
+	d := &detailView{x: x, v: v, log: newLogView(capacity), shownState: 255, offline: offline, selRow: -1}
 	d.autoscroll = true
 	d.build()
 	d.log.reset(v.ch)
 	d.refresh(x.now(), true)
 	d.afterPull(true)
+	x.poll.again.Store(true) // the next tick sees the list laid out
 	return d
 }
 
@@ -143,12 +154,7 @@ func (d *detailView) build() {
 	d.search.OnChanged = func(string) { d.applyFilter() }
 	d.holdBtn = newGuardedButton(d.x.windowKey, "Pause log", theme.MediaPauseIcon(), d.toggleHold)
 	d.waiting = NewPill("", PillInfo)
-	d.autoCheck = newGuardedCheck(d.x.windowKey, "Auto-scroll", func(on bool) {
-		d.autoscroll = on
-		if on {
-			d.list.ScrollToBottom()
-		}
-	})
+	d.autoCheck = newGuardedCheck(d.x.windowKey, "Auto-scroll", d.setFollow)
 	d.autoCheck.Checked = true
 	d.count = widget.NewLabel("")
 	d.count.Importance = widget.LowImportance
@@ -203,6 +209,8 @@ func (d *detailView) build() {
 	}
 	top.Add(widget.NewSeparator())
 	d.content = container.NewBorder(top, nil, nil, nil, d.withTranscript(split))
+	// Back on the Events tab, the log takes what came at the next tick.
+	d.tt.tabs.OnSelected = func(*container.TabItem) { d.x.poll.again.Store(true) }
 }
 
 func (d *detailView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
@@ -226,6 +234,7 @@ func (d *detailView) onSelect(id widget.ListItemID) {
 	if c := d.x.win.Canvas(); c.Focused() == d.list {
 		c.Unfocus()
 	}
+	d.selRow = id
 	if id < 0 || id >= d.log.Len() {
 		return
 	}
@@ -234,6 +243,10 @@ func (d *detailView) onSelect(id widget.ListItemID) {
 		return
 	}
 	d.selected, d.selRec = r.Seq, r
+	if d.autoscroll {
+		// The row picked stays where it is: the log holds still.
+		d.autoCheck.SetChecked(false)
+	}
 	var comments []client.Record
 	for i := id - 1; i >= 0 && len(comments) < 8; i-- {
 		c := d.log.At(i)
@@ -286,7 +299,11 @@ func (d *detailView) toggleHold() {
 	}
 	d.holdBtn.SetText("Pause log")
 	d.holdBtn.SetIcon(theme.MediaPauseIcon())
-	d.pull()
+	if d.autoscroll {
+		d.setFollow(true)
+	} else {
+		d.autoCheck.SetChecked(true) // calls setFollow
+	}
 }
 
 func (d *detailView) applyFilter() {
@@ -299,24 +316,36 @@ func (d *detailView) applyFilter() {
 	d.afterPull(true)
 }
 
+// pull takes what the channel logged since the last pull and redraws the
+// log if there was something.
 func (d *detailView) pull() {
+	d.logStale = false
 	if n := d.log.pull(d.v.ch); n > 0 {
 		d.afterPull(false)
 	}
 }
 
+// afterPull redraws the log once: the rows in view, the selection moved
+// with its record, the newest record in view when following.
 func (d *detailView) afterPull(reset bool) {
-	d.list.Refresh()
-	if d.autoscroll {
+	d.lastPull, d.logStale = d.x.now(), false
+	i := -1
+	if d.selected != 0 {
+		i = d.log.index(d.selected)
+	}
+	switch {
+	case i >= 0 && i != d.selRow:
+		d.list.Select(i) // redraws the list
+	case i < 0 && d.selRow >= 0:
+		d.selRow = -1
+		d.list.UnselectAll() // redraws the list
+	default:
+		d.list.Refresh()
+	}
+	if !d.held() {
 		d.list.ScrollToBottom()
 	}
-	if d.selected != 0 {
-		if i := d.log.index(d.selected); i >= 0 {
-			d.list.Select(i)
-		} else {
-			d.list.UnselectAll()
-		}
-	}
+	d.noteOffset()
 	if reset || len(d.log.types)+2 != len(d.types.Options) {
 		d.types.SetOptions(append([]string{allTypes, anomaliesFilter}, d.log.types...))
 	}
@@ -337,20 +366,15 @@ func (d *detailView) apply(c *change) bool {
 		}
 	}
 	if !dirty && !c.second {
+		d.followLog(c.now, false) // a pull put off, the user's scrolling
 		return false
 	}
 	d.refresh(c.now, c.second)
+	d.followLog(c.now, dirty)
 	if !dirty {
 		return false
 	}
 	d.applyTranscript()
-	if d.paused {
-		if w := d.v.snap.LastSeq + 1 - d.log.next; d.v.snap.LastSeq+1 > d.log.next {
-			d.waiting.SetText(formatCount(w) + " waiting")
-		}
-		return true
-	}
-	d.pull()
 	return true
 }
 

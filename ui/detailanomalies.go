@@ -130,6 +130,7 @@ func (d *detailView) showRow(i int) {
 	}
 	d.list.Select(i)
 	d.list.ScrollTo(i)
+	d.noteOffset()
 }
 
 // applyTimelineMarks gives the timeline the channel's attempts and the

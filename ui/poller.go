@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/ssemon/ssemon/client"
@@ -41,6 +42,9 @@ type poller struct {
 	c        change
 	apply    func(*change)
 	run      func()
+	// again asks for the next tick's apply even when nothing changed
+	// (set on the UI goroutine by a redraw put off to a later tick).
+	again atomic.Bool
 }
 
 func newPoller(src Source, apply func(*change)) *poller {
@@ -72,7 +76,7 @@ func (p *poller) poll(now time.Time) func() {
 	if s := now.Unix(); s != p.lastSec {
 		p.lastSec, c.second = s, true
 	}
-	if c.channels == nil && len(c.dirty) == 0 && !c.second {
+	if c.channels == nil && len(c.dirty) == 0 && !c.second && !p.again.Swap(false) {
 		return nil
 	}
 	return p.run

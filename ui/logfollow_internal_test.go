@@ -1,0 +1,252 @@
+package ui
+
+import (
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssemon/ssemon/client"
+	"github.com/ssemon/ssemon/client/clock"
+)
+
+// burstDetail opens the detail view of a channel fed by the test, on a
+// window refreshed at 40 Hz (--refresh 25ms), and counts the rows the list
+// redraws.
+type burstDetail struct {
+	x     *App
+	clk   *clock.Fake
+	ch    *client.Channel
+	d     *detailView
+	id    int
+	drawn int // rows the list (re)drew, all causes
+}
+
+func newBurstDetail(t *testing.T) *burstDetail {
+	t.Helper()
+	x, clk := newTestApp(t, Options{NoWorkspace: true, TickInterval: 25 * time.Millisecond})
+	b := &burstDetail{x: x, clk: clk, ch: pausedChannel(t, x, "firehose")}
+	b.feed(60)
+	x.bridge.Tick()
+	x.openDetail(x.dash.views[b.ch])
+	b.d = x.detail
+	update := b.d.list.UpdateItem
+	b.d.list.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
+		b.drawn++
+		update(id, o)
+	}
+	b.tick() // the first tick lays the list out and takes the newest in view
+	return b
+}
+
+// feed logs n events.
+func (b *burstDetail) feed(n int) {
+	for range n {
+		b.id++
+		b.ch.HandleFrame(event(b.id, "tick", "n"+strconv.Itoa(b.id)), b.clk.Now())
+	}
+}
+
+// tick moves the clock by one refresh interval and runs a tick.
+func (b *burstDetail) tick() {
+	b.clk.Advance(25 * time.Millisecond)
+	b.x.bridge.Tick()
+}
+
+// newest is the id of the newest record the log shows.
+func (b *burstDetail) newest() string { return b.d.log.At(b.d.log.Len() - 1).ID }
+
+// visible returns the ids of the records the list's rows on screen show,
+// top first.
+func (b *burstDetail) visible(t *testing.T) []string {
+	t.Helper()
+	drv := fyne.CurrentApp().Driver()
+	top := drv.AbsolutePositionForObject(b.d.list).Y
+	bottom := top + b.d.list.Size().Height
+	type shown struct {
+		y  float32
+		id string
+	}
+	var rows []shown
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if !o.Visible() {
+			return
+		}
+		switch w := o.(type) {
+		case *LogRow:
+			y := drv.AbsolutePositionForObject(w).Y
+			if y+w.Size().Height > top && y < bottom {
+				rows = append(rows, shown{y, w.Record().ID})
+			}
+			return
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(w).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(b.d.list)
+	sort.Slice(rows, func(i, j int) bool { return rows[i].y < rows[j].y })
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.id
+	}
+	if len(ids) == 0 {
+		t.Fatal("no log row on screen")
+	}
+	return ids
+}
+
+// At 1 000 events/s and a 40 Hz window, the following log is redrawn a few
+// times a second, every record coming in between drawn together, and the
+// newest record is in view after each redraw.
+func TestDetailLog_FollowsABurstAtAHumanRate(t *testing.T) {
+	b := newBurstDetail(t)
+	if !b.d.autoscroll || b.d.held() {
+		t.Fatal("a new detail view does not follow its stream")
+	}
+	b.drawn = 0
+	redraws := 0
+	for range 40 { // one second
+		b.feed(25)
+		before := b.drawn
+		b.tick()
+		if b.drawn > before {
+			redraws++
+		}
+	}
+	if redraws < 3 || redraws > 5 {
+		t.Errorf("the log was redrawn at %d of 40 ticks in one second of a burst, want 4 (every %v)", redraws, logInterval)
+	}
+	// What came after the last redraw is drawn within logInterval.
+	for range int(logInterval/(25*time.Millisecond)) + 1 {
+		b.tick()
+	}
+	if want := strconv.Itoa(b.id); b.newest() != want {
+		t.Fatalf("after the burst the log's newest is %s, want %s", b.newest(), want)
+	}
+	if v := b.visible(t); len(v) == 0 || v[len(v)-1] != b.newest() {
+		t.Errorf("the newest record %s is not in view: rows %v", b.newest(), v)
+	}
+}
+
+// Scrolling back holds the log still: the rows in view do not change while
+// events pour in, nothing is redrawn, a pill counts what waits; scrolling
+// to the end follows the stream again. The scroll itself is drawn at once,
+// not at the next tick.
+func TestDetailLog_ScrollingBackHoldsScrollingToTheEndFollows(t *testing.T) {
+	b := newBurstDetail(t)
+	c := b.x.win.Canvas()
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b.d.list).Add(fyne.NewPos(40, 40))
+	bottom := b.visible(t)
+
+	test.Scroll(c, pos, 0, 200) // the wheel, up
+	up := b.visible(t)
+	if len(up) == 0 || up[0] == bottom[0] {
+		t.Fatalf("a scroll up by 200 moved the rows in view from %v to %v", bottom, up)
+	}
+	b.drawn = 0
+	for range 40 {
+		b.feed(25)
+		b.tick()
+	}
+	if b.d.autoscroll || !b.d.held() {
+		t.Fatal("scrolling back did not stop the log following its stream")
+	}
+	if got := b.visible(t); !equalIDs(got, up) {
+		t.Fatalf("while held, the rows in view changed from %v to %v", up, got)
+	}
+	if b.drawn != 0 {
+		t.Errorf("while held, the list redrew %d rows", b.drawn)
+	}
+	if want := formatCount(1000) + " waiting"; b.d.waiting.Text != want {
+		t.Errorf("waiting pill %q, want %q", b.d.waiting.Text, want)
+	}
+
+	test.Scroll(c, pos, 0, -1e6) // back to the end
+	b.tick()
+	if !b.d.autoscroll || b.d.held() || b.d.waiting.Text != "" {
+		t.Fatalf("scrolling to the end: autoscroll %v, waiting %q; want following, none waiting", b.d.autoscroll, b.d.waiting.Text)
+	}
+	if want := strconv.Itoa(b.id); b.newest() != want {
+		t.Fatalf("following again, the log's newest is %s, want %s", b.newest(), want)
+	}
+	if v := b.visible(t); v[len(v)-1] != b.newest() {
+		t.Errorf("following again, the newest record %s is not in view: rows %v", b.newest(), v)
+	}
+}
+
+// Selecting a row holds the log (the row stays where it was picked); a
+// new size of the list does not count as the user's scrolling.
+func TestDetailLog_SelectingHoldsResizingFollows(t *testing.T) {
+	b := newBurstDetail(t)
+	b.x.win.Resize(fyne.NewSize(1100, 640))
+	b.feed(10)
+	for range 12 {
+		b.tick()
+	}
+	if b.d.held() {
+		t.Fatal("a smaller window made the log hold still")
+	}
+	if v := b.visible(t); v[len(v)-1] != b.newest() || b.newest() != strconv.Itoa(b.id) {
+		t.Fatalf("after a resize the newest record %s is not in view: rows %v", b.newest(), v)
+	}
+	v := b.visible(t)
+	picked := v[len(v)/2]
+	b.d.list.Select(b.d.log.index(b.d.log.At(b.d.log.Len() - len(v) + len(v)/2).Seq))
+	if b.d.selRec.ID != picked || !b.d.held() {
+		t.Fatalf("selected %q (held %v), want %q and the log held", b.d.selRec.ID, b.d.held(), picked)
+	}
+	b.feed(100)
+	for range 12 {
+		b.tick()
+	}
+	if got := b.visible(t); !equalIDs(got, v) {
+		t.Fatalf("with a row selected the rows in view moved from %v to %v", v, got)
+	}
+}
+
+// Behind the Transcript tab the log is not redrawn; back on the Events
+// tab it shows what came at the next tick.
+func TestDetailLog_NotRedrawnBehindAnotherTab(t *testing.T) {
+	b := newBurstDetail(t)
+	b.d.showTranscript()
+	b.drawn = 0
+	before := b.newest()
+	for range 40 {
+		b.feed(25)
+		b.tick()
+	}
+	if b.drawn != 0 || b.newest() != before {
+		t.Errorf("behind the Transcript tab the log took records up to %s (was %s) and redrew %d rows", b.newest(), before, b.drawn)
+	}
+	b.d.tt.tabs.SelectIndex(0)
+	b.tick()
+	if want := strconv.Itoa(b.id); b.newest() != want {
+		t.Fatalf("back on the Events tab the log's newest is %s, want %s", b.newest(), want)
+	}
+	if v := b.visible(t); v[len(v)-1] != b.newest() {
+		t.Errorf("the newest record %s is not in view: rows %v", b.newest(), v)
+	}
+}
+
+func equalIDs(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
