@@ -199,6 +199,7 @@ func New(a fyne.App, w fyne.Window, opts Options) (*App, error) {
 			errs = append(errs, err)
 		}
 	}
+	x.poll = newPoller(x.mgr, x.apply) // before any view: views may ask it for a tick
 	if opts.Demo {
 		if err := x.startDemo(); err != nil {
 			errs = append(errs, err)
@@ -213,7 +214,6 @@ func New(a fyne.App, w fyne.Window, opts Options) (*App, error) {
 		}
 	}
 
-	x.poll = newPoller(x.mgr, x.apply)
 	x.bridge = NewBridge(BridgeConfig{Interval: opts.TickInterval, Clock: opts.Clock, Logger: opts.Logger}, x.poll.poll)
 	if !opts.ManualTick {
 		x.bridge.Start()

@@ -250,3 +250,11 @@ func equalIDs(a, b []string) bool {
 	}
 	return true
 }
+
+// A detail view opened at start (--show) follows its stream.
+func TestDetailLog_ShownAtStartFollows(t *testing.T) {
+	x, _ := newTestApp(t, Options{NoWorkspace: true, URLs: []string{"http://127.0.0.1:9/jobs"}, Show: "jobs"})
+	if x.detail == nil || !x.detail.autoscroll || x.detail.held() {
+		t.Fatalf("--show jobs: detail view %v", x.detail != nil)
+	}
+}
