@@ -164,7 +164,7 @@ func (d *detailView) build() {
 
 	filters := container.NewBorder(nil, nil,
 		container.NewHBox(d.types, d.buildAnomalies()),
-		container.NewHBox(d.holdBtn, container.NewCenter(d.waiting), d.autoCheck, d.count),
+		container.NewHBox(d.holdBtn, d.autoCheck, d.countSlot()),
 		d.search)
 	logPane := container.NewBorder(filters, nil, nil, nil, d.list)
 
@@ -350,7 +350,7 @@ func (d *detailView) afterPull(reset bool) {
 		d.types.SetOptions(append([]string{allTypes, anomaliesFilter}, d.log.types...))
 	}
 	setText(d.count, formatCount(uint64(d.log.Len()))+" shown")
-	d.waiting.SetText("")
+	d.setWaiting("")
 }
 
 // apply brings the view up to date with a tick and reports whether the

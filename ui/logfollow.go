@@ -1,9 +1,14 @@
 package ui
 
 import (
+	"image/color"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // logInterval is the least time between two redraws of the detail view's
@@ -67,8 +72,30 @@ func (d *detailView) logShown() bool {
 // showWaiting says how many records the held log has not taken yet.
 func (d *detailView) showWaiting() {
 	if last := d.v.snap.LastSeq + 1; last > d.log.next {
-		d.waiting.SetText(formatCount(last-d.log.next) + " waiting")
+		d.setWaiting(formatCount(last-d.log.next) + " waiting")
 	}
+}
+
+// setWaiting shows the waiting count (text) in place of the rows-shown
+// count, or the rows-shown count when text is "".
+func (d *detailView) setWaiting(text string) {
+	d.waiting.SetText(text)
+	if text == "" {
+		d.count.Show()
+	} else {
+		d.count.Hide()
+	}
+}
+
+// countSlot is the place of the rows-shown count and of the waiting count
+// that takes its place while the log holds still: as wide as the widest of
+// both, so that nothing in the window moves when the log starts or stops
+// holding.
+func (d *detailView) countSlot() fyne.CanvasObject {
+	w := max(NewPill("888k waiting", PillInfo).MinSize().Width, widget.NewLabel("888k shown").MinSize().Width)
+	width := canvas.NewRectangle(color.Transparent)
+	width.SetMinSize(fyne.NewSize(w, 0))
+	return container.NewStack(width, container.NewCenter(d.count), container.NewCenter(d.waiting))
 }
 
 // setFollow makes the log follow the stream (the newest in view, what

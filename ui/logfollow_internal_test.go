@@ -148,6 +148,9 @@ func TestDetailLog_ScrollingBackHoldsScrollingToTheEndFollows(t *testing.T) {
 	c := b.x.win.Canvas()
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b.d.list).Add(fyne.NewPos(40, 40))
 	bottom := b.visible(t)
+	drv := fyne.CurrentApp().Driver()
+	b.x.win.Content().Refresh() // lays the window out as a frame would
+	searchSize, checkAt := b.d.search.Size(), drv.AbsolutePositionForObject(b.d.autoCheck)
 
 	test.Scroll(c, pos, 0, 200) // the wheel, up
 	up := b.visible(t)
@@ -170,6 +173,10 @@ func TestDetailLog_ScrollingBackHoldsScrollingToTheEndFollows(t *testing.T) {
 	}
 	if want := formatCount(1000) + " waiting"; b.d.waiting.Text != want {
 		t.Errorf("waiting pill %q, want %q", b.d.waiting.Text, want)
+	}
+	b.x.win.Content().Refresh()
+	if s, c := b.d.search.Size(), drv.AbsolutePositionForObject(b.d.autoCheck); s != searchSize || c != checkAt {
+		t.Errorf("the waiting count moved the filter bar: search field %v → %v, Auto-scroll at %v → %v", searchSize, s, checkAt, c)
 	}
 
 	test.Scroll(c, pos, 0, -1e6) // back to the end
