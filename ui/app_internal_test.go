@@ -39,7 +39,15 @@ func newTestApp(t testing.TB, opts Options) (*App, *clock.Fake) {
 // paused, so that the test can feed it frames.
 func pausedChannel(t testing.TB, x *App, name string) *client.Channel {
 	t.Helper()
-	ch, err := x.mgr.Add(client.ChannelConfig{Name: name, URL: "http://127.0.0.1:9/" + name, Paused: true})
+	return addPaused(t, x.mgr, name, "")
+}
+
+// addPaused adds a channel of group to m that never connects (paused, a
+// closed port) and waits until its stream has settled in its paused state,
+// so that the test can feed it as a stream would.
+func addPaused(t testing.TB, m *client.Manager, name, group string) *client.Channel {
+	t.Helper()
+	ch, err := m.Add(client.ChannelConfig{Name: name, Group: group, URL: "http://127.0.0.1:9/" + name, Paused: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +56,7 @@ func pausedChannel(t testing.TB, x *App, name string) *client.Channel {
 		select {
 		case <-ch.Changed():
 		case <-deadline:
-			t.Fatalf("channel %s never paused", name)
+			t.Fatalf("channel %s never paused: %v", name, ch.Status().State)
 		}
 	}
 	return ch

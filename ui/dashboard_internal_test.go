@@ -35,19 +35,7 @@ func newFakeSource(t testing.TB, clk clock.Clock) *fakeSource {
 
 func (f *fakeSource) add(t testing.TB, name, group string) *client.Channel {
 	t.Helper()
-	ch, err := f.m.Add(client.ChannelConfig{Name: name, Group: group, URL: "http://127.0.0.1:9/" + name, Paused: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Let the stream settle in its paused state before the test feeds it.
-	deadline := time.After(10 * time.Second)
-	for ch.Status().State != client.Paused {
-		select {
-		case <-ch.Changed():
-		case <-deadline:
-			t.Fatalf("channel %s never paused: %v", name, ch.Status().State)
-		}
-	}
+	ch := addPaused(t, f.m, name, group)
 	f.mu.Lock()
 	f.chans = append(f.chans, ch)
 	f.version++
