@@ -71,19 +71,28 @@ func exitCode(err error, stderr io.Writer) int {
 // usagef returns a *UsageError.
 func usagef(format string, args ...any) error { return &UsageError{fmt.Errorf(format, args...)} }
 
-// helpOutput returns stdout when args ask for help (-h, -help, --help):
-// help asked for is the command's output. Otherwise nothing: a usage
-// error is one line on stderr (exitCode), not the whole help.
-func helpOutput(args []string, stdout io.Writer) io.Writer {
+// newFlagSet returns the flag set of a command whose help is usage
+// followed by the flags' defaults. Help goes to stdout, and only when args
+// ask for it (-h, -help, --help): help asked for is the command's output;
+// a usage error is one line on stderr (exitCode), not the whole help.
+func newFlagSet(name, usage string, args []string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	out := io.Discard
 	for _, a := range args {
-		switch a {
-		case "--":
-			return io.Discard
-		case "-h", "-help", "--h", "--help":
-			return stdout
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--h" || a == "--help" {
+			out = stdout
+			break
 		}
 	}
-	return io.Discard
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, usage)
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
 const usageText = `Usage: ssemon-demo [flags]
@@ -147,13 +156,7 @@ func (f *listFlag) Set(v string) error {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ssemon-demo", flag.ContinueOnError)
-	out := helpOutput(args, stdout)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, usageText)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("ssemon-demo", usageText, args, stdout)
 	var (
 		cfg          server.Config
 		listen       = fs.String("listen", "127.0.0.1:8080", "address to listen on (a non-loopback address is logged as a warning)")

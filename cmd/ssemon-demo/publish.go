@@ -61,13 +61,7 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // DATA is absent or "-". It prints each event's id to stdout. Usage
 // errors are *UsageError (flag.ErrHelp for -h).
 func runPublish(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ssemon-demo publish", flag.ContinueOnError)
-	out := helpOutput(args, stdout)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprint(out, publishUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("ssemon-demo publish", publishUsage, args, stdout)
 	source := fs.String("source", "", "Redis server, redis://HOST:PORT[/DB] (default $"+SourceEnv+")")
 	event := fs.String("event", "", `event type (default: none, i.e. "message")`)
 	maxLen := fs.Int64("maxlen", relay.DefaultMaxLen, "trim the stream to about this many entries (negative: never trim)")
