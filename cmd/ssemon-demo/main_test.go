@@ -119,19 +119,7 @@ func TestBrowseURL(t *testing.T) {
 }
 
 func TestRunServesAndShutsDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--log-level", "error", "--set-retry", "flaky=1s"}, pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	line, stop := startRun(t, "--listen", "127.0.0.1:0", "--log-level", "error", "--set-retry", "flaky=1s")
 	f := strings.Fields(line)
 	if len(f) < 3 || !strings.HasPrefix(f[2], "http://127.0.0.1:") {
 		t.Fatalf("start line %q", line)
@@ -146,18 +134,41 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("healthz %d", resp.StatusCode)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("no shutdown")
-	}
+	stop()
 }
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// startRun runs the command with args and returns its first line, the
+// start line. stop ends the run and fails t unless it shuts down cleanly.
+func startRun(t *testing.T, args ...string) (line string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return line, func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("no shutdown")
+		}
+	}
+}
 
 func TestReplayFlag(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rec.jsonl")
@@ -180,19 +191,7 @@ func TestReplayFlag(t *testing.T) {
 	}
 	f.Close()
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--replay", path, "--speed", "10", "--drops", "--listen", "127.0.0.1:0", "--log-level", "error"}, pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	line, stop := startRun(t, "--replay", path, "--speed", "10", "--drops", "--listen", "127.0.0.1:0", "--log-level", "error")
 	if !strings.Contains(line, "replaying") || !strings.Contains(line, "deploy") || !strings.Contains(line, "drops true") {
 		t.Fatalf("start line %q", line)
 	}
@@ -209,13 +208,5 @@ func TestReplayFlag(t *testing.T) {
 	if !strings.Contains(string(body), "id: 7") || !strings.Contains(string(body), `data: {"progress":40}`) {
 		t.Fatalf("replayed stream %q", body)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("no shutdown")
-	}
+	stop()
 }
