@@ -2,37 +2,12 @@ package client
 
 import (
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssemon/ssemon/client/internal/golden"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateGolden {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s (run go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 func TestFormatDuration(t *testing.T) {
 	for _, tc := range []struct {
@@ -108,7 +83,7 @@ func TestStatusWordsGolden(t *testing.T) {
 		b.WriteString("  later:  " + StatusText(st, at.Add(1400*time.Millisecond)) + "\n")
 		b.WriteString("  reason: " + StatusReason(st) + "\n")
 	}
-	golden(t, "words/status.golden", b.String())
+	golden.Check(t, "words/status.golden", b.String())
 }
 
 func TestSummarize(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssemon/ssemon/client/internal/golden"
+
 	"github.com/ssemon/ssemon/client"
 	"github.com/ssemon/ssemon/client/record"
 )
@@ -60,7 +62,7 @@ func TestPrinterGolden(t *testing.T) {
 				}
 				out = c.p.appendEntry(out, &e)
 			}
-			golden(t, "format/"+c.name, string(out))
+			golden.Check(t, "format/"+c.name, string(out))
 			if !strings.HasSuffix(c.name, "color.golden") && strings.Contains(string(out), "\x1b") {
 				t.Fatal("an escape character reached the output")
 			}

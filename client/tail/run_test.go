@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssemon/ssemon/client/internal/golden"
+
 	"github.com/ssemon/ssemon/client/clock"
 	"github.com/ssemon/ssemon/client/record"
 )
@@ -202,7 +204,7 @@ func TestRunGolden(t *testing.T) {
 					t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", res.code, c.code, res.stdout, res.stderr)
 				}
 				out := normalize(res.stdout, addr) + "--- stderr\n" + normalize(res.stderr, addr)
-				golden(t, "run/"+c.name+"-"+format+".golden", out)
+				golden.Check(t, "run/"+c.name+"-"+format+".golden", out)
 			})
 		}
 	}
@@ -391,7 +393,7 @@ func TestRunVerbose(t *testing.T) {
 	addr := hs.Listener.Addr().String()
 	got := normalize(res.stderr, addr)
 	got = regexp.MustCompile(`(?m)^(< Date|> User-Agent): .*$`).ReplaceAllString(got, "$1: …")
-	golden(t, "run/verbose.golden", got)
+	golden.Check(t, "run/verbose.golden", got)
 	if res.code != ExitOK || strings.Contains(res.stderr, "s3cret") || strings.Contains(res.stderr, "k3y") {
 		t.Fatalf("exit %d stderr:\n%s", res.code, res.stderr)
 	}
@@ -447,7 +449,7 @@ func TestPlay(t *testing.T) {
 			if res.code != ExitOK {
 				t.Fatalf("exit %d: %s", res.code, res.stderr)
 			}
-			golden(t, "play/"+c.name+".golden", res.stdout)
+			golden.Check(t, "play/"+c.name+".golden", res.stdout)
 		})
 	}
 	// stdin, and a bad line: the lines before it are printed, then one
@@ -483,7 +485,7 @@ func TestRunRaw(t *testing.T) {
 	if res.code != ExitOK {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
-	golden(t, "run/raw.golden", normalize(res.stdout, hs.Listener.Addr().String()))
+	golden.Check(t, "run/raw.golden", normalize(res.stdout, hs.Listener.Addr().String()))
 	var events []string
 	f, err := os.Open(path)
 	if err != nil {

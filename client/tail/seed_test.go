@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssemon/ssemon/client/internal/golden"
 )
 
 // seedRoute serves the seed's Next.js route, Go-shaped: the headers go
@@ -166,7 +168,7 @@ func TestFindings(t *testing.T) {
 			}
 			out := normalize(res.stdout, hs.Listener.Addr().String())
 			if format == "human" {
-				golden(t, "run/findings-human.golden", out)
+				golden.Check(t, "run/findings-human.golden", out)
 				return
 			}
 			var got []string

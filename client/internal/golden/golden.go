@@ -1,23 +1,19 @@
-package tail
+// Package golden compares what a test produced with a file under the
+// package's testdata/ folder; go test -update rewrites the files. Only
+// test code imports it.
+package golden
 
 import (
 	"flag"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"go.uber.org/goleak"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// TestMain fails the package if any goroutine outlives the tests.
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
+// Check compares got with testdata/name, or rewrites it with -update.
+func Check(t testing.TB, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
 	if *update {
