@@ -85,8 +85,7 @@ type transcriptRenderer struct {
 	copyBtn     *guardedButton
 	copyTools   *guardedButton
 	head        *widget.Label
-	numbers     *widget.Label
-	usage       *widget.Label
+	numbers     *widget.Label // the numbers, then the usage
 	reasonHdr   *widget.Label
 	reasoning   *widget.Label
 	text        *widget.Label
@@ -94,10 +93,16 @@ type transcriptRenderer struct {
 	tools       *widget.Label
 	table       *fyne.Container
 	tableScroll *container.Scroll
+	split       *container.Split // the answer above, the runs table below
 	tableRows   int
 	root        *fyne.Container
 	labels      []string // run selector labels, newest first
 }
+
+// answerShare is the part of the room below the numbers that the answer
+// gets at first (the runs table the rest, never less than its heading
+// and newest run).
+const answerShare = 0.72
 
 // tableColumns returns the comparison table's headings.
 func tableColumns() []string {
@@ -127,8 +132,6 @@ func (r *transcriptRenderer) build() {
 	r.numbers = widget.NewLabel("")
 	r.numbers.TextStyle = fyne.TextStyle{Monospace: true}
 	r.numbers.Wrapping = fyne.TextWrapWord
-	r.usage = widget.NewLabel("")
-	r.usage.TextStyle = fyne.TextStyle{Monospace: true}
 	r.reasonHdr = widget.NewLabelWithStyle("Reasoning", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.reasoning = widget.NewLabel("")
 	r.reasoning.Wrapping = fyne.TextWrapWord
@@ -147,11 +150,13 @@ func (r *transcriptRenderer) build() {
 		widget.NewLabelWithStyle("Answer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), r.text,
 		r.toolsHdr, r.tools,
 	))
-	// The table scrolls past a few rows, so that the answer keeps its room.
+	// The answer takes most of the room; the runs table below it shows
+	// its heading and the newest run at least, scrolls past what fits, and
+	// grows when the divider is dragged up.
 	r.tableScroll = container.NewVScroll(r.table)
-	runs := container.NewVBox(widget.NewSeparator(),
-		widget.NewLabelWithStyle("Runs", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), r.tableScroll)
-	r.root = container.NewBorder(container.NewVBox(bar, r.numbers, r.usage, widget.NewSeparator()), runs, nil, nil, body)
+	r.split = container.NewVSplit(body, r.tableScroll)
+	r.split.Offset = answerShare
+	r.root = container.NewBorder(container.NewVBox(bar, r.numbers, widget.NewSeparator()), nil, nil, nil, r.split)
 }
 
 func (r *transcriptRenderer) onPick(label string) {
@@ -196,7 +201,6 @@ func (r *transcriptRenderer) Refresh() {
 		r.runSel.Selected = ""
 		setText(r.head, "No request yet")
 		setText(r.numbers, "")
-		setText(r.usage, "")
 		r.reasonHdr.Hide()
 		r.reasoning.Hide()
 		setText(r.text, "")
@@ -209,8 +213,7 @@ func (r *transcriptRenderer) Refresh() {
 			r.runSel.Refresh()
 		}
 		setText(r.head, t.Head())
-		setText(r.numbers, t.Numbers.Line())
-		setText(r.usage, "usage: "+t.Usage.Line())
+		setText(r.numbers, t.Numbers.Line()+"\nusage: "+t.Usage.Line())
 		showIf(r.reasonHdr, t.Reasoning != "")
 		showIf(r.reasoning, t.Reasoning != "")
 		setText(r.reasoning, capText(t.Reasoning))
@@ -261,9 +264,9 @@ func (r *transcriptRenderer) refreshTable() {
 		r.table.Objects = objs
 		r.tableRows = rows
 		r.table.Refresh()
-		// Up to the heading and two runs without scrolling.
+		// At least the heading and the newest run without scrolling.
 		rowH := r.table.MinSize().Height / float32(rows)
-		r.tableScroll.SetMinSize(fyne.NewSize(0, rowH*float32(min(rows, 3))))
+		r.tableScroll.SetMinSize(fyne.NewSize(0, rowH*float32(min(rows, 2))))
 	}
 	for c, h := range cols {
 		setText(r.table.Objects[c].(*widget.Label), h)

@@ -42,10 +42,10 @@ func (n Numbers) Line() string {
 }
 
 // Line renders the usage: "in 12 · out 9 (reasoning 4) tokens", or
-// "usage not reported".
+// "not reported" (the front ends say "usage: " before it).
 func (u Usage) Line() string {
 	if !u.Known {
-		return "usage not reported"
+		return "not reported"
 	}
 	s := "in " + strconv.FormatInt(u.InputTokens, 10) + " · out " + strconv.FormatInt(u.OutputTokens, 10)
 	if u.ReasoningTokens > 0 {

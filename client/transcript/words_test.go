@@ -21,7 +21,7 @@ func TestWords(t *testing.T) {
 		{got.Numbers.Line(), "TTFB 5 ms · TTFT 25 ms · 150.0 tok/s · gap p50 10 ms p99 20 ms · longest stall 20 ms · total 125 ms"},
 		{got.Usage.Line(), "in 12 · out 9 (reasoning 4) tokens"},
 		{got.Head(), "run 0 · OpenAI chat completions · gpt-demo · finish tool_calls"},
-		{transcript.Usage{}.Line(), "usage not reported"},
+		{transcript.Usage{}.Line(), "not reported"},
 		{transcript.Numbers{Rate: 12, Chunks: 3}.RateText(), "12.0 chunks/s"},
 	} {
 		if c.got != c.want {
