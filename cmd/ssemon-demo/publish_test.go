@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssemon/ssemon/server/relay/redistest"
+
 	"github.com/ssemon/ssemon/server/relay"
 )
 
@@ -98,7 +100,7 @@ func TestPublish(t *testing.T) {
 // restarted twice: every line is in the stream once, in order, and the
 // outage is told on stderr.
 func TestPublishWaitsForRedis(t *testing.T) {
-	rs := startRedisServer(t)
+	rs := redistest.Start(t)
 	pr, pw := io.Pipe()
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
@@ -119,9 +121,9 @@ func TestPublishWaitsForRedis(t *testing.T) {
 	}()
 	for range 2 {
 		time.Sleep(700 * time.Millisecond)
-		rs.stop()
+		rs.Stop()
 		time.Sleep(500 * time.Millisecond) // about 25 lines arrive while Redis is away
-		rs.start()
+		rs.Start()
 	}
 	if err := <-wrote; err != nil {
 		t.Fatal(err)

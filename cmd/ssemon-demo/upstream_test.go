@@ -3,15 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/ssemon/ssemon/server/relay/redistest"
 
 	"github.com/redis/go-redis/v9"
 
@@ -20,68 +16,9 @@ import (
 	"github.com/ssemon/ssemon/server/relay"
 )
 
-// redisServer is a redis-server child on a loopback port, with an
-// append-only file so that a restart keeps the streams.
-type redisServer struct {
-	t      *testing.T
-	bin    string
-	dir    string
-	port   int
-	URL    string
-	cmd    *exec.Cmd
-	exited chan error
-}
-
 // startRedis runs a redis-server child on a free loopback port and
-// returns its URL; it skips the test when redis-server is not installed.
-func startRedis(t *testing.T) string { return startRedisServer(t).URL }
-
-func startRedisServer(t *testing.T) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	rs := &redisServer{t: t, bin: bin, dir: t.TempDir(), port: port, URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port)}
-	rs.start()
-	t.Cleanup(rs.stop)
-	return rs
-}
-
-func (rs *redisServer) start() {
-	t := rs.t
-	t.Helper()
-	rs.cmd = exec.Command(rs.bin, "--port", fmt.Sprint(rs.port), "--bind", "127.0.0.1", "--dir", rs.dir, "--save", "",
-		"--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--logfile", filepath.Join(rs.dir, "redis.log"))
-	if err := rs.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	rs.exited = make(chan error, 1)
-	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait() }(rs.cmd, rs.exited)
-	rdb := redisClient(t, rs.URL)
-	deadline := time.Now().Add(15 * time.Second)
-	for rdb.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (rs *redisServer) stop() {
-	if rs.cmd == nil {
-		return
-	}
-	_ = rs.cmd.Process.Signal(syscall.SIGTERM)
-	<-rs.exited
-	rs.cmd = nil
-}
+// returns its URL.
+func startRedis(t *testing.T) string { return redistest.Start(t).URL }
 
 func redisClient(t *testing.T, url string) *redis.Client {
 	t.Helper()

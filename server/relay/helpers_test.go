@@ -3,20 +3,17 @@ package relay
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ssemon/ssemon/server/relay/redistest"
+
 	"github.com/ssemon/ssemon/server/internal/ssetest"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
 
@@ -33,98 +30,13 @@ func TestMain(m *testing.M) {
 // wait is the generous deadline for anything a test waits for.
 const wait = 20 * time.Second
 
-// redisServer is a real redis-server child on a loopback port, with its
-// files in a temporary directory. With aof it keeps an append-only file,
-// written through at every command, so a restart keeps the streams.
-type redisServer struct {
-	t      testing.TB
-	bin    string
-	dir    string
-	port   int
-	aof    bool
-	URL    string
-	cmd    *exec.Cmd
-	exited chan error
-}
+// redisServer is a real redis-server child (package redistest).
+type redisServer = redistest.Server
 
 // startRedis starts a redis-server that keeps an append-only file.
 func startRedis(t testing.TB) *redisServer {
 	t.Helper()
-	return launchRedis(t, true)
-}
-
-// launchRedis starts a redis-server, stopped when the test ends; without
-// aof it keeps nothing on disk (for measurements).
-func launchRedis(t testing.TB, aof bool) *redisServer {
-	t.Helper()
-	rs := &redisServer{t: t, bin: ssetest.RequireBinary(t, "redis-server", "redis-server"), dir: t.TempDir(), port: ssetest.FreePort(t), aof: aof}
-	rs.URL = fmt.Sprintf("redis://127.0.0.1:%d/0", rs.port)
-	rs.start()
-	t.Cleanup(rs.stop)
-	return rs
-}
-
-func (rs *redisServer) start() {
-	t := rs.t
-	t.Helper()
-	aof := "no"
-	if rs.aof {
-		aof = "yes"
-	}
-	cmd := exec.Command(rs.bin,
-		"--port", fmt.Sprint(rs.port), "--bind", "127.0.0.1", "--dir", rs.dir,
-		"--save", "", "--appendonly", aof, "--appendfsync", "always",
-		"--daemonize", "no", "--logfile", filepath.Join(rs.dir, "redis.log"), "--databases", "4")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	rs.cmd = cmd
-	rs.exited = make(chan error, 1)
-	go func() { rs.exited <- cmd.Wait() }()
-	addr := fmt.Sprintf("127.0.0.1:%d", rs.port)
-	deadline := time.Now().Add(wait)
-	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, MaxRetries: -1})
-	defer c.Close()
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
-		}
-		select {
-		case err := <-rs.exited:
-			log, _ := os.ReadFile(filepath.Join(rs.dir, "redis.log"))
-			t.Fatalf("redis-server exited: %v\n%s", err, log)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer PING: %v", err)
-		}
-	}
-}
-
-// stop ends the server (SIGTERM, SIGKILL after a while); a no-op once
-// stopped.
-func (rs *redisServer) stop() {
-	if rs.cmd == nil {
-		return
-	}
-	_ = rs.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-rs.exited:
-	case <-time.After(10 * time.Second):
-		_ = rs.cmd.Process.Kill()
-		<-rs.exited
-	}
-	rs.cmd = nil
-}
-
-// client returns a plain go-redis client of the server.
-func (rs *redisServer) client(t testing.TB) *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", rs.port), Protocol: 2, DisableIdentity: true})
-	t.Cleanup(func() { c.Close() })
-	return c
+	return redistest.Start(t)
 }
 
 // testRelay is a Relay behind an httptest.Server.

@@ -2,7 +2,6 @@ package relay
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ssemon/ssemon/server/relay/redistest"
 
 	"github.com/redis/go-redis/v9"
 
@@ -258,6 +259,6 @@ func runLoad(t *testing.T, urls []string, subs, rate int, d time.Duration, burst
 // disk.
 func loadRedis(t *testing.T) (url, addr string) {
 	t.Helper()
-	rs := launchRedis(t, false)
-	return rs.URL, fmt.Sprintf("127.0.0.1:%d", rs.port)
+	rs := redistest.StartVolatile(t)
+	return rs.URL, rs.Addr()
 }

@@ -153,7 +153,7 @@ func TestNginxTwoRelaysKill(t *testing.T) {
 
 	// No retries: a command retried after a timeout could add an entry
 	// twice and record one id.
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", rs.port), Protocol: 2, DisableIdentity: true,
+	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", rs.Port), Protocol: 2, DisableIdentity: true,
 		MaxRetries: -1, ReadTimeout: wait, WriteTimeout: wait})
 	t.Cleanup(func() { rdb.Close() })
 	ctx := context.Background()

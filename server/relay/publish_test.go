@@ -27,7 +27,7 @@ func TestPublishTrims(t *testing.T) {
 		}
 	}
 	// MAXLEN ~ trims whole nodes: about MaxLen entries are kept, never fewer.
-	if n := rs.client(t).XLen(context.Background(), "t").Val(); n < 10 || n > 200 {
+	if n := rs.Client(t).XLen(context.Background(), "t").Val(); n < 10 || n > 200 {
 		t.Fatalf("%d entries kept, want about 10", n)
 	}
 	if _, err := p.PublishBatch(context.Background(), "t", []Message{{Data: []byte("ok")}, {Data: nil}}); !errors.Is(err, ErrInvalidEvent) {

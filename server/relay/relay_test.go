@@ -61,7 +61,7 @@ func TestPublishDelivery(t *testing.T) {
 
 	id1 := tr.publish(t, "deploy", "stage", `{"progress":40}`)
 	id2 := tr.publish(t, "deploy", "", "two\nlines")
-	rdb := rs.client(t)
+	rdb := rs.Client(t)
 	id3s, err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: "deploy", Values: []any{"progress", "90", "message", "tests passed"}}).Result()
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestPublishDelivery(t *testing.T) {
 
 func TestChannelsIndexAndLookup(t *testing.T) {
 	rs := startRedis(t)
-	rdb := rs.client(t)
+	rdb := rs.Client(t)
 	ctx := context.Background()
 	rdb.XAdd(ctx, &redis.XAddArgs{Stream: "team:deploy", Values: []any{"data", "x"}})
 	rdb.XAdd(ctx, &redis.XAddArgs{Stream: "other", Values: []any{"data", "x"}})
@@ -151,7 +151,7 @@ func TestDiscovery(t *testing.T) {
 	if n := len(tr.Channels()); n != 0 {
 		t.Fatalf("%d channels in an empty Redis", n)
 	}
-	rdb := rs.client(t)
+	rdb := rs.Client(t)
 	rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: "new-job", Values: []any{"data", "x"}})
 	waitFor(t, "discovery of new-job", func() bool { return len(tr.Channels()) == 1 })
 }
@@ -245,7 +245,7 @@ func TestTrimmedHistoryLost(t *testing.T) {
 	for i := 1; i < 20; i++ {
 		ids = append(ids, tr.publish(t, "trim", "", fmt.Sprint(i)))
 	}
-	rdb := rs.client(t)
+	rdb := rs.Client(t)
 	if err := rdb.XTrimMaxLen(context.Background(), "trim", 5).Err(); err != nil { // keeps ids[15:]
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestTrimmedRangeCountedExactly(t *testing.T) {
 		ids = append(ids, tr.publish(t, "big", "", fmt.Sprint(i)))
 	}
 	waitFor(t, "reader at the last entry", func() bool { return tr.readerAt("big") == ids[999] })
-	if err := rs.client(t).XTrimMaxLen(context.Background(), "big", 100).Err(); err != nil { // keeps ids[900:]
+	if err := rs.Client(t).XTrimMaxLen(context.Background(), "big", 100).Err(); err != nil { // keeps ids[900:]
 		t.Fatal(err)
 	}
 	late := newTestRelay(t, cfg) // its reader starts after the trim
@@ -360,7 +360,7 @@ func TestOneReaderPerChannel(t *testing.T) {
 		expectIDs(t, conns[i], id)
 	}
 	// Every blocking XREAD holds a connection: count them in Redis.
-	list, err := rs.client(t).ClientList(context.Background()).Result()
+	list, err := rs.Client(t).ClientList(context.Background()).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +443,7 @@ func TestOversizeAndRepairedEntries(t *testing.T) {
 	// may come after the entries below).
 	c := tr.dial(t, "/api/stream/o", map[string]string{"Last-Event-ID": x.String()})
 	waitFor(t, "subscriber", func() bool { return tr.subscribers("o") == 1 })
-	rdb := rs.client(t)
+	rdb := rs.Client(t)
 	ctx := context.Background()
 	big := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "o", Values: []any{"event", "blob", "data", strings.Repeat("x", 101)}}).Val()
 	bad := rdb.XAdd(ctx, &redis.XAddArgs{Stream: "o", Values: []any{"event", "two\nlines", "data", "ok"}}).Val()
@@ -474,12 +474,12 @@ func TestCloseCutsBlockedReads(t *testing.T) {
 	rs := startRedis(t)
 	cfg := quick(rs)
 	cfg.Block = time.Hour // a reader would wait this long without Close cutting its connection
-	rs.client(t).XAdd(context.Background(), &redis.XAddArgs{Stream: "idle", Values: []any{"data", "x"}})
+	rs.Client(t).XAdd(context.Background(), &redis.XAddArgs{Stream: "idle", Values: []any{"data", "x"}})
 	r, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := rs.client(t)
+	rdb := rs.Client(t)
 	waitFor(t, "the reader blocked in XREAD", func() bool {
 		list, err := rdb.ClientList(context.Background()).Result()
 		return err == nil && strings.Contains(list, "cmd=xread")

@@ -30,7 +30,7 @@ func TestRedisRestart(t *testing.T) {
 		t.Fatalf("healthz %d %s", st, s)
 	}
 
-	rs.stop()
+	rs.Stop()
 	waitFor(t, "healthz degraded", func() bool { st, s := health(); return st == http.StatusOK && s == "degraded" })
 	// Subscribers stay connected, with heartbeats.
 	for beats := 0; beats < 3; {
@@ -45,10 +45,10 @@ func TestRedisRestart(t *testing.T) {
 	// A client arriving meanwhile is served too, and resumes later.
 	late := tr.dial(t, "/api/stream/job", map[string]string{"Last-Event-ID": ids[1].String()})
 
-	rs.start()
+	rs.Start()
 	// Publish at once, before the reader has reconnected: nothing is
 	// missed, it is in Redis.
-	rdb := rs.client(t)
+	rdb := rs.Client(t)
 	for i := range 3 {
 		s, err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: "job", Values: []any{"data", fmt.Sprint("after ", i)}}).Result()
 		if err != nil {
