@@ -325,6 +325,13 @@ func (c *Channel) Reconnect() {
 	}
 }
 
+// RunAgainPending reports whether a Run again (Reconnect) of a request
+// channel waits for the run on its way to end (see Stream.Reconnect).
+func (c *Channel) RunAgainPending() bool {
+	st := c.currentStream()
+	return st != nil && st.RunAgainPending()
+}
+
 // Changed returns a channel that receives a value after the channel's
 // state changed (latest wins: one pending value at most, for one
 // consumer). Take a Snapshot after receiving.

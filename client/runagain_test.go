@@ -144,6 +144,11 @@ func TestChannelRunAgainIsNeverLost(t *testing.T) {
 					continue // pressed before the start
 				}
 				c.Reconnect()
+				// Queued while a run is on its way; a paused or ended
+				// request runs at once.
+				if want := at == whileConnecting || at == whileStreaming; c.RunAgainPending() != want {
+					t.Errorf("pressed %s: RunAgainPending() = %v, want %v", tt.name, !want, want)
+				}
 			}
 			connect.open()
 			stream.open()

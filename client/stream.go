@@ -183,6 +183,14 @@ func (s *Stream) Reconnect() bool {
 	return ok
 }
 
+// RunAgainPending reports whether a request's Run again (a Reconnect
+// made while its run was on its way) waits for that run to end.
+func (s *Stream) RunAgainPending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Once && s.reconnectReq
+}
+
 func (s *Stream) signal() {
 	select {
 	case s.wake <- struct{}{}:

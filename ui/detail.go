@@ -127,7 +127,7 @@ func (d *detailView) build() {
 
 	back := newGuardedButton(d.x.windowKey, "Dashboard", theme.NavigateBackIcon(), d.x.closeDetail)
 	label, icon := againAction(d.v.ch.Config())
-	d.againBtn = newGuardedButton(d.x.windowKey, label, icon, func() { d.v.ch.Reconnect() })
+	d.againBtn = newGuardedButton(d.x.windowKey, label, icon, d.runAgain)
 	d.pauseBtn = newGuardedButton(d.x.windowKey, "Pause stream", theme.MediaPauseIcon(), d.toggleStream)
 	edit := newGuardedButton(d.x.windowKey, "Edit", theme.DocumentCreateIcon(), func() { d.x.showEdit(d.v.ch) })
 	remove := newGuardedButton(d.x.windowKey, "Remove", theme.DeleteIcon(), func() { d.x.confirmRemove(d.v.ch) })

@@ -23,7 +23,7 @@ func (d *detailView) withTranscript(events fyne.CanvasObject) fyne.CanvasObject 
 	t.panel.OnCopy = func(s string) { d.x.app.Clipboard().SetContent(s) }
 	if !d.offline {
 		// A model request is a request, not a subscription: run it again.
-		t.panel.OnRunAgain = func() { d.v.ch.Reconnect() }
+		t.panel.OnRunAgain = d.runAgain
 	}
 	t.item = container.NewTabItem("Transcript", t.panel)
 	t.tabs = container.NewAppTabs(container.NewTabItem("Events", events))
@@ -32,16 +32,25 @@ func (d *detailView) withTranscript(events fyne.CanvasObject) fyne.CanvasObject 
 	return t.tabs
 }
 
+// runAgain is the Reconnect (Run again) action of the header and the
+// Transcript tab: a request's Run again pressed while a run is on its way
+// is queued, which the tab shows at once.
+func (d *detailView) runAgain() {
+	d.v.ch.Reconnect()
+	d.applyTranscript()
+}
+
 // applyTranscript brings the Transcript tab up to date; it shows (and
 // selects) the tab the first time a run is recognised.
 func (d *detailView) applyTranscript() {
 	t := d.tt
 	h := d.v.ch.Transcripts()
-	v := h.Version()
-	if v == t.ver {
+	v, queued := h.Version(), d.v.ch.RunAgainPending()
+	if v == t.ver && queued == t.panel.Queued {
 		return
 	}
 	t.ver = v
+	t.panel.Queued = queued
 	if !h.Recognised() {
 		return
 	}

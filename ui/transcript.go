@@ -27,6 +27,9 @@ type TranscriptPanel struct {
 	// "Copy tool calls" button that calls it with their names, ids and
 	// whole arguments.
 	OnCopy func(text string)
+	// Queued says that a Run again waits for the run on its way to end:
+	// the button says so (pressing it again asks for nothing more).
+	Queued bool
 
 	runs []transcript.Transcript
 	pick int // the Run number picked; 0 follows the newest
@@ -185,6 +188,10 @@ func runLabel(t *transcript.Transcript, newest bool) string {
 func (r *transcriptRenderer) Refresh() {
 	p := r.p
 	r.again.Hidden = p.OnRunAgain == nil
+	r.again.Text = "Run again"
+	if p.Queued {
+		r.again.Text = "Run again · queued"
+	}
 	r.copyBtn.Hidden = p.OnCopy == nil
 	r.copyTools.Hidden = true
 	labels := make([]string, len(p.runs))

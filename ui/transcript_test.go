@@ -64,8 +64,14 @@ func TestTranscriptPanel_Actions(t *testing.T) {
 	w := test.NewTempWindow(t, p)
 	w.Resize(fyne.NewSize(900, 640))
 	test.Tap(findButton(t, p, "Run again"))
+	p.Queued = true // the run on its way ends first
+	p.Refresh()
+	test.Tap(findButton(t, p, "Run again · queued"))
+	p.Queued = false
+	p.Refresh()
+	findButton(t, p, "Run again")
 	test.Tap(findButton(t, p, "Copy answer"))
-	if again != 1 || copied != "Let me check the current weather in Paris for you." {
+	if again != 2 || copied != "Let me check the current weather in Paris for you." {
 		t.Errorf("run again %d, copied %q", again, copied)
 	}
 	test.Tap(findButton(t, p, "Copy tool calls"))
