@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -27,22 +28,15 @@ type relayProc struct {
 	source string
 	port   int
 	log    string
-	cmd    *exec.Cmd
-	exited chan error
+	child  *ssetest.Child
 }
 
 func startRelayProc(t *testing.T, source string, port int) *relayProc {
 	p := &relayProc{t: t, source: source, port: port, log: filepath.Join(t.TempDir(), "relay.log")}
 	p.start()
 	t.Cleanup(func() {
-		if p.cmd != nil {
-			_ = p.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-p.exited:
-			case <-time.After(10 * time.Second):
-				_ = p.cmd.Process.Kill()
-				<-p.exited
-			}
+		if p.child != nil {
+			p.child.Stop(syscall.SIGTERM, 10*time.Second, syscall.SIGKILL)
 		}
 	})
 	return p
@@ -60,31 +54,18 @@ func (p *relayProc) start() {
 	cmd.Env = append(os.Environ(), childEnv+"=1", "SSEMON_RELAY_SOURCE="+p.source,
 		fmt.Sprintf("SSEMON_RELAY_LISTEN=127.0.0.1:%d", p.port))
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p.cmd = cmd
-	p.exited = make(chan error, 1)
-	go func() { p.exited <- cmd.Wait() }()
-	deadline := time.Now().Add(wait)
-	for p.subscribers() < 0 {
-		select {
-		case err := <-p.exited:
-			log, _ := os.ReadFile(p.log)
-			t.Fatalf("relay exited: %v\n%s", err, log)
-		case <-time.After(10 * time.Millisecond):
+	p.child = ssetest.StartChild(t, cmd, "relay", p.log, 10*time.Millisecond, func() error {
+		if p.subscribers() < 0 {
+			return errors.New("no answer on /healthz")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("relay did not start")
-		}
-	}
+		return nil
+	})
 }
 
 // kill sends SIGKILL and waits for the process to end.
 func (p *relayProc) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
-	p.cmd = nil
+	p.child.Stop(syscall.SIGKILL, 10*time.Second, syscall.SIGKILL)
+	p.child = nil
 }
 
 // subscribers asks the relay's /healthz for its subscriber count; -1 when

@@ -7,7 +7,6 @@ package redistest
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -19,9 +18,6 @@ import (
 	"github.com/ssemon/ssemon/server/internal/ssetest"
 )
 
-// wait bounds the wait for the server's first answer (a hang guard).
-const wait = 20 * time.Second
-
 // Server is a redis-server child.
 type Server struct {
 	// URL is the server's redis://127.0.0.1:PORT/0.
@@ -29,12 +25,11 @@ type Server struct {
 	// Port is its loopback port.
 	Port int
 
-	t      testing.TB
-	bin    string
-	dir    string
-	aof    bool
-	cmd    *exec.Cmd
-	exited chan error
+	t     testing.TB
+	bin   string
+	dir   string
+	aof   bool
+	child *ssetest.Child
 }
 
 // Start starts a redis-server that keeps an append-only file, written
@@ -66,7 +61,8 @@ func launch(t testing.TB, aof bool) *Server {
 func (s *Server) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.Port) }
 
 // Start starts the server (again, after Stop) and waits until it answers
-// PING; it fails the test if it exits or does not answer.
+// PING; it fails the test if it exits or does not answer within
+// ssetest.Wait.
 func (s *Server) Start() {
 	t := s.t
 	t.Helper()
@@ -78,48 +74,23 @@ func (s *Server) Start() {
 		"--port", fmt.Sprint(s.Port), "--bind", "127.0.0.1", "--dir", s.dir,
 		"--save", "", "--appendonly", aof, "--appendfsync", "always",
 		"--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log"), "--databases", "4")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s.cmd = cmd
-	s.exited = make(chan error, 1)
-	go func() { s.exited <- cmd.Wait() }()
-	deadline := time.Now().Add(wait)
 	c := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: 2, DisableIdentity: true, MaxRetries: -1})
 	defer c.Close()
-	for {
+	s.child = ssetest.StartChild(t, cmd, "redis-server", filepath.Join(s.dir, "redis.log"), 20*time.Millisecond, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
-		}
-		select {
-		case err := <-s.exited:
-			log, _ := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-			t.Fatalf("redis-server exited: %v\n%s", err, log)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer PING: %v", err)
-		}
-	}
+		defer cancel()
+		return c.Ping(ctx).Err()
+	})
 }
 
 // Stop ends the server (SIGTERM, SIGKILL after a while); a no-op once
 // stopped.
 func (s *Server) Stop() {
-	if s.cmd == nil {
+	if s.child == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-	}
-	s.cmd = nil
+	s.child.Stop(syscall.SIGTERM, 10*time.Second, syscall.SIGKILL)
+	s.child = nil
 }
 
 // Client returns a plain go-redis client of the server, closed when the
