@@ -334,19 +334,13 @@ func sanitize(s string) string {
 }
 
 // sanitizeCompact is sanitize with line feeds shown as "\n".
-func sanitizeCompact(s string) string {
-	if !strings.Contains(s, "\n") {
-		return sanitize(s)
-	}
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = sanitize(l)
-	}
-	return strings.Join(lines, `\n`)
-}
+func sanitizeCompact(s string) string { return sanitizeEach(s, `\n`) }
 
 // sanitizeLines sanitizes every line of s, keeping its line feeds.
-func sanitizeLines(s string) string {
+func sanitizeLines(s string) string { return sanitizeEach(s, "\n") }
+
+// sanitizeEach sanitizes every line of s and joins them with sep.
+func sanitizeEach(s, sep string) string {
 	if !strings.Contains(s, "\n") {
 		return sanitize(s)
 	}
@@ -354,7 +348,7 @@ func sanitizeLines(s string) string {
 	for i, l := range lines {
 		lines[i] = sanitize(l)
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, sep)
 }
 
 func hexDigit(b byte) byte { return "0123456789abcdef"[b] }
