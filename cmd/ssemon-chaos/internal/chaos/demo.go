@@ -233,19 +233,13 @@ func (d *Demo) StreamURL(channel string) string { return d.Base() + "/api/stream
 
 // LastID returns the id of the last event published on channel.
 func (d *Demo) LastID(ctx context.Context, channel string) (uint64, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, d.Base()+"/api/channels", nil)
-	resp, err := d.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
 	var v struct {
 		Channels []struct {
 			Name   string `json:"name"`
 			LastID string `json:"last_id"`
 		} `json:"channels"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+	if err := d.getJSON(ctx, "/api/channels", &v); err != nil {
 		return 0, err
 	}
 	for _, c := range v.Channels {
@@ -254,6 +248,17 @@ func (d *Demo) LastID(ctx context.Context, channel string) (uint64, error) {
 		}
 	}
 	return 0, fmt.Errorf("chaos: no channel %q", channel)
+}
+
+// getJSON decodes the JSON answer to GET path into v.
+func (d *Demo) getJSON(ctx context.Context, path string, v any) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, d.Base()+path, nil)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
 }
 
 // Post sends a form POST to path (e.g. /admin/fault) with extra headers,

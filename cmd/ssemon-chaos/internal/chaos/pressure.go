@@ -3,7 +3,6 @@ package chaos
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -248,16 +247,10 @@ func RunPressure(ctx context.Context, cfg PressureConfig) (PressureResult, error
 }
 
 func subscribers(ctx context.Context, d *Demo) (int, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, d.Base()+"/healthz", nil)
-	resp, err := d.client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
 	var v struct {
 		Subscribers int `json:"subscribers"`
 	}
-	err = json.NewDecoder(resp.Body).Decode(&v)
+	err := d.getJSON(ctx, "/healthz", &v)
 	return v.Subscribers, err
 }
 
