@@ -202,19 +202,21 @@ func TestFindings(t *testing.T) {
 		{"HTTP/1.1", spec{},
 			nil, map[string]want{doctor.CheckHTTPVersion: {doctor.Info, "6 connections"}}},
 	}
-	// The runs mostly wait on the network: run them all at once (not
-	// limited by -parallel), then judge each.
+	// The runs mostly wait on their clock: run them all at once in one
+	// bubble, then judge each.
 	reports := make([]*doctor.Report, len(cases))
-	var wg sync.WaitGroup
-	for i, tc := range cases {
-		srv := streamServer(t, tc.spec)
-		cfg := quick(srv.URL + "/events")
-		if tc.edit != nil {
-			tc.edit(&cfg)
+	bubble(t, func(t *testing.T, n *pipeNet) {
+		var wg sync.WaitGroup
+		for i, tc := range cases {
+			srv := streamServer(t, n, tc.spec)
+			cfg := n.quick(srv.URL + "/events")
+			if tc.edit != nil {
+				tc.edit(&cfg)
+			}
+			wg.Go(func() { reports[i] = runErr(t, cfg) })
 		}
-		wg.Go(func() { reports[i] = runErr(t, cfg) })
-	}
-	wg.Wait()
+		wg.Wait()
+	})
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := reports[i]
@@ -236,10 +238,13 @@ func TestFindings(t *testing.T) {
 // and no warning — each check passes or only informs.
 func TestHealthyStream(t *testing.T) {
 	t.Parallel()
-	srv := streamServer(t, spec{header: func(h http.Header) { h.Set("Access-Control-Allow-Origin", "*") }})
-	cfg := quick(srv.URL + "/events")
-	cfg.Origin = "https://app.example"
-	rep := run(t, cfg)
+	var rep *doctor.Report
+	bubble(t, func(t *testing.T, n *pipeNet) {
+		srv := streamServer(t, n, spec{header: func(h http.Header) { h.Set("Access-Control-Allow-Origin", "*") }})
+		cfg := n.quick(srv.URL + "/events")
+		cfg.Origin = "https://app.example"
+		rep = run(t, cfg)
+	})
 	if rep.Worst() > doctor.Info {
 		t.Fatalf("worst %s, want info at most:\n%s", rep.Worst(), dump(rep))
 	}
@@ -255,13 +260,23 @@ func TestHealthyStream(t *testing.T) {
 
 func TestHTTP2(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewUnstartedServer(spec{}.handler())
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	defer srv.Close()
-	cfg := quick(srv.URL + "/events")
-	cfg.Stream.Transport = srv.Client().Transport
-	rep := run(t, cfg)
+	var rep *doctor.Report
+	bubble(t, func(t *testing.T, n *pipeNet) {
+		srv := httptest.NewUnstartedServer(spec{}.handler())
+		srv.Listener.Close() // a real socket, replaced
+		srv.Listener = n.listen()
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+		defer srv.Close()
+		tls := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+		tls.ServerName = "example.com" // a name the test certificate holds
+		tr := &http.Transport{DialContext: n.dial, TLSClientConfig: tls, ForceAttemptHTTP2: true,
+			DisableCompression: true, MaxIdleConnsPerHost: -1}
+		defer tr.CloseIdleConnections()
+		cfg := quick(srv.URL + "/events")
+		cfg.Stream.Transport = tr
+		rep = run(t, cfg)
+	})
 	if f, _ := rep.Finding(doctor.CheckHTTPVersion); f.Severity != doctor.OK || !strings.Contains(f.Summary, "HTTP/2") {
 		t.Fatalf("http-version: %+v", f)
 	}
@@ -286,12 +301,14 @@ func TestConnectionRefused(t *testing.T) {
 
 func TestRedirectFollowed(t *testing.T) {
 	t.Parallel()
-	stream := streamServer(t, spec{})
-	mux := http.NewServeMux()
-	mux.Handle("/old", http.RedirectHandler(stream.URL+"/events", http.StatusMovedPermanently))
-	front := httptest.NewServer(mux)
-	defer front.Close()
-	rep := run(t, quick(front.URL+"/old"))
+	var rep *doctor.Report
+	bubble(t, func(t *testing.T, n *pipeNet) {
+		stream := streamServer(t, n, spec{})
+		mux := http.NewServeMux()
+		mux.Handle("/old", http.RedirectHandler(stream.URL+"/events", http.StatusMovedPermanently))
+		front := n.serve(t, mux)
+		rep = run(t, n.quick(front.URL+"/old"))
+	})
 	if f, _ := rep.Finding(doctor.CheckStatus); f.Severity != doctor.Info || !strings.Contains(f.Evidence, "301") {
 		t.Fatalf("status: %+v", f)
 	}
@@ -302,7 +319,8 @@ func TestRedirectFollowed(t *testing.T) {
 func TestSilentStreamOnFakeClock(t *testing.T) {
 	t.Parallel()
 	silent := make(chan struct{})
-	srv := streamServer(t, spec{silent: silent})
+	srv := httptest.NewServer(spec{silent: silent}.handler()) // the fake clock alone paces this test
+	defer srv.Close()
 	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
 	cfg := quick(srv.URL)
 	watching := make(chan struct{})
@@ -374,8 +392,11 @@ func TestConfigErrors(t *testing.T) {
 
 func TestReportJSONAndText(t *testing.T) {
 	t.Parallel()
-	srv := streamServer(t, spec{id: func(int) string { return "" }})
-	rep := run(t, quick(srv.URL+"/events?token=secret"))
+	var rep *doctor.Report
+	bubble(t, func(t *testing.T, n *pipeNet) {
+		srv := streamServer(t, n, spec{id: func(int) string { return "" }})
+		rep = run(t, n.quick(srv.URL+"/events?token=secret"))
+	})
 	if strings.Contains(rep.URL, "secret") {
 		t.Fatalf("the report shows the query: %s", rep.URL)
 	}

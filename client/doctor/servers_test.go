@@ -67,14 +67,12 @@ type spec struct {
 	neverAnswer bool
 }
 
-// streamServer serves s; events are numbered by time since the server
-// started, so that every connection sees the same numbering.
-func streamServer(t *testing.T, s spec) *httptest.Server {
+// streamServer serves s on the bubble's network; events are numbered by
+// time since the server started, so that every connection sees the same
+// numbering.
+func streamServer(t *testing.T, n *pipeNet, s spec) *httptest.Server {
 	t.Helper()
-	h := s.handler()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
+	return n.serve(t, s.handler())
 }
 
 func (s spec) handler() http.Handler {
@@ -94,13 +92,17 @@ func (s spec) handler() http.Handler {
 		s.id = strconv.Itoa
 	}
 	t0 := time.Now()
-	var serial sync.Mutex
+	serial := make(chan struct{}, 1) // a lock a bubble can wait on
 	var started atomic.Int64
 	var silentOnce sync.Once
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.serial {
-			serial.Lock()
-			defer serial.Unlock()
+			select {
+			case serial <- struct{}{}:
+				defer func() { <-serial }()
+			case <-r.Context().Done():
+				return
+			}
 		}
 		if s.leak > 0 {
 			if !sleepCtx(r, time.Duration(started.Add(1)-1)*s.leak) {
