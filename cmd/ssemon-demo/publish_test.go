@@ -96,9 +96,11 @@ func TestPublish(t *testing.T) {
 	})
 }
 
-// TestPublishWaitsForRedis pipes 50 lines/s into publish while Redis is
+// TestPublishWaitsForRedis pipes lines into publish while Redis is
 // restarted twice: every line is in the stream once, in order, and the
-// outage is told on stderr.
+// outage is told on stderr. The lines are written as the test goes: some
+// published before each outage, one that finds Redis away, more while it
+// is away; each step waits for what publish says, not for time.
 func TestPublishWaitsForRedis(t *testing.T) {
 	rs := redistest.Start(t)
 	pr, pw := io.Pipe()
@@ -108,23 +110,52 @@ func TestPublishWaitsForRedis(t *testing.T) {
 		done <- runPublish(context.Background(), []string{"--source", rs.URL, "--give-up", "30s", "job"}, pr, &out, &errOut)
 	}()
 	const n = 150
+	lines := make(chan int, n) // how many more lines to write
 	wrote := make(chan error, 1)
-	go func() { // 50 lines/s, whatever Redis does
-		for i := 1; i <= n; i++ {
-			if _, err := fmt.Fprintf(pw, "{\"line\":%d}\n", i); err != nil {
-				wrote <- err
-				return
+	go func() {
+		i := 0
+		for more := range lines {
+			for range more {
+				i++
+				if _, err := fmt.Fprintf(pw, "{\"line\":%d}\n", i); err != nil {
+					wrote <- err
+					return
+				}
 			}
-			time.Sleep(20 * time.Millisecond)
 		}
 		wrote <- nil
 	}()
-	for range 2 {
-		time.Sleep(700 * time.Millisecond)
-		rs.Stop()
-		time.Sleep(500 * time.Millisecond) // about 25 lines arrive while Redis is away
-		rs.Start()
+	// until waits (hang guard only) until publish has said enough.
+	until := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("publish never %s; stdout %d ids; stderr %q", what, strings.Count(out.String(), "\n"), errOut.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
+	published := func(k int) func() bool { return func() bool { return strings.Count(out.String(), "\n") >= k } }
+	told := func(s string, k int) func() bool {
+		return func() bool { return strings.Count(errOut.String(), s) >= k }
+	}
+	sent := 0
+	for k := 1; k <= 2; k++ {
+		lines <- 20 // published while Redis is up
+		sent += 20
+		until("published the lines before the outage", published(sent))
+		rs.Stop()
+		lines <- 1 // finds Redis away
+		sent++
+		until("told the outage", told(" unavailable: ", k))
+		lines <- 24 // read ahead while Redis is away
+		sent += 24
+		rs.Start()
+		until("told Redis is back", told("reachable again", k))
+	}
+	lines <- n - sent
+	close(lines)
 	if err := <-wrote; err != nil {
 		t.Fatal(err)
 	}
