@@ -25,6 +25,9 @@ type doctorOptions struct {
 	clk clock.Clock
 	// concurrent and abandon: see doctor.Config (0: defaults).
 	concurrent, abandon int
+	// connect bounds the wait for response headers; 0: the channel's
+	// connect timeout, or the watch when it has none.
+	connect time.Duration
 }
 
 // diagnoseButton returns a "Diagnose" button that examines the channel
@@ -102,6 +105,9 @@ func (g *diagnosis) run() {
 	clk := g.x.doctor.clk
 	if clk == nil {
 		clk = g.x.clk
+	}
+	if g.x.doctor.connect > 0 {
+		sc.ConnectTimeout = g.x.doctor.connect
 	}
 	cfg := doctor.Config{Stream: sc, Watch: g.watch(), Clock: clk, Logger: g.x.log,
 		Concurrent: g.x.doctor.concurrent, Abandon: g.x.doctor.abandon}

@@ -91,7 +91,9 @@ func diagnose(t *testing.T, x *App, root fyne.CanvasObject) *DoctorReport {
 func TestApp_DiagnoseFromDetail(t *testing.T) {
 	srv := idStream(t)
 	x, _ := newTestApp(t, Options{NoWorkspace: true})
-	x.doctor = doctorOptions{watch: 400 * time.Millisecond, clk: clock.Real(), concurrent: 2, abandon: 2}
+	// the responses are awaited as long as they take (a loaded machine);
+	// the watch itself is short
+	x.doctor = doctorOptions{watch: 400 * time.Millisecond, clk: clock.Real(), concurrent: 2, abandon: 2, connect: time.Minute}
 	ch, err := x.mgr.Add(client.ChannelConfig{Name: "orders", URL: srv.URL + "/events", Paused: true})
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +138,7 @@ func mustFinding(t *testing.T, rep *doctor.Report, check string) doctor.Finding 
 
 func TestApp_DiagnoseFromAddDialog(t *testing.T) {
 	x, _ := newTestApp(t, Options{NoWorkspace: true})
-	x.doctor = doctorOptions{watch: 300 * time.Millisecond, clk: clock.Real(), concurrent: -1, abandon: -1}
+	x.doctor = doctorOptions{watch: 300 * time.Millisecond, clk: clock.Real(), concurrent: -1, abandon: -1, connect: time.Minute}
 	notStream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, "<html>login</html>")
