@@ -29,7 +29,9 @@ type DefaultsConfig struct {
 	// Drips are the slow-drip lengths, used in rotation. Default 1 s,
 	// 2 s and 4 s.
 	Drips []time.Duration
-	// Wait bounds every wait (a hang guard). Default 2 min.
+	// Wait bounds every wait (a hang guard); the last one, for ssemon-tail
+	// to catch up, goes on while it moves on, up to Wait after its last
+	// move. Default 2 min.
 	Wait time.Duration
 }
 
@@ -150,7 +152,7 @@ func RunDefaults(ctx context.Context, cfg DefaultsConfig) (DefaultsResult, error
 	if err != nil {
 		return res, err
 	}
-	if err := waitFor(fmt.Sprintf("ssemon-tail to reach id %d", last), func() bool { return tc.lastID() >= last }); err != nil {
+	if err := waitCatchUp(ctx, cfg.Wait, "ssemon-tail", last, tc.lastID); err != nil {
 		return res, err
 	}
 	res.Tail, err = tc.check(last)

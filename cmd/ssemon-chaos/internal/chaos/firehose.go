@@ -31,7 +31,9 @@ type FirehoseConfig struct {
 	// EventsBetween is how many new events every client must receive
 	// between two cuts. Default 20.
 	EventsBetween int
-	// Wait bounds every wait. Default 30 s.
+	// Wait bounds every wait (a hang guard); the last one, for the clients
+	// to catch up, goes on while they move on, up to Wait after their last
+	// move. Default 30 s.
 	Wait time.Duration
 	// Logger receives the monitor's logs. Default: discard.
 	Logger *slog.Logger
@@ -271,9 +273,11 @@ func RunFirehose(ctx context.Context, cfg FirehoseConfig) (FirehoseResult, error
 	if err != nil {
 		return res, err
 	}
-	if err := waitFor(fmt.Sprintf("both clients to reach id %d", last), func() bool {
+	// The clients read a backlog at whatever pace the machine allows:
+	// waited for as long as they move on.
+	if err := waitCatchUp(ctx, cfg.Wait, "both clients", last, func() uint64 {
 		n, _ := strconv.ParseUint(ch.Snapshot().Stats.LastEventID, 10, 64)
-		return n >= last && tc.lastID() >= last
+		return min(n, tc.lastID())
 	}); err != nil {
 		return res, err
 	}
@@ -312,6 +316,29 @@ func cutNext(ctx context.Context, p *faultproxy.Proxy, wait time.Duration, done 
 		return 0, fmt.Errorf("chaos: cut %d (%v, %v): %w", done+1, plan.at, plan.mode, err)
 	}
 	return n, nil
+}
+
+// waitCatchUp waits until pos reaches id: as long as pos moves on, and
+// at most limit after its last move (a client that stopped) or until ctx
+// ends.
+func waitCatchUp(ctx context.Context, limit time.Duration, who string, id uint64, pos func() uint64) error {
+	last := pos()
+	moved := time.Now()
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for last < id {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("chaos: waiting for %s to reach id %d (at %d): %w", who, id, last, ctx.Err())
+		case now := <-t.C:
+			if p := pos(); p != last {
+				last, moved = p, now
+			} else if now.Sub(moved) >= limit {
+				return fmt.Errorf("chaos: waiting for %s to reach id %d: stuck at %d for %v", who, id, last, limit)
+			}
+		}
+	}
+	return nil
 }
 
 // waitUntil polls cond every 5 ms until it holds, or fails after limit (a
