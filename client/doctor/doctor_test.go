@@ -264,13 +264,13 @@ func TestHTTP2(t *testing.T) {
 	bubble(t, func(t *testing.T, n *pipeNet) {
 		srv := httptest.NewUnstartedServer(spec{}.handler())
 		srv.Listener.Close() // a real socket, replaced
-		srv.Listener = n.listen()
+		srv.Listener = n.Listen()
 		srv.EnableHTTP2 = true
 		srv.StartTLS()
 		defer srv.Close()
 		tls := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 		tls.ServerName = "example.com" // a name the test certificate holds
-		tr := &http.Transport{DialContext: n.dial, TLSClientConfig: tls, ForceAttemptHTTP2: true,
+		tr := &http.Transport{DialContext: n.Dial, TLSClientConfig: tls, ForceAttemptHTTP2: true,
 			DisableCompression: true, MaxIdleConnsPerHost: -1}
 		defer tr.CloseIdleConnections()
 		cfg := quick(srv.URL + "/events")
@@ -306,7 +306,7 @@ func TestRedirectFollowed(t *testing.T) {
 		stream := streamServer(t, n, spec{})
 		mux := http.NewServeMux()
 		mux.Handle("/old", http.RedirectHandler(stream.URL+"/events", http.StatusMovedPermanently))
-		front := n.serve(t, mux)
+		front := n.Serve(t, mux)
 		rep = run(t, n.quick(front.URL+"/old"))
 	})
 	if f, _ := rep.Finding(doctor.CheckStatus); f.Severity != doctor.Info || !strings.Contains(f.Evidence, "301") {

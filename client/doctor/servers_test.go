@@ -72,7 +72,7 @@ type spec struct {
 // numbering.
 func streamServer(t *testing.T, n *pipeNet, s spec) *httptest.Server {
 	t.Helper()
-	return n.serve(t, s.handler())
+	return n.Serve(t, s.handler())
 }
 
 func (s spec) handler() http.Handler {

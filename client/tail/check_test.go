@@ -9,18 +9,20 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ssemon/ssemon/client/clock"
 	"github.com/ssemon/ssemon/client/doctor"
+	"github.com/ssemon/ssemon/client/internal/pipenet"
 )
 
 // checkStream serves an event every 30 ms with ids, resuming after
 // Last-Event-ID; good decides whether its headers are right.
-func checkStream(t *testing.T, good bool) *httptest.Server {
+func checkStream(t *testing.T, n *pipenet.Network, good bool) *httptest.Server {
 	t.Helper()
 	t0 := time.Now()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return n.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		if good {
 			w.Header().Set("Cache-Control", "no-cache, no-transform")
@@ -47,8 +49,6 @@ func checkStream(t *testing.T, good bool) *httptest.Server {
 			rc.Flush()
 		}
 	}))
-	t.Cleanup(srv.Close)
-	return srv
 }
 
 func runMain(t *testing.T, args ...string) result {
@@ -60,20 +60,40 @@ func runMain(t *testing.T, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
+// checkRun runs Main with args and the URL of a checkStream server in a
+// synctest bubble: the doctor judges timing, and in the bubble the
+// server's schedule, the watch and the stamps are on one clock that moves
+// only when everything waits (the machine's load does not count).
+func checkRun(t *testing.T, good bool, args ...string) result {
+	t.Helper()
+	var res result
+	synctest.Test(t, func(t *testing.T) {
+		n := pipenet.New()
+		tr := n.Transport()
+		defer tr.CloseIdleConnections()
+		srv := checkStream(t, n, good)
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		var out, errb bytes.Buffer
+		code := Main(ctx, append(args, srv.URL+"/events"), Env{Stdout: &out, Stderr: &errb, Clock: clock.Real(), Transport: tr})
+		res = result{code, strings.ReplaceAll(out.String(), srv.URL, "URL"), errb.String()}
+	})
+	return res
+}
+
 func TestCheck(t *testing.T) {
 	t.Parallel()
-	good, bad := checkStream(t, true), checkStream(t, false)
 	t.Run("good stream", func(t *testing.T) {
 		t.Parallel()
-		res := runMain(t, "--check", "--check-for", "500ms", good.URL+"/events")
-		if res.code != ExitOK || !strings.Contains(res.stdout, "Stream doctor: GET "+good.URL) ||
+		res := checkRun(t, true, "--check", "--check-for", "500ms")
+		if res.code != ExitOK || !strings.Contains(res.stdout, "Stream doctor: GET URL/events") ||
 			!strings.Contains(res.stdout, "0 errors, 0 warnings") {
 			t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
 		}
 	})
 	t.Run("bad stream", func(t *testing.T) {
 		t.Parallel()
-		res := runMain(t, "--check", "--check-for", "500ms", bad.URL+"/events")
+		res := checkRun(t, false, "--check", "--check-for", "500ms")
 		if res.code != ExitFailed || !strings.Contains(res.stdout, "ERROR   cache-control") ||
 			!strings.Contains(res.stdout, "fix:  send Cache-Control: no-cache") {
 			t.Fatalf("exit %d\n%s\n%s", res.code, res.stdout, res.stderr)
@@ -81,7 +101,7 @@ func TestCheck(t *testing.T) {
 	})
 	t.Run("json", func(t *testing.T) {
 		t.Parallel()
-		res := runMain(t, "--check", "--json", "--check-for", "500ms", "--origin", "https://app.example", bad.URL+"/events")
+		res := checkRun(t, false, "--check", "--json", "--check-for", "500ms", "--origin", "https://app.example")
 		var rep struct {
 			Worst    doctor.Severity  `json:"worst"`
 			Findings []doctor.Finding `json:"findings"`
