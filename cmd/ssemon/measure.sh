@@ -20,8 +20,13 @@
 # Usage: cmd/ssemon/measure.sh [baseline|demo|hidden|detail|load|idle|firehose]...
 #        (default: baseline demo hidden detail load)
 # Environment: CHANNELS=100 RATE=100 DURATION=60 WARMUP=10 LOAD_DURATION=600
+# ROUNDS=1: with N > 1 the cases run N times, interleaved (all cases, then
+# all again), and a summary gives per case the median over the rounds of
+# its median CPU, of its CPU above the same round's empty window (when
+# baseline is one of the cases) and of its median RSS, and its largest RSS.
 # Each line ends with the 1-minute load average when the case ended: the
-# machine's other work inflates every figure alike.
+# machine's other work inflates every figure alike; on a shared machine
+# prefer several short rounds to one long run.
 # Needs: Xvfb, xdotool (hidden), and bin/ssemon built with exactly `go build -o bin/ssemon
 # ./cmd/ssemon` (other flags redo the multi-minute cgo build).
 set -euo pipefail
@@ -31,6 +36,7 @@ RATE=${RATE:-100}
 DURATION=${DURATION:-60}
 WARMUP=${WARMUP:-10}
 LOAD_DURATION=${LOAD_DURATION:-600}
+ROUNDS=${ROUNDS:-1}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 WORK=$(mktemp -d)
@@ -128,6 +134,11 @@ sample() {
 			printf "%-9s cpu%% median %5.1f  mean %5.1f  max %5.1f%s   rss MB median %5.0f  max %5.0f  last %5.0f   (%d samples, load %s)\n",
 				name, c[int((n+1)/2)], s/n, c[n], above, r[int((n+1)/2)]/1024, r[n]/1024, last/1024, n, load }' "$WORK/cpu" "$WORK/rss"
 	if [ "$name" = baseline ]; then BASE_CPU=$(awk -v n="${#cpus[@]}" '{c[NR]=$1} END {print c[int((n+1)/2)]}' "$WORK/cpu"); fi
+	# name, median CPU, above the empty window ("-" without one), median RSS, max RSS, load
+	awk -v name="$name" -v n="${#cpus[@]}" -v base="${BASE_CPU:-}" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+		FNR==NR { c[FNR]=$1; next } { r[FNR]=$1 }
+		END { m = c[int((n+1)/2)]; printf "%s %.2f %s %.0f %.0f %s\n", name, m, (base == "") ? "-" : sprintf("%.2f", m - base), r[int((n+1)/2)]/1024, r[n]/1024, load }' \
+		"$WORK/cpu" "$WORK/rss" >>"$WORK/results"
 }
 
 run() {
@@ -190,5 +201,26 @@ echo "# $(lscpu | grep 'Model name' | sed 's/  */ /g'), $(nproc) cores; CHANNELS
 cases=("$@")
 [ ${#cases[@]} -eq 0 ] && cases=(baseline demo hidden detail load)
 echo "# load before the run: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min averages)"
-for c in "${cases[@]}"; do run "$c"; done
+for r in $(seq "$ROUNDS"); do
+	[ "$ROUNDS" -gt 1 ] && echo "# round $r of $ROUNDS"
+	unset BASE_CPU
+	for c in "${cases[@]}"; do run "$c"; done
+done
 echo "# load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$ROUNDS" -gt 1 ]; then
+	echo "# medians over $ROUNDS rounds (CPU % of one core; RSS MB; load: the 1-minute averages seen)"
+	for c in "${cases[@]}"; do
+		awk -v name="$c" '
+			function median(a, n,   i, j, t) {
+				for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+				return (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+			}
+			$1 == name { n++; cpu[n] = $2; if ($3 != "-") above[++na] = $3; rss[n] = $4; if ($5 > top) top = $5; loads = loads sep $6; sep = "/" }
+			END {
+				if (n == 0) exit
+				printf "%-9s cpu%% %5.1f", name, median(cpu, n)
+				if (na > 0 && name != "baseline") printf "  above empty %+5.1f", median(above, na)
+				printf "   rss MB median %5.0f  max %5.0f   (%d rounds, load %s)\n", median(rss, n), top, n, loads
+			}' "$WORK/results"
+	done
+fi
