@@ -43,7 +43,8 @@ type dashboard struct {
 	noMatch  *widget.Label
 	body     *fyne.Container
 	lastSumm string
-	// hidden skips the tiles while the wall screen shows instead.
+	// hidden skips the tiles while the wall screen or a detail view shows
+	// instead.
 	hidden bool
 	// paused skips every tile while the window cannot be seen.
 	paused bool
@@ -242,6 +243,14 @@ func showView(t *Tile, v *chanView, now time.Time, all bool) bool {
 		return false
 	}
 	return t.Update(d)
+}
+
+// showAll brings every tile in view up to date, as after a time out of
+// view (the detail view was open).
+func (d *dashboard) showAll(now time.Time) {
+	for t, v := range d.bound {
+		showView(t, v, now, true)
+	}
 }
 
 // updateSummary counts the channels shown by state for the toolbar: "7

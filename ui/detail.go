@@ -36,6 +36,10 @@ type detailView struct {
 	// pulled; lastPull is when it last pulled.
 	logStale bool
 	lastPull time.Time
+	// valuesStale tells that the header's values (badge, progress,
+	// message) were put off; lastValues is when they were last drawn.
+	valuesStale bool
+	lastValues  time.Time
 	// ownOffset and ownHeight are where the view itself left the list
 	// (noteOffset): another offset is the user's scrolling.
 	ownOffset, ownHeight float32
@@ -366,11 +370,14 @@ func (d *detailView) apply(c *change) bool {
 		}
 	}
 	if !dirty && !c.second {
-		d.followLog(c.now, false) // a pull put off, the user's scrolling
+		if d.valuesStale {
+			d.refresh(c.now, false) // values put off
+		}
+		d.followLog(c.now, false, false) // a pull put off, the user's scrolling
 		return false
 	}
 	d.refresh(c.now, c.second)
-	d.followLog(c.now, dirty)
+	d.followLog(c.now, dirty, c.second)
 	if !dirty {
 		return false
 	}
@@ -379,13 +386,22 @@ func (d *detailView) apply(c *change) bool {
 }
 
 // refresh redraws the view from a new snapshot. What moves with every
-// event (badge, progress, message) is updated at once; the slower parts
-// (timeline, transitions, counters) when the state changed or once a
-// second, which keeps a busy channel's detail view cheap.
+// event (badge, progress, message) is updated at most every logInterval,
+// in the same frames as the log, and at once for a new state; the slower
+// parts (timeline, transitions, counters) when the state changed or once
+// a second, which keeps a busy channel's detail view cheap.
 func (d *detailView) refresh(now time.Time, second bool) {
 	v := d.v
 	v.refresh(second)
 	s := &v.snap
+	stateChanged := s.Status.State != d.shownState || !s.Status.Since.Equal(d.shownSince)
+	if !second && !stateChanged && !d.due(now, d.lastValues) {
+		// Values move with every event: drawn in the log's rhythm.
+		d.valuesStale = true
+		d.x.poll.again.Store(true)
+		return
+	}
+	d.lastValues, d.valuesStale = now, false
 	now = v.clock(now) // a recording is shown as of its own time
 	d.badge.Set(s.Status.State, client.StatusLabel(s.Status, now))
 	if s.Progress.Known {
@@ -399,7 +415,6 @@ func (d *detailView) refresh(now time.Time, second bool) {
 		d.progress.Hide()
 	}
 	setText(d.message, oneLine(v.message, 300))
-	stateChanged := s.Status.State != d.shownState || !s.Status.Since.Equal(d.shownSince)
 	if !second && !stateChanged {
 		return
 	}
@@ -534,6 +549,7 @@ func (x *App) openDetail(v *chanView) {
 		return
 	}
 	x.win.Canvas().Unfocus() // no control of the old view keeps the keys
+	x.dash.hidden = true     // its tiles are out of view: no frame for them
 	x.detail = newDetailView(x, v)
 	x.center.Objects = []fyne.CanvasObject{x.detail.content}
 	x.center.Refresh()
@@ -564,6 +580,8 @@ func (x *App) closeDetail() {
 	}
 	x.win.Canvas().Unfocus()
 	x.detail = nil
+	x.dash.hidden = x.presentOn
+	x.dash.showAll(x.now()) // what changed while the detail view was open
 	x.center.Objects = []fyne.CanvasObject{x.dashOver}
 	x.center.Refresh()
 	x.refreshMenu()

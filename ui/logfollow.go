@@ -12,10 +12,12 @@ import (
 )
 
 // logInterval is the least time between two redraws of the detail view's
-// log while it follows its stream: a few times a second, as fast as people
-// read, whatever the window's refresh (--refresh). The records that come
-// in between are drawn together.
-const logInterval = 250 * time.Millisecond
+// log while it follows its stream, and of the values in its header
+// (message, progress): twice a second, as fast as people read a stream
+// that moves, whatever the window's refresh (--refresh); a new state still
+// shows at the next tick. The records that come in between are drawn
+// together, in one frame with the header.
+const logInterval = 500 * time.Millisecond
 
 // The detail view's log has two ways of moving:
 //
@@ -34,8 +36,11 @@ const logInterval = 250 * time.Millisecond
 
 // followLog runs at every tick that reaches the window: it notices the user's scrolling, then
 // pulls and redraws the log if it follows the stream and is due. dirty
-// tells that the channel logged something since the last tick.
-func (d *detailView) followLog(now time.Time, dirty bool) {
+// tells that the channel logged something since the last tick. A new
+// second is always due: the view's once-a-second parts draw then, and
+// pulling in the same frame keeps the log in step with them (logInterval
+// divides a second).
+func (d *detailView) followLog(now time.Time, dirty, second bool) {
 	if dirty {
 		d.logStale = true
 	}
@@ -53,11 +58,21 @@ func (d *detailView) followLog(now time.Time, dirty bool) {
 	if !d.logShown() {
 		return // pulled when the Events tab shows again
 	}
-	if now.Sub(d.lastPull) < logInterval-d.x.bridge.Interval()/2 {
+	if !second && !d.due(now, d.lastPull) {
 		d.x.poll.again.Store(true) // due at a later tick, events or not
 		return
 	}
 	d.pull()
+}
+
+// due reports whether logInterval has passed since last, give or take
+// half a tick.
+func (d *detailView) due(now, last time.Time) bool {
+	tick := DefaultAppTick
+	if d.x.bridge != nil {
+		tick = d.x.bridge.Interval()
+	}
+	return now.Sub(last) >= logInterval-tick/2
 }
 
 // held reports whether the log holds still.

@@ -57,6 +57,13 @@ func (b *burstDetail) tick() {
 	b.x.bridge.Tick()
 }
 
+// settle runs the ticks of one logInterval and one more.
+func (b *burstDetail) settle() {
+	for range int(logInterval/(25*time.Millisecond)) + 1 {
+		b.tick()
+	}
+}
+
 // newest is the id of the newest record the log shows.
 func (b *burstDetail) newest() string { return b.d.log.At(b.d.log.Len() - 1).ID }
 
@@ -107,30 +114,40 @@ func (b *burstDetail) visible(t *testing.T) []string {
 }
 
 // At 1 000 events/s and a 40 Hz window, the following log is redrawn a few
-// times a second, every record coming in between drawn together, and the
-// newest record is in view after each redraw.
+// times a second, every record coming in between drawn together, the
+// header's message in the same frames, and the newest record is in view
+// after each redraw.
 func TestDetailLog_FollowsABurstAtAHumanRate(t *testing.T) {
 	b := newBurstDetail(t)
 	if !b.d.autoscroll || b.d.held() {
 		t.Fatal("a new detail view does not follow its stream")
 	}
 	b.drawn = 0
-	redraws := 0
+	redraws, moved, apart := 0, 0, 0
 	for range 40 { // one second
 		b.feed(25)
-		before := b.drawn
+		before, msg := b.drawn, b.d.message.Text
 		b.tick()
-		if b.drawn > before {
+		drawn := b.drawn > before
+		if drawn {
 			redraws++
 		}
+		if b.d.message.Text != msg {
+			moved++
+			if !drawn {
+				apart++
+			}
+		}
 	}
-	if redraws < 3 || redraws > 5 {
-		t.Errorf("the log was redrawn at %d of 40 ticks in one second of a burst, want 4 (every %v)", redraws, logInterval)
+	want := int(time.Second / logInterval)
+	if redraws < want-1 || redraws > want+1 {
+		t.Errorf("the log was redrawn at %d of 40 ticks in one second of a burst, want %d (every %v)", redraws, want, logInterval)
+	}
+	if moved == 0 || moved > want+1 || apart > 0 {
+		t.Errorf("the header's message changed at %d ticks, %d of them without the log: want about %d, all with the log", moved, apart, want)
 	}
 	// What came after the last redraw is drawn within logInterval.
-	for range int(logInterval/(25*time.Millisecond)) + 1 {
-		b.tick()
-	}
+	b.settle()
 	if want := strconv.Itoa(b.id); b.newest() != want {
 		t.Fatalf("after the burst the log's newest is %s, want %s", b.newest(), want)
 	}
@@ -198,9 +215,7 @@ func TestDetailLog_SelectingHoldsResizingFollows(t *testing.T) {
 	b := newBurstDetail(t)
 	b.x.win.Resize(fyne.NewSize(1100, 640))
 	b.feed(10)
-	for range 12 {
-		b.tick()
-	}
+	b.settle()
 	if b.d.held() {
 		t.Fatal("a smaller window made the log hold still")
 	}
@@ -214,9 +229,7 @@ func TestDetailLog_SelectingHoldsResizingFollows(t *testing.T) {
 		t.Fatalf("selected %q (held %v), want %q and the log held", b.d.selRec.ID, b.d.held(), picked)
 	}
 	b.feed(100)
-	for range 12 {
-		b.tick()
-	}
+	b.settle()
 	if got := b.visible(t); !equalIDs(got, v) {
 		t.Fatalf("with a row selected the rows in view moved from %v to %v", v, got)
 	}
@@ -263,5 +276,41 @@ func TestDetailLog_ShownAtStartFollows(t *testing.T) {
 	x, _ := newTestApp(t, Options{NoWorkspace: true, URLs: []string{"http://127.0.0.1:9/jobs"}, Show: "jobs"})
 	if x.detail == nil || !x.detail.autoscroll || x.detail.held() {
 		t.Fatalf("--show jobs: detail view %v", x.detail != nil)
+	}
+}
+
+// While a detail view is open the dashboard's tiles are out of view: they
+// are left alone (no frame is drawn for them), and are up to date as soon
+// as the dashboard shows again.
+func TestApp_DetailViewLeavesTheTilesAlone(t *testing.T) {
+	x, clk := newTestApp(t, Options{NoWorkspace: true})
+	alpha, beta := pausedChannel(t, x, "alpha"), pausedChannel(t, x, "beta")
+	alpha.HandleFrame(event(1, "", "before"), clk.Now())
+	x.bridge.Tick()
+	tile := func() *Tile {
+		for t, v := range x.dash.bound {
+			if v.ch == alpha {
+				return t
+			}
+		}
+		t.Fatal("no tile for alpha")
+		return nil
+	}
+	if d := tile().Data(); d.Message != "before" {
+		t.Fatalf("tile says %q", d.Message)
+	}
+	x.openDetail(x.dash.views[beta])
+	alpha.HandleFrame(event(2, "", "while away"), clk.Now())
+	alpha.HandleStatus(client.Status{State: client.Open, Since: clk.Now(), Attempt: 1})
+	for range 3 {
+		clk.Advance(time.Second)
+		x.bridge.Tick()
+	}
+	if d := tile().Data(); d.Message != "before" || d.State != client.Paused {
+		t.Fatalf("with the detail view open the tile changed to %q / %v", d.Message, d.State)
+	}
+	x.closeDetail()
+	if d := tile().Data(); d.Message != "while away" || d.State != client.Open {
+		t.Fatalf("back on the dashboard the tile says %q / %v", d.Message, d.State)
 	}
 }
