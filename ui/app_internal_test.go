@@ -279,15 +279,7 @@ func TestApp_HiddenWindowUpdatesNoWidget(t *testing.T) {
 	ch.HandleStatus(client.Status{State: client.Open, Since: clk.Now(), Attempt: 1})
 	ch.HandleFrame(event(1, "", "before"), clk.Now())
 	x.bridge.Tick()
-	tile := func() *Tile {
-		for t, v := range x.dash.bound {
-			if v.ch == ch {
-				return t
-			}
-		}
-		t.Fatal("no tile for alpha")
-		return nil
-	}
+	tile := func() *Tile { return tileOf(t, x, ch) }
 	if d := tile().Data(); d.Message != "before" || d.State != client.Open {
 		t.Fatalf("shown window: tile %q / %v", d.Message, d.State)
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"testing"
@@ -182,7 +183,7 @@ func TestDetailLog_ScrollingBackHoldsScrollingToTheEndFollows(t *testing.T) {
 	if b.d.autoscroll || !b.d.held() {
 		t.Fatal("scrolling back did not stop the log following its stream")
 	}
-	if got := b.visible(t); !equalIDs(got, up) {
+	if got := b.visible(t); !slices.Equal(got, up) {
 		t.Fatalf("while held, the rows in view changed from %v to %v", up, got)
 	}
 	if b.drawn != 0 {
@@ -230,7 +231,7 @@ func TestDetailLog_SelectingHoldsResizingFollows(t *testing.T) {
 	}
 	b.feed(100)
 	b.settle()
-	if got := b.visible(t); !equalIDs(got, v) {
+	if got := b.visible(t); !slices.Equal(got, v) {
 		t.Fatalf("with a row selected the rows in view moved from %v to %v", v, got)
 	}
 }
@@ -259,18 +260,6 @@ func TestDetailLog_NotRedrawnBehindAnotherTab(t *testing.T) {
 	}
 }
 
-func equalIDs(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // A detail view opened at start (--show) follows its stream.
 func TestDetailLog_ShownAtStartFollows(t *testing.T) {
 	x, _ := newTestApp(t, Options{NoWorkspace: true, URLs: []string{"http://127.0.0.1:9/jobs"}, Show: "jobs"})
@@ -287,15 +276,7 @@ func TestApp_DetailViewLeavesTheTilesAlone(t *testing.T) {
 	alpha, beta := pausedChannel(t, x, "alpha"), pausedChannel(t, x, "beta")
 	alpha.HandleFrame(event(1, "", "before"), clk.Now())
 	x.bridge.Tick()
-	tile := func() *Tile {
-		for t, v := range x.dash.bound {
-			if v.ch == alpha {
-				return t
-			}
-		}
-		t.Fatal("no tile for alpha")
-		return nil
-	}
+	tile := func() *Tile { return tileOf(t, x, alpha) }
 	if d := tile().Data(); d.Message != "before" {
 		t.Fatalf("tile says %q", d.Message)
 	}
@@ -313,4 +294,16 @@ func TestApp_DetailViewLeavesTheTilesAlone(t *testing.T) {
 	if d := tile().Data(); d.Message != "while away" || d.State != client.Open {
 		t.Fatalf("back on the dashboard the tile says %q / %v", d.Message, d.State)
 	}
+}
+
+// tileOf returns the tile bound to ch on x's dashboard.
+func tileOf(t *testing.T, x *App, ch *client.Channel) *Tile {
+	t.Helper()
+	for tile, v := range x.dash.bound {
+		if v.ch == ch {
+			return tile
+		}
+	}
+	t.Fatalf("no tile for %s", ch.Name())
+	return nil
 }
