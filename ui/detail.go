@@ -166,10 +166,13 @@ func (d *detailView) build() {
 	d.list = newGuardedList(d.x.windowKey, d.log.Len, func() fyne.CanvasObject { return NewLogRow(nil) }, d.updateRow)
 	d.list.OnSelected = d.onSelect
 
-	filters := container.NewBorder(nil, nil,
-		container.NewHBox(d.types, d.buildAnomalies()),
-		container.NewHBox(d.holdBtn, d.autoCheck, d.countSlot()),
-		d.search)
+	// Two rows, so that the search field keeps its width beside the
+	// inspector: what to show, then how the log moves.
+	filters := container.NewVBox(
+		container.NewBorder(nil, nil, d.types, nil, d.search),
+		container.NewBorder(nil, nil,
+			d.buildAnomalies(),
+			container.NewHBox(d.holdBtn, d.autoCheck, d.countSlot())))
 	logPane := container.NewBorder(filters, nil, nil, nil, d.list)
 
 	d.kindLb = widget.NewLabelWithStyle("Select an event to inspect it", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
