@@ -52,8 +52,7 @@ type channel struct {
 	failing atomic.Bool
 	cache   *hub.Log
 	seen    *idIndex      // the ids read, for exact lost counts
-	ready   atomic.Bool   // the reader has found its starting position
-	readyC  chan struct{} // closed when ready is set
+	ready   chan struct{} // closed once the reader has found its starting position
 }
 
 func newChannel(r *Relay, name string) *channel {
@@ -66,9 +65,9 @@ func newChannel(r *Relay, name string) *channel {
 			Scenario:    "redis",
 			Path:        "/api/stream/" + url.PathEscape(name),
 		},
-		seen:   newIDIndex(r.cfg.IndexSize),
-		readyC: make(chan struct{}),
-		cache:  hub.NewLog(hub.LogConfig{Keep: r.cfg.CacheSize, MaxEvents: r.cfg.CacheSize, MaxBytes: r.cfg.CacheBytes, Clock: r.cfg.Clock, Waker: r.hub.Waker()}, hub.Key{}),
+		seen:  newIDIndex(r.cfg.IndexSize),
+		ready: make(chan struct{}),
+		cache: hub.NewLog(hub.LogConfig{Keep: r.cfg.CacheSize, MaxEvents: r.cfg.CacheSize, MaxBytes: r.cfg.CacheBytes, Clock: r.cfg.Clock, Waker: r.hub.Waker()}, hub.Key{}),
 	}
 }
 
@@ -79,19 +78,29 @@ func fromKey(k hub.Key) ID { return ID{Ms: k.Hi, Seq: k.Lo} }
 // start of the cache (every entry after it up to the position is cached).
 func (c *channel) position() (last, base ID, ready bool) {
 	b, _, l, _, _ := c.cache.Bounds()
-	return fromKey(l), fromKey(b), c.ready.Load()
+	return fromKey(l), fromKey(b), c.isReady()
+}
+
+// isReady reports whether the reader has found its starting position.
+func (c *channel) isReady() bool {
+	select {
+	case <-c.ready:
+		return true
+	default:
+		return false
+	}
 }
 
 // waitReady waits until the reader has found its starting position, at
 // most d; it reports whether it has.
 func (c *channel) waitReady(ctx context.Context, d time.Duration) bool {
-	if c.ready.Load() {
+	if c.isReady() {
 		return true
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	select {
-	case <-c.readyC:
+	case <-c.ready:
 		return true
 	case <-ctx.Done():
 		return false
@@ -129,8 +138,8 @@ func (c *channel) run(ctx context.Context) {
 			}
 			c.seen.reset(info.lastGenerated)
 			c.cache.Reset(key(info.lastGenerated))
-			if !c.ready.Swap(true) {
-				close(c.readyC)
+			if !c.isReady() { // only this goroutine closes it
+				close(c.ready)
 			}
 			continue
 		}
