@@ -138,13 +138,32 @@ staticcheck:
 # more than they compute, so four run at once (TEST_P), and the longest
 # start first (TEST_FIRST; go test starts packages in the order given).
 # go vet ran in check already (-vet=off: not again per test package), and
-# test binaries are linked without DWARF (-ldflags=-w: a third less link
-# work; stack traces and race reports do not need it).
+# test binaries are linked without symbol table and DWARF (-ldflags='-s -w':
+# less link work; stack traces and race reports do not need them). The race
+# detector's one-second pause at every test binary's exit is off (GORACE):
+# it waits for reports from other threads, and every report is printed
+# before a test ends.
+#
+# The ui package is the longest (Fyne under the race detector, its tests
+# one after another since they share Fyne's app state): it runs as two
+# processes beside the other packages, the tests matching UI_SHARD in one
+# and every other test in the other (-skip), so no test is left out
+# whatever its name. Each run's output is printed whole when it ends.
 TEST_P     ?= 4
-TEST_FIRST := ./ui ./server ./cmd/ssemon-chaos/internal/chaos ./cmd/ssemon-chaos/internal/soak \
+TEST_FIRST := ./server ./cmd/ssemon-chaos/internal/chaos ./cmd/ssemon-chaos/internal/soak \
               ./client ./server/relay ./cmd/ssemon-tail ./client/series ./client/conformance ./client/doctor
+UI_SHARD   := ^Test(App_[A-CW]|DetailLog|Transcript)
+GO_TEST     = $(GO) test -race -count=1 -vet=off -ldflags='-s -w' -timeout 15m
 unit: binaries
-	SSEMON_TEST_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -vet=off -ldflags=-w -p $(TEST_P) -timeout 15m $(TEST_FIRST) ./...
+	@export SSEMON_TEST_BIN=$(CURDIR)/$(BIN) GORACE=atexit_sleep_ms=0; \
+	out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT; \
+	$(GO_TEST) -run '$(UI_SHARD)' ./ui >$$out/ui1 2>&1 & ui1=$$!; \
+	$(GO_TEST) -skip '$(UI_SHARD)' ./ui >$$out/ui2 2>&1 & ui2=$$!; \
+	$(GO_TEST) -p $(TEST_P) $(TEST_FIRST) $$($(GO) list ./... | grep -vx '$(shell $(GO) list -m)/ui'); rc=$$?; \
+	wait $$ui1 || rc=1; wait $$ui2 || rc=1; \
+	cat $$out/ui1 $$out/ui2; \
+	if grep -q 'no tests to run' $$out/ui1 $$out/ui2; then echo "UI_SHARD left a ui run without tests"; rc=1; fi; \
+	exit $$rc
 
 # The GUI tests (build tag smoke) run the real binary under Xvfb. The
 # screenshot goes to $(BIN)/smoke.png (ignored by git); to refresh the
