@@ -67,22 +67,29 @@ func lookPath(t *testing.T, name string) string {
 	return p
 }
 
-// startXvfb starts a private X server and returns its display name. The
-// server picks a free display number itself (-displayfd).
+// startXvfb starts a private X server and returns its display name once an
+// X client can connect to it. The server picks a free display number
+// itself (-displayfd).
 func startXvfb(t *testing.T) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var xlog lockedBuffer
 	cmd := exec.Command(lookPath(t, "Xvfb"), "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stdout, cmd.Stderr = &xlog, &xlog
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start Xvfb: %v", err)
 	}
 	w.Close()
-	t.Cleanup(func() { stop(cmd, 5*time.Second) })
+	t.Cleanup(func() {
+		if err := stop(cmd, 5*time.Second); err != nil && !strings.Contains(err.Error(), "signal: terminated") {
+			t.Logf("Xvfb: %v", err)
+		}
+	})
 
 	line := make(chan string, 1)
 	go func() {
@@ -90,16 +97,36 @@ func startXvfb(t *testing.T) string {
 		line <- strings.TrimSpace(s)
 		r.Close()
 	}()
+	var display string
 	select {
 	case n := <-line:
 		if _, err := strconv.Atoi(n); err != nil {
-			t.Fatalf("Xvfb reported display %q", n)
+			t.Fatalf("Xvfb reported display %q; its output:\n%s", n, xlog.String())
 		}
-		return ":" + n
+		display = ":" + n
 	case <-time.After(hangGuard):
-		t.Fatalf("Xvfb did not report a display within %v", hangGuard)
+		t.Fatalf("Xvfb did not report a display within %v; its output:\n%s", hangGuard, xlog.String())
 	}
-	return ""
+	// The display number comes when the server listens; the app needs it
+	// to accept clients. An X client (xdotool) says when it does.
+	xdotool := lookPath(t, "xdotool")
+	deadline := time.Now().Add(hangGuard)
+	for tries := 1; ; tries++ {
+		probe := exec.Command(xdotool, "getdisplaygeometry")
+		probe.Env = append(os.Environ(), "DISPLAY="+display)
+		out, err := probe.CombinedOutput()
+		if err == nil {
+			if tries > 1 {
+				t.Logf("Xvfb %s accepted a client at try %d", display, tries)
+			}
+			return display
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Xvfb %s accepted no client within %v (%d tries; last: %v: %s); its output:\n%s",
+				display, hangGuard, tries, err, bytes.TrimSpace(out), xlog.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // stop ends a child and its process group: SIGTERM, then SIGKILL after grace.
