@@ -71,9 +71,9 @@ type options struct {
 func run() error {
 	var o options
 	var subs, impls string
-	flag.StringVar(&o.serve, "serve", "", "internal: run a server child (ours or r3labs) driven over stdin")
+	flag.StringVar(&o.serve, "serve", "", "internal: run a server child (one of -impls) driven over stdin")
 	flag.StringVar(&subs, "subs", "100,1000", "comma-separated subscriber counts (at most 10000)")
-	flag.StringVar(&impls, "impls", "ours,r3labs,launchdarkly,gosse", "servers to compare: ours (package server), r3labs (plain r3labs/sse Server), launchdarkly (launchdarkly/eventsource Server), gosse (tmaxmax/go-sse Server)")
+	flag.StringVar(&impls, "impls", "ours,r3labs,launchdarkly,gosse", "servers to compare: ours (package server), r3labs (plain r3labs/sse Server), r3labs-streams (r3labs with one stream per connection: its least isolation; drops events, a floor for memory and CPU), launchdarkly (launchdarkly/eventsource Server), gosse (tmaxmax/go-sse Server)")
 	flag.IntVar(&o.rate, "rate", 100, "events per second broadcast to every subscriber (latency runs)")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of the publishing phase (at most 2m)")
 	flag.BoolVar(&o.throughput, "throughput", false, "publish -events as fast as possible and measure delivered events/s")
@@ -177,6 +177,42 @@ func serveChild(impl string, ring int) error {
 		})
 		publish = func(id uint64, data []byte) {
 			rs.Publish("load", &sse.Event{ID: strconv.AppendUint(nil, id, 10), Data: data})
+		}
+		closeFn = rs.Close
+	case "r3labs-streams":
+		// The least r3labs needs to keep a slow subscriber from holding
+		// the others up: one stream per connection, each holding one event
+		// (a stream's goroutine sends every event to every one of its
+		// subscribers and waits for the slowest). Publishing offers the
+		// event to every stream and drops it where one is still full:
+		// a floor for memory and CPU, not a server that loses nothing.
+		rs := sse.New()
+		rs.AutoReplay = false
+		rs.BufferSize = 1
+		var mu sync.Mutex
+		streams := make(map[string]struct{})
+		var next atomic.Uint64
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := strconv.FormatUint(next.Add(1), 10)
+			rs.CreateStream(id)
+			mu.Lock()
+			streams[id] = struct{}{}
+			mu.Unlock()
+			r2 := r.Clone(r.Context())
+			r2.URL.RawQuery = "stream=" + id
+			rs.ServeHTTP(w, r2)
+			mu.Lock()
+			delete(streams, id)
+			mu.Unlock()
+			rs.RemoveStream(id)
+		})
+		publish = func(id uint64, data []byte) {
+			ev := &sse.Event{ID: strconv.AppendUint(nil, id, 10), Data: data}
+			mu.Lock()
+			defer mu.Unlock()
+			for s := range streams {
+				rs.TryPublish(s, ev)
+			}
 		}
 		closeFn = rs.Close
 	case "launchdarkly":
