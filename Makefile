@@ -141,8 +141,8 @@ staticcheck:
 # test binaries are linked without symbol table and DWARF (-ldflags='-s -w':
 # less link work; stack traces and race reports do not need them). The race
 # detector's one-second pause at every test binary's exit is off (GORACE):
-# it waits for reports from other threads, and every report is printed
-# before a test ends.
+# it gives goroutines still running at exit time to report, and the tests
+# end their goroutines before they return (goleak where they start any).
 #
 # The ui package is the longest (Fyne under the race detector, its tests
 # one after another since they share Fyne's app state): it runs as two
