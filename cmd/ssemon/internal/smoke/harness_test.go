@@ -127,8 +127,8 @@ func startXvfb(t *testing.T) string {
 	case <-time.After(hangGuard):
 		t.Fatalf("Xvfb did not report a display within %v; its output:\n%s", hangGuard, xlog.String())
 	}
-	// The display number comes when the server listens; the app needs it
-	// to accept clients. An X client (xdotool) says when it does.
+	// Before the app is started on it, a real X client (xdotool) must be
+	// able to connect: the app's failure then cannot be the display's.
 	xdotool := lookPath(t, "xdotool")
 	deadline := time.Now().Add(hangGuard)
 	for tries := 1; ; tries++ {
