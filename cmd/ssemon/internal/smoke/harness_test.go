@@ -67,31 +67,9 @@ func lookPath(t *testing.T, name string) string {
 	return p
 }
 
-// xservers are the X servers the tests started. Each test has its own,
-// but they all stop when the package's tests end: a display number is
-// never handed out again in a run (a new server on the number of one just
-// stopped was seen refusing the app: "Failed to open display :0").
-var xservers struct {
-	sync.Mutex
-	cmds []*exec.Cmd
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	xservers.Lock()
-	for _, cmd := range xservers.cmds {
-		if err := stop(cmd, 5*time.Second); err != nil && !strings.Contains(err.Error(), "signal: terminated") {
-			fmt.Fprintf(os.Stderr, "Xvfb: %v\n", err)
-		}
-	}
-	xservers.Unlock()
-	os.Exit(code)
-}
-
 // startXvfb starts a private X server and returns its display name once an
 // X client can connect to it. The server picks a free display number
-// itself (-displayfd); it stops when the package's tests end, or with this
-// process if that dies first.
+// itself (-displayfd).
 func startXvfb(t *testing.T) string {
 	t.Helper()
 	r, w, err := os.Pipe()
@@ -102,14 +80,16 @@ func startXvfb(t *testing.T) string {
 	cmd := exec.Command(lookPath(t, "Xvfb"), "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stdout, cmd.Stderr = &xlog, &xlog
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start Xvfb: %v", err)
 	}
 	w.Close()
-	xservers.Lock()
-	xservers.cmds = append(xservers.cmds, cmd)
-	xservers.Unlock()
+	t.Cleanup(func() {
+		if err := stop(cmd, 5*time.Second); err != nil && !strings.Contains(err.Error(), "signal: terminated") {
+			t.Logf("Xvfb: %v", err)
+		}
+	})
 
 	line := make(chan string, 1)
 	go func() {
