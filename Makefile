@@ -89,7 +89,7 @@ deps-xvfb:
 run: build deps-run
 	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ "$$(uname)" = Linux ]; then \
 	  echo "==> no display: SSE Monitor runs on virtual display :99 (screenshot: DISPLAY=:99 import -window root shot.png)"; \
-	  (Xvfb :99 -screen 0 1280x800x24 >/dev/null 2>&1 &); \
+	  (Xvfb :99 -noreset -screen 0 1280x800x24 >/dev/null 2>&1 &); \
 	  for i in $$(seq 50); do [ -e /tmp/.X11-unix/X99 ] && break; sleep 0.1; done; \
 	  export DISPLAY=:99; \
 	fi; \

@@ -77,7 +77,12 @@ func startXvfb(t *testing.T) string {
 		t.Fatal(err)
 	}
 	var xlog lockedBuffer
-	cmd := exec.Command(lookPath(t, "Xvfb"), "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	// -noreset: by default an X server resets when its last client leaves,
+	// and refuses connections while it does. The tests' own X clients
+	// (xdotool polling for the window, before the app has connected) would
+	// then make the app's first connection fail now and then ("X11: Failed
+	// to open display", seen in make test under load).
+	cmd := exec.Command(lookPath(t, "Xvfb"), "-displayfd", "3", "-noreset", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stdout, cmd.Stderr = &xlog, &xlog
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
