@@ -67,9 +67,9 @@ func lookPath(t *testing.T, name string) string {
 	return p
 }
 
-// startXvfb starts a private X server and returns its display name once an
-// X client can connect to it. The server picks a free display number
-// itself (-displayfd).
+// startXvfb starts a private X server and returns its display name. The
+// server picks a free display number itself (-displayfd) and names it
+// once it is ready for clients.
 func startXvfb(t *testing.T) string {
 	t.Helper()
 	r, w, err := os.Pipe()
@@ -91,8 +91,9 @@ func startXvfb(t *testing.T) string {
 	}
 	w.Close()
 	t.Cleanup(func() {
-		if err := stop(cmd, 5*time.Second); err != nil && !strings.Contains(err.Error(), "signal: terminated") {
-			t.Logf("Xvfb: %v", err)
+		var exit *exec.ExitError
+		if err := stop(cmd, 5*time.Second); err != nil && !errors.As(err, &exit) {
+			t.Logf("Xvfb: %v", err) // it had to be killed
 		}
 	})
 
@@ -102,36 +103,16 @@ func startXvfb(t *testing.T) string {
 		line <- strings.TrimSpace(s)
 		r.Close()
 	}()
-	var display string
 	select {
 	case n := <-line:
 		if _, err := strconv.Atoi(n); err != nil {
 			t.Fatalf("Xvfb reported display %q; its output:\n%s", n, xlog.String())
 		}
-		display = ":" + n
+		return ":" + n
 	case <-time.After(hangGuard):
 		t.Fatalf("Xvfb did not report a display within %v; its output:\n%s", hangGuard, xlog.String())
 	}
-	// Before the app is started on it, a real X client (xdotool) must be
-	// able to connect: the app's failure then cannot be the display's.
-	xdotool := lookPath(t, "xdotool")
-	deadline := time.Now().Add(hangGuard)
-	for tries := 1; ; tries++ {
-		probe := exec.Command(xdotool, "getdisplaygeometry")
-		probe.Env = append(os.Environ(), "DISPLAY="+display)
-		out, err := probe.CombinedOutput()
-		if err == nil {
-			if tries > 1 {
-				t.Logf("Xvfb %s accepted a client at try %d", display, tries)
-			}
-			return display
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Xvfb %s accepted no client within %v (%d tries; last: %v: %s); its output:\n%s",
-				display, hangGuard, tries, err, bytes.TrimSpace(out), xlog.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return ""
 }
 
 // stop ends a child and its process group: SIGTERM, then SIGKILL after grace.
