@@ -68,11 +68,7 @@ func (d *detailView) followLog(now time.Time, dirty, second bool) {
 // due reports whether logInterval has passed since last, give or take
 // half a tick.
 func (d *detailView) due(now, last time.Time) bool {
-	tick := DefaultAppTick
-	if d.x.bridge != nil {
-		tick = d.x.bridge.Interval()
-	}
-	return now.Sub(last) >= logInterval-tick/2
+	return now.Sub(last) >= logInterval-d.x.bridge.Interval()/2
 }
 
 // held reports whether the log holds still.
